@@ -1,0 +1,114 @@
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "./serve.ts";
+
+let dir: string;
+let server: RunningServer;
+
+/** Raw request: fetch() would normalise `..` away before it reaches the server. */
+function raw(pathname: string, headers: Record<string, string> = {}, method = "GET") {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: server.port, path: pathname, method, headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    },
+  );
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "serve-test-"));
+  const app = path.join(dir, "app");
+  const cdn = path.join(dir, "cdn");
+  await mkdir(path.join(app, "assets"), { recursive: true });
+  await mkdir(path.join(cdn, "passports", "w1"), { recursive: true });
+  await writeFile(path.join(app, "index.html"), "<!doctype html><title>app</title>");
+  await writeFile(path.join(app, "assets", "index-abc123.js"), "console.log(1)");
+  await writeFile(path.join(app, "manifest.webmanifest"), "{}");
+  await writeFile(path.join(app, "dids.json"), '{"from":"app"}');
+  await writeFile(path.join(cdn, "dids.json"), '{"from":"cdn"}');
+  await writeFile(path.join(cdn, "passports", "w1", "did.jsonl"), '{"a":1}\n');
+  await writeFile(path.join(dir, "secret.txt"), "secret");
+  await symlink(path.join(dir, "secret.txt"), path.join(cdn, "link.txt"));
+  server = await startServer({ port: 0, appDir: app, cdnDir: cdn, rpcOrigins: ["http://127.0.0.1:8631/", "https://rpc.example/x"] });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("startServer", () => {
+  it("answers at http://localhost:PORT", async () => {
+    expect(server.url).toBe(`http://localhost:${server.port}`);
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+  });
+
+  it("serves the app's HTML with a strict CSP naming the RPC origins", async () => {
+    const res = await raw("/");
+    expect(res.status).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/^text\/html/);
+    const csp = String(res.headers["content-security-policy"]);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("connect-src 'self' http://127.0.0.1:8631 https://rpc.example");
+    expect(csp).toContain("img-src 'self' data: blob:");
+    expect(csp).toContain("worker-src 'self' blob:");
+    expect(csp).toContain("object-src 'none'");
+    expect(res.headers["cache-control"]).toBe("no-cache");
+  });
+
+  it("lets CDN files take precedence and types them", async () => {
+    const dids = await raw("/dids.json");
+    expect(dids.body).toBe('{"from":"cdn"}');
+    expect(dids.headers["content-type"]).toMatch(/^application\/json/);
+    expect(dids.headers["content-security-policy"]).toBeUndefined();
+    const log = await raw("/passports/w1/did.jsonl");
+    expect(log.status).toBe(200);
+    expect(log.headers["content-type"]).toMatch(/^application\/jsonl/);
+    expect(log.headers["cache-control"]).toBe("no-cache");
+    expect(log.headers["access-control-allow-origin"]).toBe("*");
+    const manifest = await raw("/manifest.webmanifest");
+    expect(manifest.headers["content-type"]).toMatch(/^application\/manifest\+json/);
+  });
+
+  it("marks hashed assets immutable", async () => {
+    const res = await raw("/assets/index-abc123.js");
+    expect(res.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(res.headers["content-type"]).toMatch(/^text\/javascript/);
+  });
+
+  it("falls back to index.html for app routes, not for missing data files", async () => {
+    expect((await raw("/01/09506000134352/21/ABC")).body).toContain("<title>app</title>");
+    expect((await raw("/p/did:webvh:x")).body).toContain("<title>app</title>");
+    const missing = await raw("/passports/w2/did.jsonl");
+    expect(missing.status).toBe(404);
+    expect(missing.body).not.toContain("<title>");
+  });
+
+  it("never lists directories nor lets a path escape its root", async () => {
+    expect((await raw("/passports/")).body).not.toContain("w1");
+    expect((await raw("/passports/w1")).body).toContain("<title>app</title>"); // a route, not a listing
+    for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/passports/..%2f..%2f..%2fsecret.txt", "/link.txt"]) {
+      const res = await raw(p);
+      expect(res.body, p).not.toContain("secret");
+      expect(res.status, p).not.toBe(200);
+    }
+    expect((await raw("/a%00b")).status).toBe(400);
+  });
+
+  it("revalidates with ETag and refuses other methods", async () => {
+    const first = await raw("/passports/w1/did.jsonl");
+    const etag = String(first.headers.etag);
+    expect((await raw("/passports/w1/did.jsonl", { "if-none-match": etag })).status).toBe(304);
+    expect((await raw("/passports/w1/did.jsonl", {}, "POST")).status).toBe(405);
+  });
+});
