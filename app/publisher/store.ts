@@ -1,0 +1,186 @@
+/**
+ * The host folder: the static files a CDN serves, written so that a reader (or a crash) never sees a
+ * half-written file, and so that a published log is only ever extended, never rewritten.
+ *
+ * Layout (the did:webvh mapping): `did:webvh:{SCID}:host:a:b` -> `<root>/a/b/did.jsonl`, with
+ * `did-anchors.json` beside it; a DID without a path lives in `<root>/.well-known/`. `dids.json`
+ * (`{ "dids": [did, ...] }`) at the root indexes the host. Publisher state that is not published (the
+ * pending-batch journal) lives in `<root>/.publisher/`.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { InvalidError } from "../core/errors.ts";
+import type { AnchorsFile } from "../core/types.ts";
+
+export const LOG_FILE = "did.jsonl";
+export const ANCHORS_FILE = "did-anchors.json";
+export const INDEX_FILE = "dids.json";
+export const STATE_DIR = ".publisher";
+
+/** Writing this log would change or drop a line already published: history is append-only. */
+export class HistoryRewriteError extends InvalidError {
+  override readonly name = "HistoryRewriteError";
+}
+
+/** The DID cannot be mapped to a folder of the host (not did:webvh, or a path that escapes the root). */
+export class HostPathError extends InvalidError {
+  override readonly name = "HostPathError";
+}
+
+/**
+ * Writes `data` to `file` atomically: a temporary file in the same folder, fsync, rename over the target.
+ * Readers see the old file or the new one, never a mix; a crash leaves at most a stray `.tmp-*` file.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const handle = await fs.open(tmp, "wx", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Reads a file, or `null` when it does not exist. */
+export async function readFileOrNull(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** `did:webvh:{SCID}:host%3Aport:a:b` -> `a/b` (relative folder of the host; `.well-known` when no path). */
+export function didFolder(did: string): string {
+  const parts = did.split(":");
+  if (parts.length < 4 || parts[0] !== "did" || parts[1] !== "webvh") throw new HostPathError("Not a did:webvh DID", { details: did });
+  const segments = parts.slice(4).map((s) => decodeURIComponent(s));
+  for (const s of segments) {
+    if (s === "" || s === "." || s === ".." || s.includes("/") || s.includes("\\")) {
+      throw new HostPathError("DID path segment cannot be a folder", { details: did });
+    }
+  }
+  return segments.length === 0 ? ".well-known" : segments.join("/");
+}
+
+/**
+ * Checks that `next` extends `published` (the text of a did.jsonl): every line already published is
+ * unchanged and still in its place. Throws HistoryRewriteError naming the first line that differs.
+ */
+export function assertExtends(published: string, next: string): void {
+  const oldLines = splitLines(published);
+  const newLines = splitLines(next);
+  if (newLines.length < oldLines.length) {
+    throw new HistoryRewriteError("The new log drops published entries", {
+      details: `${oldLines.length} published, ${newLines.length} in the new log`,
+    });
+  }
+  for (let i = 0; i < oldLines.length; i++) {
+    if (oldLines[i] !== newLines[i]) {
+      throw new HistoryRewriteError("The new log changes a published entry", { line: i + 1 });
+    }
+  }
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
+/** The files of one host folder. */
+export class HostStore {
+  constructor(readonly root: string) {}
+
+  logPath(did: string): string {
+    return path.join(this.root, didFolder(did), LOG_FILE);
+  }
+
+  anchorsPath(did: string): string {
+    return path.join(this.root, didFolder(did), ANCHORS_FILE);
+  }
+
+  statePath(name: string): string {
+    return path.join(this.root, STATE_DIR, name);
+  }
+
+  readLog(did: string): Promise<string | null> {
+    return readFileOrNull(this.logPath(did));
+  }
+
+  /** Writes the log text of `did`, refusing (HistoryRewriteError) anything that does not extend the published log. */
+  async writeLog(did: string, text: string): Promise<void> {
+    const file = this.logPath(did);
+    const published = await readFileOrNull(file);
+    if (published !== null) {
+      assertExtends(published, text);
+      if (published === text) return;
+    }
+    await writeFileAtomic(file, text);
+  }
+
+  async readAnchors(did: string): Promise<AnchorsFile | null> {
+    const text = await readFileOrNull(this.anchorsPath(did));
+    return text === null ? null : (JSON.parse(text) as AnchorsFile);
+  }
+
+  /**
+   * Writes did-anchors.json, keeping every proof already published: a versionId already proven keeps its
+   * first proof (an entry anchored twice, e.g. after a crash, is still one entry).
+   */
+  async writeAnchors(file: AnchorsFile): Promise<AnchorsFile> {
+    const existing = await this.readAnchors(file.did);
+    const merged: AnchorsFile = { did: file.did, anchors: [...(existing?.anchors ?? [])] };
+    const known = new Set(merged.anchors.map((a) => a.versionId));
+    for (const a of file.anchors) if (!known.has(a.versionId)) (merged.anchors.push(a), known.add(a.versionId));
+    await writeFileAtomic(this.anchorsPath(file.did), `${JSON.stringify(merged, null, 1)}\n`);
+    return merged;
+  }
+
+  async readIndex(): Promise<string[]> {
+    const text = await readFileOrNull(path.join(this.root, INDEX_FILE));
+    if (text === null) return [];
+    const parsed = JSON.parse(text) as { dids?: unknown };
+    return Array.isArray(parsed.dids) ? parsed.dids.filter((d): d is string => typeof d === "string") : [];
+  }
+
+  /** Adds DIDs to dids.json (never removes one; order of first publication). */
+  async addToIndex(dids: Iterable<string>): Promise<string[]> {
+    const current = await this.readIndex();
+    const seen = new Set(current);
+    let changed = false;
+    for (const d of dids) if (!seen.has(d)) (current.push(d), seen.add(d), (changed = true));
+    if (changed || !(await readFileOrNull(path.join(this.root, INDEX_FILE)))) {
+      await writeFileAtomic(path.join(this.root, INDEX_FILE), `${JSON.stringify({ dids: current }, null, 1)}\n`);
+    }
+    return current;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
