@@ -136,13 +136,36 @@ export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
   return worst;
 }
 
+/**
+ * Why an entry (or a DID) is pending. Pending is not a failure, so this is not a VerifierError, but it is
+ * shaped like a SerializedError (switch on `name`, show `message`) with `verdict: "pending"`.
+ */
+export interface PendingReason {
+  name: "NotAnchoredError";
+  verdict: "pending";
+  message: string;
+  shortMessage: string;
+  details?: string;
+  entryIndex?: number;
+  versionId?: string;
+}
+
+/** A failure's reason, or pending's. */
+export type VerdictReason = SerializedError | PendingReason;
+
 export interface EntryVerdict {
   index: number;
   versionId: string;
   versionTime: string;
   verdict: Verdict;
-  /** Present when the verdict is not verified: why (pending: "not anchored yet"). */
-  error?: SerializedError;
+  /** Present when the verdict is not verified: why (pending: a PendingReason, "not anchored yet"). */
+  error?: VerdictReason;
+  /**
+   * Set when the entry has no anchor proof of its own but a later entry of the same log is
+   * verified-anchored (each versionId commits to the whole chain before it): that entry's index.
+   * `anchor` is then that entry's anchor.
+   */
+  anchoredVia?: number;
   /** The lifecycle event this entry records, when it records one. */
   event?: LifecycleEvent;
   /** Present when an anchor proof was checked: the computed root beside what the chain says. */
@@ -162,7 +185,7 @@ export interface DidVerdict {
   url: string;
   verdict: Verdict;
   /** The reason for the DID's verdict: the first error of its worst entry, or of the DID as a whole. */
-  error?: SerializedError;
+  error?: VerdictReason;
   entries: EntryVerdict[];
   /** The resolved (latest valid) DID document, when the log could be read. */
   document?: DidDocument;

@@ -1,0 +1,255 @@
+/**
+ * Reading the AnchorRegistry: `anchorOf(anchorer, root) -> (timestamp, blockNumber)`, zeros when that
+ * anchorer never anchored that root.
+ *
+ * `ChainReader` is an interface so the app can wrap it (an IndexedDB cache for offline use, a staleness
+ * limit); `createRpcChainReader` is the live one over JSON-RPC (viem):
+ * - every endpoint's `eth_chainId` must equal the chain id it is configured for (ChainIdMismatchError);
+ * - several endpoints per chain are used through viem's `fallback`;
+ * - concurrent calls go out as JSON-RPC batches (`http(url, { batch: true })`), identical reads are made once;
+ * - all reads of a chain are pinned to one block (the latest when first needed, re-read after
+ *   `pinMaxAgeMs`), so `readAt(chainId)` says exactly which chain state the verdicts rest on.
+ *
+ * What is trusted: the RPC endpoint (it could lie about state), as the README of the project says.
+ */
+import { BaseError, ContractFunctionZeroDataError, HttpRequestError, TimeoutError, createPublicClient, fallback, http } from "viem";
+import type { PublicClient, Transport } from "viem";
+import type { AnchorRecord, Hex } from "../types.ts";
+import { UnexpectedError, VerifierError } from "../errors.ts";
+import {
+  ChainIdMismatchError,
+  RegistryNotFoundError,
+  RpcResponseError,
+  RpcTimeoutError,
+  RpcUnreachableError,
+  UnsupportedChainError,
+} from "./errors.ts";
+
+/** The one function of the AnchorRegistry the verifier reads (core does not import app/contracts). */
+export const anchorOfAbi = [
+  {
+    type: "function",
+    name: "anchorOf",
+    stateMutability: "view",
+    inputs: [
+      { name: "anchorer", type: "address" },
+      { name: "root", type: "bytes32" },
+    ],
+    outputs: [
+      { name: "timestamp", type: "uint64" },
+      { name: "blockNumber", type: "uint64" },
+    ],
+  },
+] as const;
+
+export interface AnchorQuery {
+  chainId: number;
+  registry: Hex;
+  anchorer: Hex;
+  root: Hex;
+}
+
+/** The chain state the reads of a chain were made at. `offline`: served from a cache, not read now. */
+export interface ChainReadAt {
+  /** ISO 8601 time of the block read at. */
+  time: string;
+  blockNumber: number;
+  offline: boolean;
+}
+
+export interface ChainReader {
+  /**
+   * What the registry says of (anchorer, root): the record, or null when never anchored.
+   * Throws UnverifiableError subclasses only (UnsupportedChainError, RpcUnreachableError, RpcTimeoutError,
+   * ChainIdMismatchError, RpcResponseError, RegistryNotFoundError, or a wrapper's own such as
+   * StaleChainDataError).
+   */
+  readAnchor(query: AnchorQuery): Promise<AnchorRecord | null>;
+  /** The chain state the latest reads of `chainId` were made at; undefined before any read. */
+  readAt(chainId: number): ChainReadAt | undefined;
+}
+
+export interface RpcChainReaderOptions {
+  /** JSON-RPC endpoints per chain id, tried in order (viem fallback). */
+  rpc: Record<number, readonly string[]>;
+  /** Per request. Default 8000 ms. */
+  timeoutMs?: number;
+  /** How long reads stay pinned to one block before the latest block is read again. Default 15 s. */
+  pinMaxAgeMs?: number;
+  /** For tests or special environments; default the global fetch. */
+  fetchFn?: typeof fetch;
+}
+
+export type ReadAnchorErrorType =
+  | UnsupportedChainError
+  | RpcUnreachableError
+  | RpcTimeoutError
+  | ChainIdMismatchError
+  | RpcResponseError
+  | RegistryNotFoundError
+  | UnexpectedError;
+
+/** A viem failure -> the verifier's typed, unverifiable error. Never classified by message text. */
+export function rpcFailure(error: unknown, details: string): VerifierError {
+  if (error instanceof BaseError) {
+    const cause = error;
+    const opts = { details: `${details}: ${error.shortMessage}`, cause };
+    if (error.walk((e) => e instanceof TimeoutError) instanceof TimeoutError) return new RpcTimeoutError(opts);
+    if (error.walk((e) => e instanceof ContractFunctionZeroDataError) instanceof ContractFunctionZeroDataError)
+      return new RegistryNotFoundError(opts);
+    if (error.walk((e) => e instanceof HttpRequestError) instanceof HttpRequestError) return new RpcUnreachableError(opts);
+    return new RpcResponseError(opts);
+  }
+  if (error instanceof TypeError) return new RpcUnreachableError({ details: `${details}: ${error.message}`, cause: error });
+  return new UnexpectedError(error);
+}
+
+interface Pin {
+  blockNumber: bigint;
+  readAt: ChainReadAt;
+  pinnedAt: number;
+}
+
+interface ChainState {
+  client: Promise<PublicClient>;
+  clientAt: number;
+  pin: Promise<Pin> | undefined;
+  pinStartedAt: number;
+  lastReadAt: ChainReadAt | undefined;
+  reads: Map<string, Promise<AnchorRecord | null>>;
+}
+
+export function createRpcChainReader(options: RpcChainReaderOptions): ChainReader {
+  const timeout = options.timeoutMs ?? 8_000;
+  const pinMaxAgeMs = options.pinMaxAgeMs ?? 15_000;
+  const chains = new Map<number, ChainState>();
+
+  const transportFor = (url: string): Transport =>
+    http(url, {
+      batch: true,
+      timeout,
+      retryCount: 1,
+      ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+    });
+
+  /** Check every endpoint's eth_chainId; keep those that serve the declared chain. */
+  async function connect(chainId: number, urls: readonly string[]): Promise<PublicClient> {
+    const checks = await Promise.allSettled(
+      urls.map(async (url) => {
+        const client = createPublicClient({ transport: transportFor(url) });
+        return { url, served: await client.getChainId() };
+      }),
+    );
+    const good: string[] = [];
+    const wrong: string[] = [];
+    let firstFailure: unknown;
+    for (const c of checks) {
+      if (c.status === "rejected") firstFailure ??= c.reason;
+      else if (c.value.served === chainId) good.push(c.value.url);
+      else wrong.push(`${c.value.url} serves chain ${c.value.served}`);
+    }
+    if (good.length === 0) {
+      if (wrong.length > 0)
+        throw new ChainIdMismatchError({ details: `declared chain ${chainId}, but ${wrong.join(", ")}` });
+      throw rpcFailure(firstFailure, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
+    }
+    const transport = good.length === 1 ? transportFor(good[0]!) : fallback(good.map(transportFor), { rank: false });
+    return createPublicClient({ transport });
+  }
+
+  function chainState(chainId: number): ChainState {
+    let state = chains.get(chainId);
+    const now = Date.now();
+    // A failed connection is retried after pinMaxAgeMs (a long-lived app must recover; an audit must not hammer).
+    if (state && state.clientAt + pinMaxAgeMs < now) {
+      const old = state;
+      old.client.catch(() => chains.get(chainId) === old && chains.delete(chainId));
+    }
+    state = chains.get(chainId);
+    if (!state) {
+      const urls = options.rpc[chainId];
+      if (!urls || urls.length === 0) throw new UnsupportedChainError({ details: `chain ${chainId}` });
+      state = { client: connect(chainId, urls), clientAt: now, pin: undefined, pinStartedAt: 0, lastReadAt: undefined, reads: new Map() };
+      state.client.catch(() => {}); // observed by readAnchor; avoid an unhandled rejection meanwhile
+      chains.set(chainId, state);
+    }
+    return state;
+  }
+
+  function pin(chainId: number, state: ChainState): Promise<Pin> {
+    const now = Date.now();
+    if (state.pin && state.pinStartedAt + pinMaxAgeMs >= now) return state.pin;
+    state.pinStartedAt = now;
+    state.reads.clear(); // reads are keyed by block anyway; drop the old ones
+    state.pin = (async () => {
+      const client = await state.client;
+      let block;
+      try {
+        block = await client.getBlock({ blockTag: "latest" });
+      } catch (error) {
+        throw rpcFailure(error, `chain ${chainId}: latest block`);
+      }
+      const readAt: ChainReadAt = {
+        time: new Date(Number(block.timestamp) * 1000).toISOString(),
+        blockNumber: Number(block.number),
+        offline: false,
+      };
+      state.lastReadAt = readAt;
+      return { blockNumber: block.number, readAt, pinnedAt: now };
+    })();
+    state.pin.catch(() => {
+      state.pinStartedAt = 0; // retry the pin next time
+    });
+    return state.pin;
+  }
+
+  async function read(query: AnchorQuery, state: ChainState, at: Pin): Promise<AnchorRecord | null> {
+    const client = await state.client;
+    let result: readonly [bigint, bigint];
+    try {
+      result = await client.readContract({
+        address: query.registry.toLowerCase() as Hex,
+        abi: anchorOfAbi,
+        functionName: "anchorOf",
+        args: [query.anchorer.toLowerCase() as Hex, query.root],
+        blockNumber: at.blockNumber,
+      });
+    } catch (error) {
+      throw rpcFailure(error, `chain ${query.chainId}: anchorOf at ${query.registry}`);
+    }
+    const [timestamp, blockNumber] = result;
+    if (timestamp === 0n) return null;
+    return {
+      chainId: query.chainId,
+      registry: query.registry,
+      anchorer: query.anchorer,
+      root: query.root,
+      blockNumber: Number(blockNumber),
+      timestamp: Number(timestamp),
+    };
+  }
+
+  return {
+    async readAnchor(query) {
+      const state = chainState(query.chainId);
+      let at: Pin;
+      try {
+        await state.client;
+        at = await pin(query.chainId, state);
+      } catch (error) {
+        throw error instanceof VerifierError ? error : rpcFailure(error, `chain ${query.chainId}`);
+      }
+      const key = `${query.registry}|${query.anchorer}|${query.root}|${at.blockNumber}`.toLowerCase();
+      let pending = state.reads.get(key);
+      if (!pending) {
+        pending = read(query, state, at);
+        state.reads.set(key, pending);
+        pending.catch(() => state.reads.get(key) === pending && state.reads.delete(key));
+      }
+      return pending;
+    },
+    readAt(chainId) {
+      return chains.get(chainId)?.lastReadAt;
+    },
+  };
+}
