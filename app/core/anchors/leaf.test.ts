@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { encodeAbiParameters, keccak256 } from "viem";
 import { leafHash } from "./leaf.ts";
+import { entryLeaf } from "../../publisher/batch.ts";
 
 /** The OpenZeppelin StandardMerkleTree leaf, written with viem's own keccak (a second implementation). */
 function standardLeaf(did: string, versionId: string) {
@@ -21,6 +22,7 @@ describe("leafHash", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ maxLength: 200 }), (did, versionId) => {
         expect(leafHash(did, versionId)).toBe(standardLeaf(did, versionId));
+        expect(leafHash(did, versionId)).toBe(entryLeaf(did, versionId)); // the publisher's own encoder
       }),
       { numRuns: 200 },
     );
