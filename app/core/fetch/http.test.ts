@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import { fileUrl, httpSource } from "./http.ts";
+
+const PORT = 8613;
+const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
+const did = (path: string) => `did:webvh:${SCID}:localhost%3A${PORT}:${path}`;
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const LOG = '{"versionId":"1-x"}\n';
+
+let server: Server;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = req.url ?? "";
+    if (url === "/ok/did.jsonl") return res.writeHead(200, { "content-type": "application/jsonl" }).end(LOG);
+    if (url === "/ok/did-anchors.json") return res.writeHead(200, { "content-type": "application/json" }).end('{"did":"x","anchors":[]}');
+    if (url.startsWith("/spa/")) return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><html></html>");
+    if (url.startsWith("/untyped-html/")) return res.writeHead(200).end("<!doctype html><html></html>");
+    if (url.startsWith("/empty/")) return res.writeHead(200).end("");
+    if (url.startsWith("/latin1/")) return res.writeHead(200).end(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    if (url.startsWith("/error/")) return res.writeHead(503).end("busy");
+    if (url.startsWith("/declared-big/")) return res.writeHead(200, { "content-length": "5000" }).end("{".padEnd(5000, " "));
+    if (url.startsWith("/streamed-big/")) {
+      // no content-length: chunks keep coming; the reader must stop past the limit, not read it all
+      res.writeHead(200, { "content-type": "application/jsonl" });
+      let sent = 0;
+      const tick = () => {
+        if (res.destroyed || sent > 50_000_000) return res.end();
+        sent += 64 * 1024;
+        res.write("{".padEnd(64 * 1024, " "), () => setImmediate(tick));
+      };
+      tick();
+      return;
+    }
+    if (url.startsWith("/stall-body/")) {
+      res.writeHead(200, { "content-type": "application/jsonl" });
+      res.write("{");
+      return; // never ends
+    }
+    if (url.startsWith("/stall-headers/")) return; // never answers
+    res.writeHead(404).end("not found");
+  });
+  await new Promise<void>((r) => server.listen(PORT, "127.0.0.1", r));
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    (v) => ({ ok: v }),
+    (e: { name: string; verdict: string }) => ({ name: e.name, verdict: e.verdict }),
+  );
+
+describe("fileUrl", () => {
+  it("maps as didToUrl does, and keeps the DID's path under an origin override", () => {
+    expect(fileUrl(did("a:b"), "did.jsonl")).toBe(`http://localhost:${PORT}/a/b/did.jsonl`);
+    expect(fileUrl(did("a:b"), "did-anchors.json", "http://mirror.example/base/")).toBe("http://mirror.example/base/a/b/did-anchors.json");
+    expect(fileUrl(`did:webvh:${SCID}:example.com`, "did.jsonl", ORIGIN)).toBe(`${ORIGIN}/.well-known/did.jsonl`);
+  });
+});
+
+describe("httpSource", () => {
+  const source = httpSource({ origin: ORIGIN, timeoutMs: 1_000, maxBytes: 1_000 });
+
+  it("returns the file's text, and null for 404", async () => {
+    expect(await source.get(did("ok"), "did.jsonl")).toBe(LOG);
+    expect(await source.get(did("ok"), "did-anchors.json")).toBe('{"did":"x","anchors":[]}');
+    expect(await source.get(did("ok"), "did-witness.json")).toBeNull();
+  });
+
+  it("fetches from the DID's own URL without an origin", async () => {
+    // localhost may resolve to ::1 first; Node's fetch falls back to 127.0.0.1
+    expect(await httpSource({ timeoutMs: 2_000 }).get(did("ok"), "did.jsonl")).toBe(LOG);
+  });
+
+  it("HTML, empty or non-UTF-8 answers are UnexpectedContentError (unverifiable)", async () => {
+    for (const path of ["spa", "untyped-html", "empty", "latin1"]) {
+      expect(await failure(source.get(did(path), "did.jsonl"))).toEqual({ name: "UnexpectedContentError", verdict: "unverifiable" });
+    }
+  });
+
+  it("other statuses are HttpStatusError", async () => {
+    const e = await source.get(did("error"), "did.jsonl").catch((x: unknown) => x);
+    expect(e).toMatchObject({ name: "HttpStatusError", status: 503, verdict: "unverifiable" });
+  });
+
+  it("stops reading past the size limit, declared or streamed", async () => {
+    expect(await failure(source.get(did("declared-big"), "did.jsonl"))).toEqual({ name: "FileTooLargeError", verdict: "unverifiable" });
+    const t0 = Date.now();
+    expect(await failure(source.get(did("streamed-big"), "did.jsonl"))).toEqual({ name: "FileTooLargeError", verdict: "unverifiable" });
+    expect(Date.now() - t0).toBeLessThan(900); // did not wait for 50 MB
+  });
+
+  it("times out on stalled headers or a stalled body", async () => {
+    const quick = httpSource({ origin: ORIGIN, timeoutMs: 300 });
+    expect(await failure(quick.get(did("stall-headers"), "did.jsonl"))).toEqual({ name: "FetchTimeoutError", verdict: "unverifiable" });
+    expect(await failure(quick.get(did("stall-body"), "did.jsonl"))).toEqual({ name: "FetchTimeoutError", verdict: "unverifiable" });
+  });
+
+  it("an unreachable host is HostUnreachableError", async () => {
+    const down = httpSource({ origin: "http://127.0.0.1:8619", timeoutMs: 2_000 });
+    expect(await failure(down.get(did("ok"), "did.jsonl"))).toEqual({ name: "HostUnreachableError", verdict: "unverifiable" });
+  });
+
+  it("a malformed DID is InvalidDidError", async () => {
+    expect(await failure(source.get("did:webvh:short:localhost", "did.jsonl"))).toMatchObject({ name: "InvalidDidError", verdict: "invalid" });
+  });
+});
