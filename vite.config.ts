@@ -2,8 +2,20 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
 
+/**
+ * `CHAIN_STAGE` (or `VITE_CHAIN_STAGE`) picks the app's default chain set: `local` for dev, the demo and
+ * the tests, `testnet` by default for a production build (see app/ui/chains.ts). `LOCAL_RPC` (or
+ * `VITE_LOCAL_RPC`, comma-separated) overrides the local stage's endpoints.
+ */
+const stage = process.env.CHAIN_STAGE ?? process.env.VITE_CHAIN_STAGE;
+const localRpc = process.env.LOCAL_RPC ?? process.env.VITE_LOCAL_RPC;
+
 export default defineConfig({
   root: "app/ui",
+  define: {
+    ...(stage ? { "import.meta.env.VITE_CHAIN_STAGE": JSON.stringify(stage) } : {}),
+    ...(localRpc ? { "import.meta.env.VITE_LOCAL_RPC": JSON.stringify(localRpc) } : {}),
+  },
   publicDir: "public",
   envDir: "../..",
   build: { outDir: "../../dist", emptyOutDir: true, target: "es2023", sourcemap: true },

@@ -1,0 +1,60 @@
+/**
+ * The chain sets the app knows, picked by `CHAIN_STAGE` (build time: `CHAIN_STAGE` or `VITE_CHAIN_STAGE`;
+ * `local` for dev, the demo and the tests, `testnet` for a production build) and changeable in Settings.
+ * Each stage lists several JSON-RPC endpoints; the verifier falls back from one to the next.
+ */
+export type ChainStage = "local" | "testnet" | "mainnet";
+export const CHAIN_STAGES: readonly ChainStage[] = ["local", "testnet", "mainnet"];
+
+export interface ChainConfig {
+  stage: ChainStage;
+  chainId: number;
+  name: string;
+  rpcUrls: string[];
+  explorer?: string;
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+const localRpc = splitList(import.meta.env.VITE_LOCAL_RPC as string | undefined);
+
+export const CHAINS: Record<ChainStage, ChainConfig> = {
+  local: {
+    stage: "local",
+    chainId: 31337,
+    name: "Local chain (Hardhat)",
+    rpcUrls: localRpc.length ? localRpc : ["http://127.0.0.1:8545"],
+  },
+  testnet: {
+    stage: "testnet",
+    chainId: 11155111,
+    name: "Sepolia",
+    rpcUrls: ["https://ethereum-sepolia-rpc.publicnode.com", "https://sepolia.drpc.org", "https://rpc.sepolia.org"],
+    explorer: "https://sepolia.etherscan.io",
+  },
+  mainnet: {
+    stage: "mainnet",
+    chainId: 1,
+    name: "Ethereum",
+    rpcUrls: ["https://ethereum-rpc.publicnode.com", "https://eth.drpc.org", "https://cloudflare-eth.com"],
+    explorer: "https://etherscan.io",
+  },
+};
+
+export function isChainStage(value: unknown): value is ChainStage {
+  return typeof value === "string" && (CHAIN_STAGES as readonly string[]).includes(value);
+}
+
+/** The stage the build picked; `local` when nothing says otherwise in development, `testnet` in production. */
+export function defaultStage(): ChainStage {
+  const fromBuild = import.meta.env.VITE_CHAIN_STAGE as string | undefined;
+  if (isChainStage(fromBuild)) return fromBuild;
+  return import.meta.env.PROD ? "testnet" : "local";
+}
+
+export function chainName(chainId: number): string {
+  for (const c of Object.values(CHAINS)) if (c.chainId === chainId) return c.name;
+  return `chain ${chainId}`;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { didFromLinkset, parsePayload, passportHash } from "./payload.ts";
+
+const HOST = "http://localhost:8630";
+const DID = "did:webvh:QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:localhost%3A8630:passports:w-000001";
+
+describe("parsePayload", () => {
+  it("accepts a did:webvh DID", () => {
+    expect(parsePayload(`  ${DID}\n`, [HOST])).toEqual({ kind: "did", did: DID });
+  });
+
+  it("accepts app links of a configured host, hash or path form", () => {
+    expect(parsePayload(`${HOST}/${passportHash(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+    expect(parsePayload(`${HOST}/p/${encodeURIComponent(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+  });
+
+  it("turns a GS1 Digital Link of a configured host into its linkset URL", () => {
+    expect(parsePayload(`${HOST}/01/09506000134352/21/W-000001?x=1`, [HOST])).toEqual({
+      kind: "gs1",
+      gtin: "09506000134352",
+      serial: "W-000001",
+      linksetUrl: `${HOST}/01/09506000134352/21/W-000001/linkset.json`,
+    });
+    // a 13-digit GTIN is padded to 14
+    const p = parsePayload(`${HOST}/01/9506000134352/21/7`, [HOST]);
+    expect(p.kind === "gs1" && p.gtin).toBe("09506000134352");
+  });
+
+  it.each([
+    ["javascript:alert(1)", /javascript:/],
+    ["JaVaScRiPt:alert(1)", /javascript:/],
+    ["data:text/html,<b>x</b>", /markup/],
+    ["<script>alert(1)</script>", /markup/],
+    ["https://evil.example/01/09506000134352/21/1", /not a configured passport host/],
+    [`https://localhost:8630/01/09506000134352/21/1`, /not a configured passport host/],
+    ["did:web:example.com", /only did:webvh/],
+    ["did:webvh:short:host", /only did:webvh/],
+    [`${HOST}/some/page`, /not a product link/],
+    [`http://user:pw@localhost:8630/01/09506000134352/21/1`, /credentials/],
+    [`${HOST}/p/did%3Aweb%3Ax`, /does not name a did:webvh/],
+    ["hello world", /neither/],
+    ["", /Nothing/],
+    ["x".repeat(5000), /far more data/],
+  ])("refuses %s", (input, reason) => {
+    const p = parsePayload(input, [HOST]);
+    expect(p.kind).toBe("refused");
+    expect(p.kind === "refused" && p.reason).toMatch(reason);
+  });
+});
+
+describe("didFromLinkset", () => {
+  it("finds the passport DID among the linkset's targets", () => {
+    const linkset = {
+      linkset: [
+        {
+          anchor: `${HOST}/01/09506000134352/21/W-000001`,
+          "https://gs1.org/voc/pip": [{ href: `${HOST}/${passportHash(DID)}`, type: "text/html" }],
+          "https://gs1.org/voc/sustainabilityInfo": [{ href: DID }],
+        },
+      ],
+    };
+    expect(didFromLinkset(linkset, [HOST])).toBe(DID);
+  });
+
+  it("ignores foreign and hostile targets", () => {
+    const linkset = { linkset: [{ anchor: "x", rel: [{ href: "javascript:alert(1)" }, { href: "https://evil.example/#/p/x" }] }] };
+    expect(didFromLinkset(linkset, [HOST])).toBeNull();
+    expect(didFromLinkset({ nope: 1 }, [HOST])).toBeNull();
+    expect(didFromLinkset(null, [HOST])).toBeNull();
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Strict acceptance of what an auditor scans or pastes. Accepted:
+ * - a `did:webvh:` DID;
+ * - an app link (`<accepted origin>/#/p/<did>` or `<accepted origin>/p/<did>`);
+ * - a GS1 Digital Link URL of an accepted host (`https://host/01/<gtin>/21/<serial>`), resolved through its
+ *   linkset (`.../linkset.json`, RFC 9264) to the passport's DID.
+ * Everything else is refused with a reason a person can read: `javascript:` and other schemes, URLs of
+ * hosts not configured, HTML or other markup, oversize payloads. A payload is never navigated to and
+ * never rendered as markup.
+ */
+export type Payload =
+  | { kind: "did"; did: string }
+  | { kind: "gs1"; linksetUrl: string; gtin: string; serial: string }
+  | { kind: "refused"; reason: string };
+
+export const MAX_PAYLOAD = 2048;
+/** did:webvh:<scid>:<host>[:path...]: method-specific-id chars of DID Core (plus %-escapes). */
+const DID_WEBVH = /^did:webvh:[A-Za-z0-9]{16,}(?::[A-Za-z0-9._~%-]+)+$/;
+
+export function isWebvhDid(text: string): boolean {
+  return text.length <= MAX_PAYLOAD && DID_WEBVH.test(text);
+}
+
+export function parsePayload(input: string, acceptedOrigins: readonly string[]): Payload {
+  const text = input.trim();
+  if (!text) return { kind: "refused", reason: "Nothing to open: paste a link or a DID." };
+  if (text.length > MAX_PAYLOAD) return { kind: "refused", reason: "Refused: the code holds far more data than a passport link." };
+  if (/[<>]/.test(text)) return { kind: "refused", reason: "Refused: the code holds markup (HTML), not a passport link." };
+  if (/^did:/i.test(text)) {
+    if (isWebvhDid(text)) return { kind: "did", did: text };
+    return { kind: "refused", reason: "Refused: only did:webvh DIDs are passports." };
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { kind: "refused", reason: "Refused: this is neither a passport link nor a did:webvh DID." };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return { kind: "refused", reason: `Refused: "${url.protocol}" links are never opened.` };
+  if (url.username || url.password) return { kind: "refused", reason: "Refused: links with credentials are never opened." };
+  if (!acceptedOrigins.includes(url.origin))
+    return { kind: "refused", reason: `Refused: ${url.host} is not a configured passport host.` };
+
+  // App links: /#/p/<did> or /p/<did>
+  const appPath = url.hash.startsWith("#/p/") ? url.hash.slice(4) : url.pathname.startsWith("/p/") ? url.pathname.slice(3) : null;
+  if (appPath !== null) {
+    let did: string;
+    try {
+      did = decodeURIComponent(appPath);
+    } catch {
+      return { kind: "refused", reason: "Refused: the link's DID is malformed." };
+    }
+    return isWebvhDid(did) ? { kind: "did", did } : { kind: "refused", reason: "Refused: the link does not name a did:webvh DID." };
+  }
+
+  // GS1 Digital Link: /01/<gtin>/21/<serial> (optionally under a path prefix, optionally more qualifiers)
+  const m = /^(.*?)\/01\/(\d{8}|\d{12,14})\/21\/([^/]{1,20})(?:\/.*)?$/.exec(url.pathname);
+  if (m) {
+    const prefix = m[1] ?? "";
+    const gtin = (m[2] ?? "").padStart(14, "0");
+    const serialRaw = m[3] ?? "";
+    let serial: string;
+    try {
+      serial = decodeURIComponent(serialRaw);
+    } catch {
+      return { kind: "refused", reason: "Refused: the GS1 serial number is malformed." };
+    }
+    // GS1 AI 21 allows the 82-character set; refuse anything else.
+    if (!/^[!"%-?A-Z_a-z]{1,20}$/.test(serial)) return { kind: "refused", reason: "Refused: the GS1 serial number is malformed." };
+    const linksetUrl = `${url.origin}${prefix}/01/${gtin}/21/${encodeURIComponent(serial)}/linkset.json`;
+    return { kind: "gs1", linksetUrl, gtin, serial };
+  }
+  return { kind: "refused", reason: "Refused: this link of the passport host is not a product link." };
+}
+
+/**
+ * The passport DID a GS1 linkset (RFC 9264 `application/linkset+json`) points to: the first link target
+ * that is a did:webvh DID or an app link to one, searched in the linkset's link relations.
+ */
+export function didFromLinkset(linkset: unknown, acceptedOrigins: readonly string[]): string | null {
+  const sets = (linkset as { linkset?: unknown })?.linkset;
+  if (!Array.isArray(sets)) return null;
+  for (const ctx of sets) {
+    if (!ctx || typeof ctx !== "object") continue;
+    for (const [rel, targets] of Object.entries(ctx as Record<string, unknown>)) {
+      if (rel === "anchor" || !Array.isArray(targets)) continue;
+      for (const t of targets) {
+        const href = (t as { href?: unknown })?.href;
+        if (typeof href !== "string") continue;
+        if (isWebvhDid(href)) return href;
+        const p = parsePayload(href, acceptedOrigins);
+        if (p.kind === "did") return p.did;
+      }
+    }
+  }
+  return null;
+}
+
+/** The app link to a passport. */
+export function passportHash(did: string): string {
+  return `#/p/${encodeURIComponent(did)}`;
+}

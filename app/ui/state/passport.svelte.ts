@@ -1,0 +1,127 @@
+/**
+ * The passport being audited: resolves what was opened (a DID, an app link, a GS1 Digital Link through its
+ * linkset) to a DID, asks the worker to verify it, and holds the result (`$state.raw`: replaced, never
+ * mutated). Failures that are not verdicts (a refused payload, a linkset that cannot be read) are kept apart
+ * from verdicts: they never become "invalid" or "verified".
+ */
+import type { SerializedError } from "../../core/errors.ts";
+import type { ProductNode } from "../../core/types.ts";
+import { didFromLinkset, parsePayload } from "../payload.ts";
+import { VerifyClient, WorkerFailure } from "../worker/client.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+import type { Settings } from "./settings.svelte.ts";
+
+export type PassportStatus = "idle" | "resolving" | "verifying" | "done" | "refused" | "failed";
+
+const LINKSET_MAX_BYTES = 64 * 1024;
+
+export class PassportState {
+  #status = $state<PassportStatus>("idle");
+  #did = $state<string | null>(null);
+  #product = $state.raw<ProductNode | null>(null);
+  #failure = $state.raw<SerializedError | null>(null);
+  #message = $state<string | null>(null);
+  #ms = $state<number | null>(null);
+  readonly #settings: Settings;
+  readonly #client: VerifyClient;
+  #current: number | null = null;
+  #generation = 0;
+
+  constructor(settings: Settings, client = new VerifyClient()) {
+    this.#settings = settings;
+    this.#client = client;
+  }
+
+  get status() { return this.#status; }
+  get did() { return this.#did; }
+  get product() { return this.#product; }
+  /** Why verification could not run at all (always an unverifiable failure). */
+  get failure() { return this.#failure; }
+  /** A message for a refused payload or a linkset problem. */
+  get message() { return this.#message; }
+  get ms() { return this.#ms; }
+  get busy() { return this.#status === "resolving" || this.#status === "verifying"; }
+
+  verifyConfig(): VerifyConfig {
+    const s = this.#settings;
+    return {
+      rpc: { [s.chain.chainId]: [...s.rpcUrls] },
+      stalenessMs: s.stalenessMs,
+      ...(s.hostOrigin ? { hostOrigin: s.hostOrigin } : {}),
+    };
+  }
+
+  /** Opens a scanned or pasted payload; returns the DID when it resolved to one. */
+  async openPayload(text: string): Promise<string | null> {
+    const gen = ++this.#generation;
+    this.#reset();
+    const p = parsePayload(text, this.#settings.acceptedOrigins);
+    if (p.kind === "refused") {
+      this.#status = "refused";
+      this.#message = p.reason;
+      return null;
+    }
+    if (p.kind === "did") return p.did;
+    this.#status = "resolving";
+    try {
+      const res = await fetch(p.linksetUrl, { headers: { accept: "application/linkset+json, application/json" }, credentials: "omit", redirect: "error" });
+      if (gen !== this.#generation) return null;
+      if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
+      const type = res.headers.get("content-type") ?? "";
+      if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
+      const body = await res.text();
+      if (body.length > LINKSET_MAX_BYTES) throw new Error("the product's linkset is too large");
+      const did = didFromLinkset(JSON.parse(body), this.#settings.acceptedOrigins);
+      if (!did) throw new Error("the product's linkset names no passport DID");
+      return did;
+    } catch (e) {
+      if (gen !== this.#generation) return null;
+      this.#status = "failed";
+      this.#message = `Could not resolve GTIN ${p.gtin} serial ${p.serial}: ${e instanceof Error ? e.message : String(e)}`;
+      return null;
+    }
+  }
+
+  /** Verifies a DID and its components. */
+  async verify(did: string): Promise<void> {
+    const gen = ++this.#generation;
+    if (this.#current !== null) this.#client.cancel(this.#current);
+    this.#reset();
+    this.#did = did;
+    this.#status = "verifying";
+    const { id, result } = this.#client.verify(did, this.verifyConfig());
+    this.#current = id;
+    try {
+      const { product, ms } = await result;
+      if (gen !== this.#generation) return;
+      this.#product = product;
+      this.#ms = ms;
+      this.#status = "done";
+    } catch (e) {
+      if (gen !== this.#generation) return;
+      if (e instanceof DOMException && e.name === "AbortError") return;
+      this.#failure =
+        e instanceof WorkerFailure
+          ? e.error
+          : { name: "UnexpectedError", verdict: "unverifiable", message: String(e), shortMessage: "Verification failed to run" };
+      this.#status = "failed";
+    } finally {
+      if (this.#current === id) this.#current = null;
+    }
+  }
+
+  clear(): void {
+    ++this.#generation;
+    if (this.#current !== null) this.#client.cancel(this.#current);
+    this.#reset();
+    this.#did = null;
+  }
+
+  #reset(): void {
+    this.#status = "idle";
+    this.#product = null;
+    this.#failure = null;
+    this.#message = null;
+    this.#ms = null;
+  }
+}

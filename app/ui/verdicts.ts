@@ -1,0 +1,37 @@
+/** Words and ordering for verdicts, shared by the views. */
+import type { SerializedError } from "../core/errors.ts";
+import { VERDICT_SEVERITY, type ProductNode, type Verdict } from "../core/types.ts";
+
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  verified: "Verified",
+  pending: "Pending",
+  invalid: "Invalid",
+  unverifiable: "Unverifiable",
+};
+
+export const VERDICT_SUMMARY: Record<Verdict, string> = {
+  verified: "Every entry is signed, chained and anchored on chain by an authorised anchorer.",
+  pending: "The log is valid, but its newest entries are not anchored yet.",
+  invalid: "Something in this passport is provably wrong.",
+  unverifiable: "This passport could not be checked right now. This is not a proof that it is wrong.",
+};
+
+/** Children worst first, so the worst verdict is on top at every level. */
+export function worstFirst(nodes: readonly ProductNode[]): ProductNode[] {
+  return [...nodes].sort((a, b) => VERDICT_SEVERITY[b.verdict] - VERDICT_SEVERITY[a.verdict]);
+}
+
+/** "Entry 3 (3-Qm…): hash mismatch" — where, then what. */
+export function reasonText(error: SerializedError): string {
+  return error.message;
+}
+
+export function shortId(s: string, keep = 10): string {
+  return s.length <= keep * 2 + 1 ? s : `${s.slice(0, keep)}…${s.slice(-keep)}`;
+}
+
+export function formatTime(iso: string | number): string {
+  const d = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

@@ -1,0 +1,70 @@
+/**
+ * A small typed client for the verification worker: one worker per client, requests matched to responses
+ * by id. The worker runs the core pipeline unchanged; the page only renders results.
+ */
+import type { SerializedError } from "../../core/errors.ts";
+import type { ProductNode } from "../../core/types.ts";
+import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
+
+export class WorkerFailure extends Error {
+  override readonly name = "WorkerFailure";
+  constructor(readonly error: SerializedError) {
+    super(error.message);
+  }
+}
+
+export class VerifyClient {
+  #worker: Worker | null = null;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (r: { product: ProductNode; ms: number }) => void; reject: (e: unknown) => void }>();
+
+  #ensure(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module", name: "verify" });
+    worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
+      const msg = e.data;
+      const p = this.#pending.get(msg.id);
+      if (!p) return;
+      this.#pending.delete(msg.id);
+      if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms });
+      else p.reject(new WorkerFailure(msg.error));
+    };
+    worker.onerror = (e) => {
+      const error: SerializedError = {
+        name: "WorkerCrashedError",
+        verdict: "unverifiable",
+        message: `The verification worker failed: ${e.message}`,
+        shortMessage: "The verification worker failed",
+      };
+      for (const p of this.#pending.values()) p.reject(new WorkerFailure(error));
+      this.#pending.clear();
+      this.#worker?.terminate();
+      this.#worker = null;
+    };
+    this.#worker = worker;
+    return worker;
+  }
+
+  verify(did: string, config: VerifyConfig): { id: number; result: Promise<{ product: ProductNode; ms: number }> } {
+    const id = this.#nextId++;
+    const result = new Promise<{ product: ProductNode; ms: number }>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    const msg: WorkerRequest = { type: "verify", id, did, config };
+    this.#ensure().postMessage(msg);
+    return { id, result };
+  }
+
+  cancel(id: number): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    this.#worker?.postMessage({ type: "cancel", id } satisfies WorkerRequest);
+    p.reject(new DOMException("cancelled", "AbortError"));
+  }
+
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+  }
+}
