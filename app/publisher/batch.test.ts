@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { concat, encodeAbiParameters, keccak256, type Hex as ViemHex } from "viem";
 import { describe, expect, it } from "vitest";
+import { leafHash } from "../core/anchors/leaf.ts";
+import { processProof as coreProcessProof } from "../core/anchors/path.ts";
 import { abiEncodeTwoStrings, buildBatch, EmptyBatchError, entryLeaf, processProof } from "./batch.ts";
 
 /** OpenZeppelin MerkleProof.processProof, written independently with viem: commutative keccak of each pair. */
@@ -49,6 +51,8 @@ describe("buildBatch", () => {
         expect(leaf.leaf).toBe(entryLeaf(leaf.did, leaf.versionId));
         expect(ozProcessProof(leaf.proof, leaf.leaf)).toBe(batch.root);
         expect(processProof(leaf.proof, leaf.leaf)).toBe(batch.root);
+        expect(coreProcessProof(leaf.leaf, leaf.proof)).toBe(batch.root);
+        expect(leaf.leaf).toBe(leafHash(leaf.did, leaf.versionId));
         expect(leaf.proof.length).toBeLessThanOrEqual(Math.ceil(Math.log2(n)));
       });
     }

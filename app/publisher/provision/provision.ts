@@ -1,0 +1,288 @@
+/**
+ * The provider's side of provisions (Node): create a provision's did:webvh DID, register it on chain
+ * with the machine's EIP-712 consent, change its state by a machine-signed message relayed by anyone,
+ * deploy the two contracts, anchor the provision DIDs, and write the host's `provisions.json` (where the
+ * app finds the contracts).
+ */
+import path from "node:path";
+import type { LocalAccount } from "viem";
+import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../contracts/abi.ts";
+import { provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
+import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
+import type { Signer } from "../../core/didwebvh/keys.ts";
+import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
+import { InvalidError } from "../../core/errors.ts";
+import { provisionMetadataHash, provisionService, checkProvisionInfo, type ProvisionInfo } from "../../core/provisions/metadata.ts";
+import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
+import { stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
+import { describeTxFailure } from "../../core/provisions/txError.ts";
+import { deadlineIn, registrationTypedData, stateChangeTypedData } from "../../core/provisions/typedData.ts";
+import { caip10, pkhDid } from "../../core/provisions/walletLink.ts";
+import {
+  ANCHOR_SERVICE_FRAGMENT,
+  ANCHOR_SERVICE_TYPE,
+  type AnchoringDeclaration,
+  type DidDocument,
+  type Hex,
+  type LogEntry,
+} from "../../core/types.ts";
+import { buildBatch } from "../batch.ts";
+import { ChainUnreachableError, type ChainConnection } from "../chain.ts";
+import { HostStore, readFileOrNull, writeFileAtomic } from "../store.ts";
+
+/** Where the app finds the provision contracts: `provisions.json` at the host's root. */
+export const PROVISIONS_MANIFEST = "provisions.json";
+
+export interface ProvisionsManifest {
+  chainId: number;
+  provisionRegistry: Hex;
+  walletLinks: Hex;
+  /** Deployment block: events are read from here. */
+  fromBlock: number;
+  /** Machines of the provisions published on this host (informational: a directory for the app). */
+  machines: Hex[];
+}
+
+/** The contract refused the transaction (a decoded custom error), or it reverted. */
+export class ProvisionTransactionError extends InvalidError {
+  override readonly name = "ProvisionTransactionError";
+  readonly errorName: string | undefined;
+  constructor(shortMessage: string, options: { details?: string; cause?: unknown; errorName?: string }) {
+    super(shortMessage, options);
+    this.errorName = options.errorName;
+  }
+}
+
+/** A state change the state machine has no move for (checked before signing). */
+export class ProvisionStateError extends InvalidError {
+  override readonly name = "ProvisionStateError";
+}
+
+async function send(
+  conn: ChainConnection,
+  what: string,
+  abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi,
+  write: () => Promise<Hex>,
+): Promise<{ txHash: Hex; blockNumber: bigint }> {
+  let txHash: Hex;
+  try {
+    txHash = await write();
+  } catch (e) {
+    const failure = describeTxFailure(e, abi);
+    if (failure.kind === "reverted") {
+      throw new ProvisionTransactionError(`${what}: the contract refused`, { details: failure.message, errorName: failure.errorName, cause: e });
+    }
+    throw new ChainUnreachableError(`${what}: the transaction could not be sent`, { details: failure.message, cause: e });
+  }
+  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
+  if (receipt.status !== "success") throw new ProvisionTransactionError(`${what}: the transaction reverted`, { details: txHash });
+  return { txHash, blockNumber: receipt.blockNumber };
+}
+
+/** Deploys ProvisionRegistry and WalletLinks from the connection's account. */
+export async function deployProvisionContracts(conn: ChainConnection): Promise<ProvisionContracts & { fromBlock: bigint }> {
+  const deploy = async (abi: typeof provisionRegistryAbi | typeof walletLinksAbi, bytecode: Hex) => {
+    const hash = await conn.walletClient.deployContract({ abi, bytecode });
+    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError("Deploying a contract failed", { details: hash });
+    return receipt;
+  };
+  const reg = await deploy(provisionRegistryAbi, provisionRegistryBytecode);
+  const links = await deploy(walletLinksAbi, walletLinksBytecode);
+  return {
+    chainId: conn.chainId,
+    provisionRegistry: reg.contractAddress!,
+    walletLinks: links.contractAddress!,
+    fromBlock: reg.blockNumber < links.blockNumber ? reg.blockNumber : links.blockNumber,
+  };
+}
+
+export interface ProvisionDidOptions {
+  /** `localhost:8787`, `provider.example`. */
+  host: string;
+  /** Path segments under the host (default `provisions/<provisionId>`). */
+  path?: string[];
+  info: ProvisionInfo;
+  chainId: number;
+  controller: Hex;
+  machine: Hex;
+  /** The Ed25519 key that signs the DID's log (its update key). */
+  signer: Signer;
+  /** Who may anchor this DID's entries (the anchoring declaration); omitted: no declaration. */
+  anchoring?: AnchoringDeclaration;
+  versionTime?: string | Date;
+}
+
+/**
+ * The provision's DID: its document names the controller wallet (`alsoKnownAs`, did:pkh), the machine
+ * (a verification method with `blockchainAccountId`), and describes the provision (`#provision`).
+ */
+export async function createProvisionDid(options: ProvisionDidOptions): Promise<CreateLogResult> {
+  const info = checkProvisionInfo(options.info);
+  return createLog({
+    host: options.host,
+    path: options.path ?? ["provisions", info.provisionId],
+    signer: options.signer,
+    ...(options.versionTime ? { versionTime: options.versionTime } : {}),
+    document: (did): Omit<DidDocument, "id"> => ({
+      "@context": ["https://www.w3.org/ns/did/v1"],
+      alsoKnownAs: [pkhDid(options.chainId, options.controller)],
+      verificationMethod: [
+        {
+          id: `${did}#machine`,
+          type: "EcdsaSecp256k1RecoveryMethod2020",
+          controller: did,
+          blockchainAccountId: caip10(options.chainId, options.machine),
+        },
+      ],
+      service: [
+        provisionService(did, info),
+        ...(options.anchoring
+          ? [{ id: `${did}#${ANCHOR_SERVICE_FRAGMENT}`, type: ANCHOR_SERVICE_TYPE, serviceEndpoint: options.anchoring }]
+          : []),
+      ],
+    }),
+  });
+}
+
+/** Registers the provision from the controller's connection, with the machine's signed consent. */
+export async function registerProvision(options: {
+  conn: ChainConnection;
+  contracts: ProvisionContracts;
+  machine: LocalAccount;
+  did: string;
+  info: ProvisionInfo;
+  /** Seconds the consent stays valid (default 1 hour). */
+  validFor?: number;
+}): Promise<{ txHash: Hex; metadataHash: Hex }> {
+  const { conn, contracts, machine, did } = options;
+  const metadataHash = provisionMetadataHash(checkProvisionInfo(options.info));
+  const deadline = deadlineIn(options.validFor ?? 3600);
+  const consent = await machine.signTypedData(
+    registrationTypedData({
+      chainId: contracts.chainId,
+      registry: contracts.provisionRegistry,
+      machine: machine.address,
+      controller: conn.account.address,
+      did,
+      metadataHash,
+      deadline,
+    }),
+  );
+  const { txHash } = await send(conn, "Registering the provision", provisionRegistryAbi, async () => {
+    const { request } = await conn.publicClient.simulateContract({
+      account: conn.account,
+      address: contracts.provisionRegistry,
+      abi: provisionRegistryAbi,
+      functionName: "registerProvision",
+      args: [machine.address, did, metadataHash, deadline, consent],
+    });
+    return conn.walletClient.writeContract(request);
+  });
+  return { txHash, metadataHash };
+}
+
+/**
+ * The machine signs `ProvisionStateChange` for the provision's current nonce, and `relayer` (anyone)
+ * sends it. `to` is a state, or "start" / "stop" (running / off).
+ */
+export async function relayStateChange(options: {
+  relayer: ChainConnection;
+  contracts: ProvisionContracts;
+  machine: LocalAccount;
+  to: ProvisionState;
+  validFor?: number;
+}): Promise<{ txHash: Hex; from: ProvisionState; to: ProvisionState }> {
+  const { relayer, contracts, machine, to } = options;
+  const current = await readProvision(relayer.publicClient, contracts, machine.address);
+  if (!current) throw new ProvisionStateError("The provision is not registered", { details: machine.address });
+  if (!isTransitionAllowed(current.state, to)) {
+    throw new ProvisionStateError(`The provision cannot move from ${current.state} to ${to}`, { details: machine.address });
+  }
+  const deadline = deadlineIn(options.validFor ?? 600);
+  const signature = await machine.signTypedData(
+    stateChangeTypedData({ chainId: contracts.chainId, registry: contracts.provisionRegistry, machine: machine.address, to, nonce: BigInt(current.nonce), deadline }),
+  );
+  const { txHash } = await send(relayer, `Changing the provision's state to ${to}`, provisionRegistryAbi, async () => {
+    const { request } = await relayer.publicClient.simulateContract({
+      account: relayer.account,
+      address: contracts.provisionRegistry,
+      abi: provisionRegistryAbi,
+      functionName: "changeStateSigned",
+      args: [machine.address, stateIndex(to), deadline, signature],
+    });
+    return relayer.walletClient.writeContract(request);
+  });
+  return { txHash, from: current.state, to };
+}
+
+/**
+ * Anchors the latest entry of each log in one Merkle batch (AnchorRegistry.anchor from `conn`) and
+ * writes each DID's did-anchors.json. Entries already proven are kept as they are.
+ */
+export async function anchorLogs(options: {
+  conn: ChainConnection;
+  anchorRegistry: Hex;
+  store: HostStore;
+  logs: { did: string; log: readonly LogEntry[] }[];
+}): Promise<{ root: Hex; txHash: Hex } | null> {
+  const { conn, anchorRegistry, store } = options;
+  const items: { did: string; versionId: string }[] = [];
+  for (const { did, log } of options.logs) {
+    const proven = new Set((await store.readAnchors(did))?.anchors.map((a) => a.versionId) ?? []);
+    for (const e of log) if (!proven.has(e.versionId)) items.push({ did, versionId: e.versionId });
+  }
+  if (items.length === 0) return null;
+  const batch = buildBatch(items);
+  const { txHash } = await send(conn, "Anchoring the provision DIDs", anchorRegistryAbi, () =>
+    conn.walletClient.writeContract({ address: anchorRegistry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] }),
+  );
+  const byDid = new Map<string, typeof batch.leaves>();
+  for (const l of batch.leaves) byDid.set(l.did, [...(byDid.get(l.did) ?? []), l]);
+  for (const [did, leaves] of byDid) {
+    await store.writeAnchors({
+      did,
+      anchors: leaves.map((l) => ({
+        versionId: l.versionId,
+        leaf: l.leaf,
+        proof: l.proof,
+        root: batch.root,
+        chainId: conn.chainId,
+        registry: anchorRegistry,
+        anchorer: conn.account.address,
+        txHash,
+      })),
+    });
+  }
+  return { root: batch.root, txHash };
+}
+
+/** Reads the host's provisions.json; null when there is none. */
+export async function readManifest(cdnDir: string): Promise<ProvisionsManifest | null> {
+  const text = await readFileOrNull(path.join(cdnDir, PROVISIONS_MANIFEST));
+  return text === null ? null : (JSON.parse(text) as ProvisionsManifest);
+}
+
+/** Writes provisions.json, merging the machines already listed. */
+export async function writeManifest(cdnDir: string, manifest: ProvisionsManifest): Promise<ProvisionsManifest> {
+  const existing = await readManifest(cdnDir);
+  const sameContracts =
+    existing !== null &&
+    existing.chainId === manifest.chainId &&
+    existing.provisionRegistry.toLowerCase() === manifest.provisionRegistry.toLowerCase();
+  const machines = [...new Set([...(sameContracts ? existing.machines : []), ...manifest.machines])];
+  const merged = { ...manifest, machines };
+  await writeFileAtomic(path.join(cdnDir, PROVISIONS_MANIFEST), `${JSON.stringify(merged, null, 1)}\n`);
+  return merged;
+}
+
+/** The published log of `did` when there is one (a re-run reuses it: history is never rewritten). */
+export async function readPublishedLog(store: HostStore, did: string): Promise<LogEntry[] | null> {
+  const text = await store.readLog(did);
+  return text === null ? null : parseLog(text);
+}
+
+export async function publishLog(store: HostStore, did: string, log: readonly LogEntry[]): Promise<void> {
+  await store.writeLog(did, serializeLog(log));
+  await store.addToIndex([did]);
+}
