@@ -1,0 +1,34 @@
+/** Failures of the verification pipeline itself (the steps below it have their own errors). */
+import { InvalidError, UnverifiableError, type VerifierErrorOptions } from "../errors.ts";
+
+/** The host has no did.jsonl for the DID (HTTP 404): nothing to check. */
+export class LogNotFoundError extends UnverifiableError {
+  override readonly name = "LogNotFoundError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The DID's log (did.jsonl) was not found at its URL", options);
+  }
+}
+
+/** A passport names a component whose document does not name it back as its parent (or is not a DID). */
+export class ComponentLinkError extends InvalidError {
+  override readonly name = "ComponentLinkError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The component does not name this passport as its parent", options);
+  }
+}
+
+/** The component tree loops back to a passport already above it. */
+export class ComponentCycleError extends InvalidError {
+  override readonly name = "ComponentCycleError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The component tree has a cycle", options);
+  }
+}
+
+/** The component tree is larger or deeper than the limits: the rest was not checked. */
+export class ProductTooLargeError extends UnverifiableError {
+  override readonly name = "ProductTooLargeError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The product has more components than the verifier checks", options);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * A product passport as a tree: a window names its components (glass, frame) with `ProductComponent`
+ * services; each component must name its parent back with a `ProductParent` service, or that child is
+ * invalid (ComponentLinkError): a passport cannot adopt someone else's component by naming it.
+ *
+ * Children are verified concurrently; each DID is verified once even if it appears twice; a cycle is
+ * invalid (ComponentCycleError); beyond `maxNodes` or `maxDepth` the rest is unverifiable
+ * (ProductTooLargeError), never silently dropped. Never throws.
+ */
+import type { DidVerdict, ProductNode, Verdict } from "../types.ts";
+import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
+import type { VerifierError } from "../errors.ts";
+import { ComponentCycleError, ComponentLinkError, ProductTooLargeError } from "./errors.ts";
+import { componentLinks, parentLinks } from "./document.ts";
+import { verifyDid, type VerifyDidOptions } from "./verifyDid.ts";
+
+export interface ProductLimits {
+  /** Most passports in one tree (the root included). Default 64. */
+  maxNodes?: number;
+  /** Deepest level below the root. Default 4. */
+  maxDepth?: number;
+}
+
+/** A DID's verdict made worse by a failure of the tree (a link, a cycle, a limit), keeping its entries. */
+function withFailure(result: DidVerdict, error: VerifierError): DidVerdict {
+  if (VERDICT_SEVERITY[error.verdict] < VERDICT_SEVERITY[result.verdict]) return result;
+  return { ...result, verdict: error.verdict, error: error.toJSON() };
+}
+
+function failedNode(did: string, error: VerifierError): ProductNode {
+  const result: DidVerdict = { did, url: "", verdict: error.verdict, error: error.toJSON(), entries: [] };
+  return { did, result, children: [], verdict: error.verdict };
+}
+
+export async function verifyProduct(did: string, deps: VerifyDidOptions, limits: ProductLimits = {}): Promise<ProductNode> {
+  const maxNodes = limits.maxNodes ?? 64;
+  const maxDepth = limits.maxDepth ?? 4;
+  const verdicts = new Map<string, Promise<DidVerdict>>();
+  let nodes = 0;
+  const verifyOnce = (d: string): Promise<DidVerdict> => {
+    let p = verdicts.get(d);
+    if (!p) {
+      p = verifyDid(d, deps);
+      verdicts.set(d, p);
+    }
+    return p;
+  };
+
+  async function visit(d: string, parent: string | undefined, ancestors: readonly string[]): Promise<ProductNode> {
+    let result = await verifyOnce(d);
+    if (parent !== undefined && result.document && !parentLinks(result.document).includes(parent)) {
+      result = withFailure(result, new ComponentLinkError({ details: `${d} does not name ${parent} as its parent` }));
+    }
+    const links = result.document ? componentLinks(result.document) : [];
+    const path = [...ancestors, d];
+    const children = await Promise.all(
+      links.map((link): Promise<ProductNode> | ProductNode => {
+        if (typeof link !== "string" || !link.startsWith("did:"))
+          return failedNode(String(link), new ComponentLinkError({ details: `${d} names a component that is not a DID: ${JSON.stringify(link)?.slice(0, 100)}` }));
+        if (path.includes(link)) return failedNode(link, new ComponentCycleError({ details: [...path, link].join(" -> ") }));
+        if (path.length > maxDepth) return failedNode(link, new ProductTooLargeError({ details: `deeper than ${maxDepth} levels` }));
+        if (++nodes >= maxNodes) return failedNode(link, new ProductTooLargeError({ details: `more than ${maxNodes} passports` }));
+        return visit(link, d, path);
+      }),
+    );
+    const verdict: Verdict = worstVerdict([result.verdict, ...children.map((c) => c.verdict)]);
+    return { did: d, result, children, verdict };
+  }
+
+  nodes = 1;
+  return visit(did, undefined, []);
+}

@@ -1,0 +1,272 @@
+/**
+ * One DID, from its files and the chain to a verdict per log entry and for the DID:
+ *
+ * 1. fetch did.jsonl and did-anchors.json (concurrently), did-witness.json when the log uses witnesses;
+ * 2. did:webvh v1.0 verification of the log (verifyLog): the valid prefix and the first failure;
+ * 3. per valid entry with a proof in did-anchors.json: the anchoring declaration in that entry's own
+ *    state governs; leaf = keccak256(keccak256(abi.encode(state.id, versionId))) must be the file's leaf;
+ *    the path from it must reach the claimed root; chain and registry must be the declared ones; the
+ *    anchorer must be a declared one; and the registry must hold (anchorer, root). Then the entry is
+ *    verified, at the block time the chain recorded.
+ * 4. an entry without a proof of its own is verified "via entry m" when a later entry m of the same valid
+ *    log is verified-anchored (m's versionId commits to the whole chain before it); otherwise pending.
+ *
+ * Entries from the first invalid one on are invalid. Chain or host failures make a result unverifiable,
+ * never invalid; nothing is verified unless every check ran. Never throws.
+ */
+import type { AnchorRecord, DidDocument, DidVerdict, EntryVerdict, Hex, LogEntry, PendingReason, Verdict } from "../types.ts";
+import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
+import { toVerifierError, type SerializedError, type VerifierError } from "../errors.ts";
+import { parseLog, type LogLimits } from "../didwebvh/log.ts";
+import { didToUrl } from "../didwebvh/url.ts";
+import { verifyLog, type VerifiedEntry } from "../didwebvh/verify.ts";
+import { parseWitnessFile, type WitnessProofEntry } from "../didwebvh/witness.ts";
+import { DidMismatchError } from "../didwebvh/errors.ts";
+import { parseAnchorsFile } from "../anchors/file.ts";
+import { leafHash } from "../anchors/leaf.ts";
+import { processProof } from "../anchors/path.ts";
+import type { ChainReader } from "../anchors/registry.ts";
+import {
+  AnchorDeclarationMismatchError,
+  ProofMismatchError,
+  LeafMismatchError,
+  RootNotAnchoredError,
+  UnauthorizedAnchorerError,
+} from "../anchors/errors.ts";
+import type { FileSource } from "../fetch/source.ts";
+import { LogNotFoundError } from "./errors.ts";
+import { anchoringDeclaration, newEvent } from "./document.ts";
+import type { AnchorsFile, EntryAnchorProof } from "../types.ts";
+
+export interface VerifyDidOptions {
+  source: FileSource;
+  chain: ChainReader;
+  /** The verifier's "now" (versionTime must not be later). Default: the current time. */
+  now?: Date | number | string;
+  /** Limits for did.jsonl (bytes, line length, entries). */
+  logLimits?: LogLimits;
+}
+
+type ProofOutcome =
+  | { status: "verified"; anchor: NonNullable<EntryVerdict["anchor"]> }
+  | { status: "failed"; error: VerifierError; anchor?: NonNullable<EntryVerdict["anchor"]> };
+
+const lower = (h: string) => h.toLowerCase();
+
+function pendingReason(index: number, versionId: string): PendingReason {
+  const where = ` (entry ${index + 1} ${versionId})`;
+  return {
+    name: "NotAnchoredError",
+    verdict: "pending",
+    shortMessage: "Not anchored yet",
+    message: `Not anchored yet${where}`,
+    entryIndex: index,
+    versionId,
+  };
+}
+
+function witnessInUse(entries: readonly LogEntry[]): boolean {
+  return entries.some((e) => {
+    const w = (e.parameters as { witness?: { witnesses?: unknown } } | undefined)?.witness;
+    return typeof w === "object" && w !== null && Array.isArray(w.witnesses) && w.witnesses.length > 0;
+  });
+}
+
+/** Checks one proof of one valid entry. Local checks first; the chain is read only when they pass. */
+async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader): Promise<ProofOutcome> {
+  const where = { entryIndex: v.index, versionId: v.versionId };
+  const leaf = leafHash(v.state.id, v.versionId);
+  const computedRoot = processProof(leaf, p.proof);
+  const anchor = {
+    leaf,
+    computedRoot,
+    claimedRoot: p.root,
+    chainId: p.chainId,
+    registry: p.registry,
+    anchorer: p.anchorer,
+    record: null as AnchorRecord | null,
+  };
+  if (lower(p.leaf) !== leaf) return { status: "failed", anchor, error: new LeafMismatchError({ ...where, details: `computed ${leaf}, file says ${p.leaf}` }) };
+  if (computedRoot !== lower(p.root))
+    return { status: "failed", anchor, error: new ProofMismatchError({ ...where, details: `computed ${computedRoot}, claimed ${p.root}` }) };
+  const declared = anchoringDeclaration(v.state);
+  if (declared.kind !== "declared")
+    return {
+      status: "failed",
+      anchor,
+      error: new AnchorDeclarationMismatchError({
+        ...where,
+        details: declared.kind === "none" ? "the entry's document declares no EvmMerkleAnchor service" : declared.problem,
+      }),
+    };
+  const d = declared.declaration;
+  if (d.chainId !== p.chainId || lower(d.registry) !== lower(p.registry))
+    return {
+      status: "failed",
+      anchor,
+      error: new AnchorDeclarationMismatchError({ ...where, details: `proof: chain ${p.chainId} registry ${p.registry}; declared: chain ${d.chainId} registry ${d.registry}` }),
+    };
+  if (!d.anchorers.some((a) => lower(a) === lower(p.anchorer)))
+    return { status: "failed", anchor, error: new UnauthorizedAnchorerError({ ...where, details: `${p.anchorer} is not among ${d.anchorers.join(", ")}` }) };
+  let record: AnchorRecord | null;
+  try {
+    record = await chain.readAnchor({ chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex });
+  } catch (error) {
+    const e = toVerifierError(error);
+    // A reader must only throw unverifiable errors; anything else cannot prove the data wrong either.
+    return { status: "failed", anchor, error: e.verdict === "unverifiable" ? e : toVerifierError(new Error(e.message)) };
+  }
+  anchor.record = record;
+  if (!record)
+    return { status: "failed", anchor, error: new RootNotAnchoredError({ ...where, details: `anchorOf(${p.anchorer}, ${p.root}) is empty on chain ${p.chainId}` }) };
+  return { status: "verified", anchor };
+}
+
+/** The worse of two outcomes for one entry with several proofs: invalid > unverifiable > verified. */
+function combine(outcomes: ProofOutcome[]): ProofOutcome {
+  const invalid = outcomes.find((o) => o.status === "failed" && o.error.verdict === "invalid");
+  if (invalid) return invalid;
+  const unverifiable = outcomes.find((o) => o.status === "failed");
+  if (unverifiable) return unverifiable;
+  return outcomes[0]!;
+}
+
+export async function verifyDid(did: string, options: VerifyDidOptions): Promise<DidVerdict> {
+  let url = "";
+  const whole = (error: unknown, entries: EntryVerdict[] = [], extra: Partial<DidVerdict> = {}): DidVerdict => {
+    const e = toVerifierError(error);
+    return { did, url, verdict: e.verdict, error: e.toJSON(), entries, ...extra };
+  };
+  try {
+    url = didToUrl(did);
+  } catch (error) {
+    return whole(error);
+  }
+
+  // 1. Files. The log is essential; the anchors file may be absent (nothing anchored yet).
+  const logP = options.source.get(did, "did.jsonl");
+  const anchorsP = options.source.get(did, "did-anchors.json");
+  anchorsP.catch(() => {}); // observed below; do not leave it unhandled if the log fails first
+  let logText: string | null;
+  try {
+    logText = await logP;
+  } catch (error) {
+    return whole(error);
+  }
+  if (logText === null) return whole(new LogNotFoundError({ details: url }));
+
+  let parsed: LogEntry[];
+  try {
+    parsed = parseLog(logText, options.logLimits);
+  } catch (error) {
+    return whole(error);
+  }
+
+  let witness: WitnessProofEntry[] | null = null;
+  let witnessError: VerifierError | undefined;
+  if (witnessInUse(parsed)) {
+    try {
+      const text = await options.source.get(did, "did-witness.json");
+      witness = text === null ? null : parseWitnessFile(text);
+    } catch (error) {
+      witnessError = toVerifierError(error);
+    }
+  }
+
+  // 2. The log.
+  const result = await verifyLog(parsed, {
+    did,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(witness ? { witness } : {}),
+  });
+  const valid = result.entries;
+
+  // The anchors file: fetched concurrently; its failures matter only for the entries they leave unproven.
+  let anchors: AnchorsFile | null = null;
+  let anchorsError: VerifierError | undefined;
+  try {
+    const text = await anchorsP;
+    if (text !== null) {
+      anchors = parseAnchorsFile(text);
+      if (anchors.did !== did)
+        throw new DidMismatchError("did-anchors.json belongs to another DID", { details: `it names ${anchors.did}` });
+    }
+  } catch (error) {
+    anchorsError = toVerifierError(error);
+    anchors = null;
+  }
+
+  // 3. Proofs of valid entries (all concurrently: the reader batches and dedupes chain reads).
+  const byVersion = new Map<string, EntryAnchorProof[]>();
+  for (const p of anchors?.anchors ?? []) {
+    const list = byVersion.get(p.versionId);
+    if (list) list.push(p);
+    else byVersion.set(p.versionId, [p]);
+  }
+  const outcomes: (ProofOutcome | undefined)[] = await Promise.all(
+    valid.map(async (v) => {
+      const proofs = byVersion.get(v.versionId);
+      if (!proofs) return undefined;
+      return combine(await Promise.all(proofs.map((p) => checkProof(v, p, options.chain))));
+    }),
+  );
+
+  // 4. Verdicts per entry, newest first so that coverage by a later anchored entry is known.
+  const entries: EntryVerdict[] = new Array<EntryVerdict>(parsed.length);
+  let coveredBy: { index: number; anchor: NonNullable<EntryVerdict["anchor"]> } | undefined;
+  // A witness file that could not be had or read explains a "witness proofs missing" better than that does.
+  const logError =
+    witnessError && (!result.error || result.error.name === "WitnessProofsMissingError") ? witnessError : result.error;
+  for (let i = parsed.length - 1; i >= 0; i--) {
+    const raw = parsed[i]!;
+    const event = newEvent(raw.state, parsed[i - 1]?.state);
+    const base = {
+      index: i,
+      versionId: typeof raw.versionId === "string" ? raw.versionId : "",
+      versionTime: typeof raw.versionTime === "string" ? raw.versionTime : "",
+      ...(event ? { event } : {}),
+    };
+    if (i >= valid.length) {
+      const e = logError ?? new DidMismatchError("The entry is not part of the valid log", { entryIndex: i });
+      entries[i] = { ...base, verdict: e.verdict, error: e.toJSON() };
+      continue;
+    }
+    const own = outcomes[i];
+    if (own?.status === "verified") {
+      coveredBy = { index: i, anchor: own.anchor };
+      entries[i] = { ...base, verdict: "verified", anchor: own.anchor };
+    } else if (own && own.error.verdict === "invalid") {
+      entries[i] = { ...base, verdict: "invalid", error: own.error.toJSON(), ...(own.anchor ? { anchor: own.anchor } : {}) };
+    } else if (coveredBy) {
+      entries[i] = { ...base, verdict: "verified", anchoredVia: coveredBy.index, anchor: coveredBy.anchor };
+    } else if (own) {
+      entries[i] = { ...base, verdict: own.error.verdict, error: own.error.toJSON(), ...(own.anchor ? { anchor: own.anchor } : {}) };
+    } else if (anchorsError) {
+      // No proof could be read for it: a broken or unreachable anchors file decides.
+      entries[i] = { ...base, verdict: anchorsError.verdict, error: anchorsError.toJSON() };
+    } else {
+      entries[i] = { ...base, verdict: "pending", error: pendingReason(i, base.versionId) };
+    }
+  }
+
+  // The DID: the worst entry; its reason the first entry of that verdict (or a failure of the whole).
+  const dids: { verdict: Verdict; error: SerializedError | PendingReason | undefined }[] = entries.map((e) => ({ verdict: e.verdict, error: e.error }));
+  if (entries.length === 0 && logError) dids.push({ verdict: logError.verdict, error: logError.toJSON() });
+  if (anchorsError && anchorsError.verdict === "invalid") dids.push({ verdict: "invalid", error: anchorsError.toJSON() });
+  const verdict = worstVerdict(dids.map((d) => d.verdict));
+  const reason = dids.find((d) => d.verdict === verdict && d.error)?.error;
+
+  const document: DidDocument | undefined = valid[valid.length - 1]?.state;
+  const chainId = outcomes.find((o) => o?.anchor)?.anchor?.chainId;
+  const readAt = chainId === undefined ? undefined : options.chain.readAt(chainId);
+
+  return {
+    did,
+    url,
+    verdict,
+    ...(reason && VERDICT_SEVERITY[verdict] > 0 ? { error: reason } : {}),
+    entries,
+    ...(document ? { document } : {}),
+    ...(readAt ? { chainReadAt: readAt } : {}),
+  };
+}
