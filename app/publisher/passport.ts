@@ -20,10 +20,8 @@ import {
 
 export const DID_CONTEXT = "https://www.w3.org/ns/did/v1";
 
-type Doc = Omit<DidDocument, "id"> & { id?: string };
-
 /** The first document of a passport (`did` may be the `{SCID}` placeholder DID). */
-export function passportDocument(did: string, info: PassportInfo, anchoring: AnchoringDeclaration, extra: ServiceEntry[] = []): Doc {
+export function passportDocument(did: string, info: PassportInfo, anchoring: AnchoringDeclaration, extra: ServiceEntry[] = []): DidDocument {
   return {
     "@context": [DID_CONTEXT],
     id: did,
@@ -44,17 +42,17 @@ export function parentService(did: string, parentDid: string): ServiceEntry {
 }
 
 /** Number of lifecycle events a document records. */
-export function eventCount(doc: DidDocument | Doc): number {
+export function eventCount(doc: DidDocument): number {
   return (doc.service ?? []).filter((s) => s.type === EVENT_SERVICE_TYPE).length;
 }
 
 /** The next event's service (`#event-<n+1>`). */
-export function eventService(did: string, doc: DidDocument | Doc, event: LifecycleEvent): ServiceEntry {
+export function eventService(did: string, doc: DidDocument, event: LifecycleEvent): ServiceEntry {
   return { id: `${did}#event-${eventCount(doc) + 1}`, type: EVENT_SERVICE_TYPE, serviceEndpoint: event };
 }
 
 /** A copy of `doc` with services added (a service with the same id is replaced). */
-export function withServices<T extends DidDocument | Doc>(doc: T, services: ServiceEntry[]): T {
+export function withServices<T extends DidDocument>(doc: T, services: ServiceEntry[]): T {
   const ids = new Set(services.map((s) => s.id));
   return { ...doc, service: [...(doc.service ?? []).filter((s) => !ids.has(s.id)), ...services] };
 }
