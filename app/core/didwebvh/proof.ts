@@ -1,0 +1,94 @@
+/**
+ * Data Integrity proofs with the `eddsa-jcs-2022` cryptosuite (W3C Data Integrity EdDSA Cryptosuites
+ * v1.0, section 3.3): the signed bytes are sha256(JCS(proof options)) || sha256(JCS(unsecured document)),
+ * where the proof options are the proof without `proofValue`; `proofValue` is multibase base58btc
+ * (`z...`) of the 64-byte Ed25519 signature.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base58 } from "@scure/base";
+import type { DataIntegrityProof } from "../types.ts";
+import { canonicalize } from "./jcs.ts";
+import { utf8 } from "./hash.ts";
+import { decodeMultikey, multikeyOfDidKey, verifyEd25519, type Signer } from "./keys.ts";
+
+/** The bytes an eddsa-jcs-2022 signature covers, from the canonical (JCS) text of the document. */
+export function signingInput(proofOptions: Record<string, unknown>, canonicalDocument: string): Uint8Array {
+  const out = new Uint8Array(64);
+  out.set(sha256(utf8(canonicalize(proofOptions))), 0);
+  out.set(sha256(utf8(canonicalDocument)), 32);
+  return out;
+}
+
+export interface CreateProofOptions {
+  /** ISO 8601 UTC; did:webvh log entries use the entry's versionTime. */
+  created: string;
+  proofPurpose?: string;
+}
+
+/** Sign `document` (without a proof) with `signer`: an eddsa-jcs-2022 DataIntegrityProof. */
+export async function createProof(
+  document: unknown,
+  signer: Signer,
+  options: CreateProofOptions,
+): Promise<DataIntegrityProof> {
+  const proofOptions = {
+    type: "DataIntegrityProof" as const,
+    cryptosuite: "eddsa-jcs-2022" as const,
+    verificationMethod: signer.verificationMethod,
+    created: options.created,
+    proofPurpose: options.proofPurpose ?? "assertionMethod",
+  };
+  const signature = await signer.sign(signingInput(proofOptions, canonicalize(document)));
+  return { ...proofOptions, proofValue: `z${base58.encode(signature)}` };
+}
+
+/** Why a proof is not acceptable, or undefined when its form is. */
+export function proofFormProblem(proof: unknown, purpose = "assertionMethod"): string | undefined {
+  if (typeof proof !== "object" || proof === null || Array.isArray(proof)) return "proof is not an object";
+  const p = proof as Record<string, unknown>;
+  if (p.type !== "DataIntegrityProof") return `proof type ${JSON.stringify(p.type)} is not DataIntegrityProof`;
+  if (p.cryptosuite !== "eddsa-jcs-2022") return `cryptosuite ${JSON.stringify(p.cryptosuite)} is not eddsa-jcs-2022`;
+  if (p.proofPurpose !== purpose) return `proofPurpose ${JSON.stringify(p.proofPurpose)} is not ${purpose}`;
+  if (typeof p.verificationMethod !== "string") return "verificationMethod is not a string";
+  if (multikeyOfDidKey(p.verificationMethod) === undefined) {
+    return `verificationMethod ${p.verificationMethod.slice(0, 120)} is not a did:key key`;
+  }
+  if (typeof p.proofValue !== "string" || !p.proofValue.startsWith("z")) return "proofValue is not multibase base58btc";
+  if (p.created !== undefined && typeof p.created !== "string") return "created is not a string";
+  return undefined;
+}
+
+/**
+ * Check an eddsa-jcs-2022 proof over a document given as its canonical text. Returns undefined when
+ * valid, or the reason it is not. Never throws for bad data.
+ */
+export async function verifyProof(
+  proof: DataIntegrityProof,
+  canonicalDocument: string,
+  purpose = "assertionMethod",
+): Promise<string | undefined> {
+  const problem = proofFormProblem(proof, purpose);
+  if (problem) return problem;
+  const multikey = multikeyOfDidKey(proof.verificationMethod)!;
+  let publicKey: Uint8Array;
+  let signature: Uint8Array;
+  try {
+    publicKey = decodeMultikey(multikey);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  try {
+    signature = base58.decode(proof.proofValue.slice(1));
+  } catch {
+    return "proofValue is not valid base58btc";
+  }
+  if (signature.length !== 64) return "proofValue is not a 64-byte Ed25519 signature";
+  const { proofValue: _omit, ...options } = proof;
+  let input: Uint8Array;
+  try {
+    input = signingInput(options, canonicalDocument);
+  } catch (error) {
+    return `proof cannot be canonicalized: ${(error as Error).message}`;
+  }
+  return (await verifyEd25519(signature, input, publicKey, multikey)) ? undefined : "signature does not verify";
+}

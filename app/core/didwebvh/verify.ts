@@ -1,0 +1,331 @@
+/**
+ * Verify a did:webvh v1.0 log ("Read (Resolve)", steps 1-10): for each entry in order, its form, its
+ * versionId (number and entryHash chained to the previous entry), its versionTime, its parameters, the
+ * SCID (first entry), its state.id (SCID, location, portability), the keys authorised to sign it
+ * (updateKeys, pre-rotation), its Data Integrity proofs and, when the log uses witnesses, a threshold of
+ * witness approvals from did-witness.json.
+ *
+ * Cheap checks run in order on the calling thread; the signatures (the expensive part) of all entries
+ * run concurrently (WebCrypto), and the first failure in log order wins. Never throws for bad data:
+ * the result carries the valid prefix and the first failure.
+ */
+import type { DidDocument, LogEntry, LogParameters } from "../types.ts";
+import { toVerifierError, type VerifierError } from "../errors.ts";
+import {
+  DeactivatedError,
+  DidMismatchError,
+  EmptyLogError,
+  EntryShapeError,
+  HashChainError,
+  PortabilityError,
+  PreRotationError,
+  ScidMismatchError,
+  SignatureError,
+  UnauthorizedKeyError,
+  VersionNumberError,
+  VersionTimeError,
+  WitnessError,
+  WitnessProofsMissingError,
+} from "./errors.ts";
+import { hashText, isSha256Multihash, keyHash } from "./hash.ts";
+import { canonicalize } from "./jcs.ts";
+import { multikeyOfDidKey } from "./keys.ts";
+import { entryShapeProblem } from "./log.ts";
+import { applyParameters, isWitnessActive, type ActiveParameters } from "./params.ts";
+import { proofFormProblem, verifyProof } from "./proof.ts";
+import { parseUtcTime } from "./time.ts";
+import { parseDid, SCID_PLACEHOLDER, type ParsedDid } from "./url.ts";
+import { witnessApprovals, type WitnessProofEntry } from "./witness.ts";
+
+export type { ActiveParameters } from "./params.ts";
+
+export interface VerifiedEntry {
+  /** 0-based position in the log. */
+  index: number;
+  versionNumber: number;
+  versionId: string;
+  versionTime: string;
+  /** The parameters in effect after this entry (defaults filled in). */
+  parameters: ActiveParameters;
+  /** The DID document of this version, as in the log (no implicit services). */
+  state: DidDocument;
+  /** The entry as read. */
+  entry: LogEntry;
+}
+
+export interface VerifyLogOptions {
+  /** The DID being resolved: it must be the state.id of at least one valid version. */
+  did?: string;
+  /** The resolver's "now" (versionTime must not be later). Default: the current time. */
+  now?: Date | number | string;
+  /** Tolerated clock difference for "not in the future", in ms. Default 0 (the spec's rule). */
+  clockSkewMs?: number;
+  /** did-witness.json, parsed (see parseWitnessFile). Required when the log uses witnesses. */
+  witness?: readonly WitnessProofEntry[] | null;
+}
+
+export interface VerifyLogResult {
+  /** The DID of the last valid version (its state.id); `options.did` or "" when none is valid. */
+  did: string;
+  /** The SCID of the log (from its first entry), "" when unreadable. */
+  scid: string;
+  /** The valid prefix of the log. */
+  entries: VerifiedEntry[];
+  /** The first failure, naming the entry (index, versionId). Absent when the whole log is valid. */
+  error?: VerifierError;
+  /** True when the last valid entry has deactivated the DID. */
+  deactivated: boolean;
+}
+
+interface Where {
+  entryIndex: number;
+  versionId: string;
+}
+
+function versionNumberOf(versionId: string, where: Where, expected: number): { number: number; hash: string } {
+  const dash = versionId.indexOf("-");
+  if (dash <= 0 || dash !== versionId.lastIndexOf("-")) {
+    throw new VersionNumberError("versionId is not <number>-<entryHash>", where);
+  }
+  const digits = versionId.slice(0, dash);
+  if (!/^[1-9]\d{0,8}$/.test(digits)) throw new VersionNumberError("versionId does not start with a version number", where);
+  const number = Number(digits);
+  if (number !== expected) {
+    throw new VersionNumberError("Version number out of sequence", { ...where, details: `expected ${expected}, found ${number}` });
+  }
+  return { number, hash: versionId.slice(dash + 1) };
+}
+
+/** JCS of an entry without its proof, given the canonical parameters and state (keys in JCS order). */
+function canonicalEntry(p: string, s: string, versionId: string, versionTime: string): string {
+  return `{"parameters":${p},"state":${s},"versionId":${canonicalize(versionId)},"versionTime":${canonicalize(versionTime)}}`;
+}
+
+/** The entryHash an entry must carry, given its predecessor's versionId (the SCID for the first). */
+export function entryHash(entry: Omit<LogEntry, "proof">, previousVersionId: string): string {
+  return hashText(
+    canonicalEntry(canonicalize(entry.parameters), canonicalize(entry.state), previousVersionId, entry.versionTime),
+  );
+}
+
+/** The SCID of a first entry as published (SCID filled in): the spec's "Verify SCID" steps 4-7. */
+export function scidOfFirstEntry(entry: Omit<LogEntry, "proof">, scid: string): string {
+  const text = canonicalEntry(canonicalize(entry.parameters), canonicalize(entry.state), SCID_PLACEHOLDER, entry.versionTime);
+  // "Treat the resulting log entry as a string and do a text replacement of the scid value with {SCID}";
+  // re-canonicalise, since a replacement inside a property name can change the key order.
+  return hashText(canonicalize(JSON.parse(text.replaceAll(scid, SCID_PLACEHOLDER))));
+}
+
+function nowMs(now: VerifyLogOptions["now"]): number {
+  if (now === undefined) return Date.now();
+  const ms = now instanceof Date ? now.getTime() : typeof now === "number" ? now : Date.parse(now);
+  return Number.isNaN(ms) ? Date.now() : ms;
+}
+
+interface SignatureCheck {
+  index: number;
+  where: Where;
+  result: Promise<string | undefined>;
+}
+
+/** Verify a did:webvh log. Never throws for bad data. */
+export async function verifyLog(entries: readonly LogEntry[], options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
+  const now = nowMs(options.now) + (options.clockSkewMs ?? 0);
+  const verified: VerifiedEntry[] = [];
+  const signatures: SignatureCheck[] = [];
+  const witnessedBy: (ActiveParameters["witness"] | undefined)[] = [];
+  let error: VerifierError | undefined;
+  let scid = "";
+  let active: ActiveParameters | undefined;
+  let previousVersionId = "";
+  let previousTime = -Infinity;
+  let previousDid = "";
+
+  if (entries.length === 0) error = new EmptyLogError("The log has no entries");
+
+  for (let i = 0; i < entries.length && !error; i++) {
+    const entry = entries[i]!;
+    const where: Where = { entryIndex: i, versionId: typeof entry?.versionId === "string" ? entry.versionId.slice(0, 120) : "" };
+    try {
+      const shape = entryShapeProblem(entry);
+      if (shape) throw new EntryShapeError("Not a log entry", { ...where, details: shape });
+      if (active?.deactivated) throw new DeactivatedError("The DID was deactivated; no entry may follow", where);
+
+      const { number, hash } = versionNumberOf(entry.versionId, where, i + 1);
+      if (!isSha256Multihash(hash)) {
+        throw new HashChainError("entryHash is not a base58btc sha2-256 multihash", where);
+      }
+
+      const time = parseUtcTime(entry.versionTime);
+      if (time === undefined) throw new VersionTimeError("versionTime is not a UTC ISO 8601 date-time", where);
+      if (time <= previousTime) throw new VersionTimeError("versionTime is not after the previous entry's", where);
+      if (time > now) throw new VersionTimeError("versionTime is in the future", { ...where, details: entry.versionTime });
+
+      const first = active === undefined;
+      const before = active;
+      const next = applyParameters(active, entry.parameters as LogParameters, where);
+
+      let did: ParsedDid;
+      try {
+        did = parseDid(entry.state.id);
+      } catch (e) {
+        throw new DidMismatchError("state.id is not a valid did:webvh DID", { ...where, details: (e as Error).message, cause: e });
+      }
+      if (did.scid !== next.scid) {
+        throw new ScidMismatchError("state.id does not carry the log's SCID", { ...where, details: entry.state.id });
+      }
+
+      let p: string;
+      let s: string;
+      try {
+        p = canonicalize(entry.parameters);
+        s = canonicalize(entry.state);
+      } catch (e) {
+        throw new EntryShapeError("The entry cannot be canonicalized (JCS)", { ...where, details: (e as Error).message });
+      }
+
+      if (first) {
+        if (!isSha256Multihash(next.scid)) throw new ScidMismatchError("The SCID is not a base58btc sha2-256 multihash", where);
+        if (scidOfFirstEntry(entry, next.scid) !== next.scid) {
+          throw new ScidMismatchError("The SCID is not the hash of the first entry", where);
+        }
+        scid = next.scid;
+      } else if (did.location !== parseDid(previousDid).location) {
+        // DID Portability: only when portable, and naming the prior DID in alsoKnownAs.
+        if (!before!.portable) throw new PortabilityError("The DID moved but is not portable", { ...where, details: entry.state.id });
+        const aka = entry.state.alsoKnownAs;
+        if (!Array.isArray(aka) || !aka.includes(previousDid)) {
+          throw new PortabilityError("A moved DID must list its prior DID in alsoKnownAs", where);
+        }
+      }
+
+      const computed = hashText(canonicalEntry(p, s, first ? next.scid : previousVersionId, entry.versionTime));
+      if (computed !== hash) throw new HashChainError("entryHash does not match the entry", { ...where, details: `computed ${computed}` });
+
+      // Authorised keys: the entry's own updateKeys for the first entry and under pre-rotation,
+      // otherwise those of the previous entry.
+      let authorised: string[];
+      if (first) authorised = next.updateKeys;
+      else if (before!.nextKeyHashes.length > 0) {
+        const params = entry.parameters as Record<string, unknown>;
+        if (!Object.hasOwn(params, "updateKeys")) {
+          throw new PreRotationError("Pre-rotation is active: the entry must have updateKeys", where);
+        }
+        if (!Object.hasOwn(params, "nextKeyHashes")) {
+          throw new PreRotationError("Pre-rotation is active: the entry must have nextKeyHashes", where);
+        }
+        for (const key of next.updateKeys) {
+          if (!before!.nextKeyHashes.includes(keyHash(key))) {
+            throw new PreRotationError("An updateKeys key was not committed to in the previous nextKeyHashes", { ...where, details: key.slice(0, 80) });
+          }
+        }
+        authorised = next.updateKeys;
+      } else authorised = before!.updateKeys;
+
+      const canonical = canonicalEntry(p, s, entry.versionId, entry.versionTime);
+      for (const proof of entry.proof) {
+        const form = proofFormProblem(proof);
+        if (form) throw new SignatureError("Malformed proof", { ...where, details: form });
+        const key = multikeyOfDidKey(proof.verificationMethod)!;
+        if (!authorised.includes(key)) {
+          throw new UnauthorizedKeyError("The proof's key is not an active update key", { ...where, details: key.slice(0, 80) });
+        }
+        signatures.push({ index: i, where, result: verifyProof(proof, canonical) });
+      }
+
+      // Witnessing: the witnesses active before the entry govern it; a change from {} to a list takes
+      // effect at once (the entry that turns witnessing on is witnessed by its new list).
+      const beforeWitness = before?.witness ?? {};
+      witnessedBy.push(
+        isWitnessActive(beforeWitness) ? beforeWitness : isWitnessActive(next.witness) ? next.witness : undefined,
+      );
+
+      verified.push({
+        index: i,
+        versionNumber: number,
+        versionId: entry.versionId,
+        versionTime: entry.versionTime,
+        parameters: next,
+        state: entry.state,
+        entry,
+      });
+      active = next;
+      previousVersionId = entry.versionId;
+      previousTime = time;
+      previousDid = entry.state.id;
+    } catch (e) {
+      error = toVerifierError(e);
+    }
+  }
+
+  // Signatures: the first failure in log order truncates the valid prefix.
+  const results = await Promise.all(signatures.map((c) => c.result.catch((e: unknown) => String(e))));
+  for (let k = 0; k < signatures.length; k++) {
+    const problem = results[k];
+    if (problem !== undefined && signatures[k]!.index < verified.length) {
+      const { index, where } = signatures[k]!;
+      verified.length = index;
+      error = new SignatureError("Invalid proof", { ...where, details: problem });
+      break;
+    }
+  }
+
+  // Witnesses: each witnessed entry needs a threshold of its witnesses approving it or a later entry.
+  const needing = witnessedBy.slice(0, verified.length);
+  const firstNeeding = needing.findIndex((w) => w !== undefined);
+  if (firstNeeding !== -1) {
+    if (!options.witness) {
+      const at = verified[firstNeeding]!;
+      verified.length = firstNeeding;
+      error = new WitnessProofsMissingError("The log uses witnesses but did-witness.json was not supplied", {
+        entryIndex: at.index,
+        versionId: at.versionId,
+      });
+    } else {
+      const ids = new Set<string>();
+      for (const w of needing) if (w) for (const x of w.witnesses) ids.add(x.id);
+      let approvals: Map<string, number>;
+      try {
+        approvals = await witnessApprovals(options.witness, verified.map((v) => v.versionId), ids);
+      } catch (e) {
+        approvals = new Map();
+        error = new WitnessError("did-witness.json could not be checked", { details: (e as Error).message });
+      }
+      for (let i = 0; i < needing.length; i++) {
+        const w = needing[i];
+        if (!w) continue;
+        const count = w.witnesses.filter((x) => (approvals.get(x.id) ?? -1) >= i).length;
+        if (count < w.threshold) {
+          const at = verified[i]!;
+          verified.length = i;
+          error = new WitnessError("Witness threshold not met", {
+            entryIndex: at.index,
+            versionId: at.versionId,
+            details: `${count} of ${w.threshold} required approvals`,
+          });
+          break;
+        }
+      }
+    }
+  }
+
+  // The DID being resolved must be the id of at least one valid version.
+  if (options.did !== undefined && verified.length > 0 && !verified.some((v) => v.state.id === options.did)) {
+    return {
+      did: options.did,
+      scid,
+      entries: [],
+      error: new DidMismatchError("The DID is not the id of any valid version of the log", { details: options.did }),
+      deactivated: false,
+    };
+  }
+
+  const last = verified[verified.length - 1];
+  return {
+    did: last?.state.id ?? options.did ?? "",
+    scid,
+    entries: verified,
+    ...(error ? { error } : {}),
+    deactivated: last?.parameters.deactivated ?? false,
+  };
+}
