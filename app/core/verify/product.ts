@@ -59,7 +59,7 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
           return failedNode(String(link), new ComponentLinkError({ details: `${d} names a component that is not a DID: ${JSON.stringify(link)?.slice(0, 100)}` }));
         if (path.includes(link)) return failedNode(link, new ComponentCycleError({ details: [...path, link].join(" -> ") }));
         if (path.length > maxDepth) return failedNode(link, new ProductTooLargeError({ details: `deeper than ${maxDepth} levels` }));
-        if (++nodes >= maxNodes) return failedNode(link, new ProductTooLargeError({ details: `more than ${maxNodes} passports` }));
+        if (nodes++ >= maxNodes) return failedNode(link, new ProductTooLargeError({ details: `more than ${maxNodes} passports` }));
         return visit(link, d, path);
       }),
     );

@@ -1,0 +1,157 @@
+/**
+ * The pipeline end to end with the real parts: a Hardhat node with the AnchorRegistry, passports made
+ * with the did:webvh create API, a merkletreejs batch anchored by a real transaction, files served over
+ * HTTP by a real server (ports 8611-8612).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startAnchorChain, type AnchorChain } from "../../cli/lib/testing/anchorChain.ts";
+import { buildTestHost, serveDir, type TestHost } from "../../cli/lib/testing/host.ts";
+import { createRpcChainReader } from "../anchors/registry.ts";
+import { httpSource } from "../fetch/http.ts";
+import { verifyDid } from "./verifyDid.ts";
+import { verifyProduct } from "./product.ts";
+
+const CHAIN_PORT = 8611;
+const HTTP_PORT = 8612;
+
+let chain: AnchorChain;
+let host: TestHost;
+let server: { url: string; stop(): Promise<void> };
+let dir: string;
+let deps: Parameters<typeof verifyDid>[1];
+
+beforeAll(async () => {
+  chain = await startAnchorChain(CHAIN_PORT);
+  dir = await mkdtemp(path.join(tmpdir(), "verify-host-"));
+  host = await buildTestHost({ dir, host: `localhost:${HTTP_PORT}`, chain });
+  server = await serveDir(dir, HTTP_PORT);
+  deps = {
+    source: httpSource({ timeoutMs: 5_000 }), // the DIDs' own URLs: http://localhost:8612/passports/...
+    chain: createRpcChainReader({ rpc: { [chain.chain.chainId]: [chain.chain.url] } }),
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await chain?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("verifyDid against a real host and chain", () => {
+  it("genuine: every entry verified with the chain's block time and anchorer", async () => {
+    const v = await verifyDid(host.dids.genuine, deps);
+    expect(v.verdict).toBe("verified");
+    expect(v.error).toBeUndefined();
+    expect(v.url).toBe(`http://localhost:${HTTP_PORT}/passports/genuine/did.jsonl`);
+    expect(v.entries.map((e) => e.verdict)).toEqual(["verified", "verified", "verified"]);
+    expect(v.entries.map((e) => e.event?.type)).toEqual(["Manufactured", "Inspected", "Installed"]);
+    for (const e of v.entries) {
+      expect(e.anchor!.computedRoot).toBe(e.anchor!.claimedRoot);
+      expect(e.anchor!.record).toMatchObject({ anchorer: chain.accounts[0], chainId: chain.chain.chainId });
+      expect(e.anchor!.record!.timestamp).toBeGreaterThan(0);
+    }
+    expect(v.document?.id).toBe(host.dids.genuine);
+    expect(v.chainReadAt).toMatchObject({ offline: false, blockNumber: expect.any(Number) });
+  });
+
+  it("covered: entries without their own proof are verified via the later anchored entry", async () => {
+    const v = await verifyDid(host.dids.covered, deps);
+    expect(v.verdict).toBe("verified");
+    expect(v.entries.map((e) => [e.verdict, e.anchoredVia])).toEqual([
+      ["verified", 2],
+      ["verified", 2],
+      ["verified", undefined],
+    ]);
+  });
+
+  it("an entry appended after the anchor is pending, the DID pending with a NotAnchoredError reason", async () => {
+    const v = await verifyDid(host.dids.pending, deps);
+    expect(v.verdict).toBe("pending");
+    expect(v.entries.map((e) => e.verdict)).toEqual(["verified", "verified", "pending"]);
+    expect(v.error).toMatchObject({ name: "NotAnchoredError", verdict: "pending", entryIndex: 2 });
+  });
+
+  it("one byte changed in entry 2: invalid, naming entry 2; entry 1 still verified", async () => {
+    const v = await verifyDid(host.dids.tampered, deps);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "HashChainError", verdict: "invalid", entryIndex: 1 });
+    expect(v.entries.map((e) => e.verdict)).toEqual(["verified", "invalid"]);
+  });
+
+  it("a changed proof sibling: invalid ProofMismatchError, computed root shown beside the claimed one", async () => {
+    const v = await verifyDid(host.dids.badProof, deps);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "ProofMismatchError", entryIndex: 1 });
+    const e = v.entries[1]!;
+    expect(e.anchor!.computedRoot).not.toBe(e.anchor!.claimedRoot);
+    // entry 3's own proof is fine, but entry 2's false claim is not excused by it
+    expect(v.entries.map((x) => x.verdict)).toEqual(["verified", "invalid", "verified"]);
+  });
+
+  it("a root anchored by an undeclared address: invalid UnauthorizedAnchorerError", async () => {
+    const v = await verifyDid(host.dids.rogue, deps);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "UnauthorizedAnchorerError", entryIndex: 0 });
+  });
+
+  it("a proof claiming the declared anchorer, who never anchored that root: invalid RootNotAnchoredError", async () => {
+    const v = await verifyDid(host.dids.unanchored, deps);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "RootNotAnchoredError" });
+    expect(v.entries[0]!.anchor!.record).toBeNull();
+  });
+
+  it("another DID's files served in its place: invalid DidMismatchError", async () => {
+    const v = await verifyDid(host.dids.swapped, deps);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "DidMismatchError" });
+  });
+
+  it("RPC unreachable: unverifiable, never invalid", async () => {
+    const offline = { ...deps, chain: createRpcChainReader({ rpc: { [chain.chain.chainId]: ["http://127.0.0.1:8619"] }, timeoutMs: 2_000 }) };
+    const v = await verifyDid(host.dids.genuine, offline);
+    expect(v.verdict).toBe("unverifiable");
+    expect(v.error).toMatchObject({ name: "RpcUnreachableError", verdict: "unverifiable" });
+    // the log is still checked: a tampered log is invalid whatever the chain does
+    expect((await verifyDid(host.dids.tampered, offline)).verdict).toBe("invalid");
+  });
+
+  it("the host answers HTML (SPA fallback): unverifiable UnexpectedContentError", async () => {
+    const v = await verifyDid(host.spaDid, deps);
+    expect(v.verdict).toBe("unverifiable");
+    expect(v.error).toMatchObject({ name: "UnexpectedContentError" });
+  });
+
+  it("no log at the URL: unverifiable LogNotFoundError; a malformed DID: invalid", async () => {
+    const missing = host.dids.genuine.replace(":genuine", ":nothing-here");
+    expect((await verifyDid(missing, deps)).error).toMatchObject({ name: "LogNotFoundError", verdict: "unverifiable" });
+    expect((await verifyDid("did:webvh:nope", deps)).verdict).toBe("invalid");
+  });
+});
+
+describe("verifyProduct", () => {
+  it("window -> glass, frame: all verified", async () => {
+    const tree = await verifyProduct(host.dids.window, deps);
+    expect(tree.verdict).toBe("verified");
+    expect(tree.children.map((c) => [c.did, c.verdict])).toEqual([
+      [host.dids.glass, "verified"],
+      [host.dids.frame, "verified"],
+    ]);
+  });
+
+  it("a passport naming a component that names another parent: that child invalid ComponentLinkError", async () => {
+    const tree = await verifyProduct(host.dids.window2, deps);
+    expect(tree.result.verdict).toBe("verified");
+    expect(tree.verdict).toBe("invalid");
+    expect(tree.children[0]!.result.error).toMatchObject({ name: "ComponentLinkError" });
+  });
+
+  it("limits the tree's size: beyond maxNodes the rest is unverifiable, not dropped", async () => {
+    const tree = await verifyProduct(host.dids.window, deps, { maxNodes: 2 });
+    expect(tree.children.map((c) => c.verdict)).toEqual(["verified", "unverifiable"]);
+    expect(tree.children[1]!.result.error).toMatchObject({ name: "ProductTooLargeError" });
+  });
+});
