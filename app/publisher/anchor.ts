@@ -56,6 +56,8 @@ export interface AnchorRunOptions {
   host: PublisherHost;
   conn: ChainConnection;
   registry: Hex;
+  /** Only anchor these of the unanchored entries (default: all). The fixture generator anchors stage by stage. */
+  select?: (item: BatchItem) => boolean;
   /** A label stamped into the proofs (informational). */
   batch?: string;
   /** Test hook: called after the transaction was sent and mined, before any proof is written. */
@@ -101,7 +103,9 @@ export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRu
     batches.push(await finish(options, batch, journal.batch, true, journalPath));
   }
 
-  const { items, skipped } = host.unanchored({ chainId: conn.chainId, registry, anchorer });
+  const unanchored = host.unanchored({ chainId: conn.chainId, registry, anchorer });
+  const items = options.select ? unanchored.items.filter(options.select) : unanchored.items;
+  const skipped = unanchored.skipped;
   if (items.length > 0) {
     const batch = buildBatch(items);
     const journal: Journal = {

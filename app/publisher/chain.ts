@@ -6,6 +6,7 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  getAddress,
   http,
   type Account,
   type Chain,
@@ -106,9 +107,9 @@ export async function ensureRegistry(
   registry: Hex | undefined,
   options: { deployIfMissing?: boolean } = {},
 ): Promise<{ registry: Hex; deployed: boolean }> {
-  if (registry !== undefined && (await hasCode(conn, registry))) return { registry, deployed: false };
+  if (registry !== undefined && (await hasCode(conn, registry))) return { registry: getAddress(registry), deployed: false };
   if (options.deployIfMissing === false) {
     throw new RegistryMissingError("No contract at the registry address", { details: `${registry ?? "(none)"} on chain ${conn.chainId}` });
   }
-  return { registry: await deployRegistry(conn), deployed: true };
+  return { registry: getAddress(await deployRegistry(conn)), deployed: true };
 }

@@ -7,7 +7,7 @@
 import { ANCHOR_SERVICE_TYPE, type AnchoringDeclaration, type AnchorsFile, type EntryAnchorProof, type Hex, type LogEntry } from "../core/types.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Batch, BatchItem } from "./batch.ts";
-import { HostStore, mapLimit } from "./store.ts";
+import { didFolder, HostStore, mapLimit } from "./store.ts";
 
 /** The DID is not (or already) on this host. */
 export class UnknownDidError extends InvalidError {
@@ -57,6 +57,7 @@ export function declares(entry: LogEntry, target: { chainId: number; registry: H
 export class PublisherHost {
   readonly store: HostStore;
   readonly #dids = new Map<string, DidRecord>();
+  readonly #byFolder = new Map<string, string>();
   #indexDirty = false;
 
   private constructor(root: string) {
@@ -87,7 +88,7 @@ export class PublisherHost {
     // Keep the index order, not the order the files happened to load in.
     const ordered = new Map(dids.map((d) => [d, host.#dids.get(d)!]));
     host.#dids.clear();
-    for (const [d, r] of ordered) host.#dids.set(d, r);
+    for (const [d, r] of ordered) (host.#dids.set(d, r), host.#byFolder.set(didFolder(d), d));
     return host;
   }
 
@@ -97,6 +98,11 @@ export class PublisherHost {
 
   dids(): string[] {
     return [...this.#dids.keys()];
+  }
+
+  /** The DID published in a folder of the host (`passports/w-000001`), if any. */
+  didAt(folder: string): string | undefined {
+    return this.#byFolder.get(folder);
   }
 
   has(did: string): boolean {
@@ -114,6 +120,10 @@ export class PublisherHost {
   /** Adds a new DID with its first entries. */
   add(did: string, entries: readonly LogEntry[]): void {
     if (this.#dids.has(did)) throw new DuplicateDidError("The DID is already on this host", { details: did });
+    const folder = didFolder(did);
+    const other = this.#byFolder.get(folder);
+    if (other !== undefined) throw new DuplicateDidError("Another DID is already published in this folder", { details: `${folder}: ${other}` });
+    this.#byFolder.set(folder, did);
     this.#dids.set(did, {
       did,
       lines: [],
