@@ -76,6 +76,11 @@ export interface RpcChainReaderOptions {
   timeoutMs?: number;
   /** How long reads stay pinned to one block before the latest block is read again. Default 15 s. */
   pinMaxAgeMs?: number;
+  /**
+   * How long concurrent reads are collected into one JSON-RPC batch. Default 0 (reads issued in the same
+   * tick); a bulk audit uses a few ms so that reads of many DIDs share one round trip.
+   */
+  batchWaitMs?: number;
   /** For tests or special environments; default the global fetch. */
   fetchFn?: typeof fetch;
 }
@@ -126,7 +131,7 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
 
   const transportFor = (url: string): Transport =>
     http(url, {
-      batch: true,
+      batch: { wait: options.batchWaitMs ?? 0 },
       timeout,
       retryCount: 1,
       ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),

@@ -1,0 +1,123 @@
+/**
+ * `audit` as a user runs it: a real CLI process (tsx app/cli/main.ts) over a host folder and over HTTP,
+ * against a real Hardhat node (ports 8614-8615).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startAnchorChain, type AnchorChain } from "../lib/testing/anchorChain.ts";
+import { buildTestHost, serveDir, type TestHost } from "../lib/testing/host.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const CHAIN_PORT = 8614;
+const HTTP_PORT = 8615;
+
+let chain: AnchorChain;
+let host: TestHost;
+let dir: string;
+let server: { url: string; stop(): Promise<void> };
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(path.join(ROOT, "node_modules/.bin/tsx"), ["app/cli/main.ts", ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const jsonLines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+
+beforeAll(async () => {
+  chain = await startAnchorChain(CHAIN_PORT);
+  dir = await mkdtemp(path.join(tmpdir(), "audit-host-"));
+  host = await buildTestHost({ dir: path.join(dir, "host"), host: `localhost:${HTTP_PORT}`, chain });
+  server = await serveDir(path.join(dir, "host"), HTTP_PORT);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await chain?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const EXPECTED: Record<string, [string, string | null]> = {
+  genuine: ["verified", null],
+  covered: ["verified", null],
+  pending: ["pending", "NotAnchoredError"],
+  tampered: ["invalid", "HashChainError"],
+  badProof: ["invalid", "ProofMismatchError"],
+  rogue: ["invalid", "UnauthorizedAnchorerError"],
+  unanchored: ["invalid", "RootNotAnchoredError"],
+  swapped: ["invalid", "DidMismatchError"],
+  window: ["verified", null],
+  glass: ["verified", null],
+  frame: ["verified", null],
+  window2: ["verified", null],
+};
+
+describe("audit (CLI process)", () => {
+  it("--json over a folder with dids.json: one line per DID, then the summary; exit 1 (some invalid)", async () => {
+    const { code, stdout, stderr } = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json");
+    expect(stderr).toBe("");
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout);
+    const summary = lines.pop()!;
+    const byDid = new Map(lines.map((l) => [l.did as string, l]));
+    for (const [name, [verdict, reason]] of Object.entries(EXPECTED)) {
+      const line = byDid.get(host.dids[name as keyof TestHost["dids"]])!;
+      expect([name, line.verdict, (line.reason as { name?: string } | null)?.name ?? null]).toEqual([name, verdict, reason]);
+    }
+    expect(summary).toMatchObject({ dids: 12, verified: 6, pending: 1, invalid: 5, unverifiable: 0, ms: expect.any(Number) });
+    expect(summary.entries).toBe(29);
+  });
+
+  it("over HTTP (the host's base URL), the same verdicts", async () => {
+    const { code, stdout } = await cli("audit", "--cdn", server.url, "--rpc", chain.chain.url, "--json");
+    expect(code).toBe(1);
+    expect(jsonLines(stdout).pop()).toMatchObject({ dids: 12, verified: 6, pending: 1, invalid: 5, unverifiable: 0 });
+  });
+
+  it("a folder without dids.json: DIDs found by walking, a log in the wrong place is invalid; all good -> exit 0", async () => {
+    const walk = path.join(dir, "walk");
+    for (const name of ["genuine", "pending"]) await cp(path.join(dir, "host", "passports", name), path.join(walk, "passports", name), { recursive: true });
+    const ok = await cli("audit", "--cdn", walk, "--rpc", chain.chain.url, "--json");
+    expect(ok.code).toBe(0);
+    expect(jsonLines(ok.stdout).pop()).toMatchObject({ dids: 2, verified: 1, pending: 1 });
+
+    await mkdir(path.join(walk, "elsewhere"), { recursive: true });
+    await cp(path.join(dir, "host", "passports", "genuine", "did.jsonl"), path.join(walk, "elsewhere", "did.jsonl"));
+    const bad = await cli("audit", "--cdn", walk, "--rpc", chain.chain.url, "--json");
+    expect(bad.code).toBe(1);
+    const lines = jsonLines(bad.stdout);
+    expect(lines.pop()).toMatchObject({ dids: 3, invalid: 1 });
+    expect(lines.find((l) => l.verdict === "invalid")).toMatchObject({ reason: { name: "DidMismatchError" } });
+  });
+
+  it("an unreachable RPC makes anchored DIDs unverifiable, never invalid by itself", async () => {
+    const { code, stdout } = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", "http://127.0.0.1:8619", "--json", "--timeout", "2000");
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout);
+    const summary = lines.pop()!;
+    const genuine = lines.find((l) => l.did === host.dids.genuine)!;
+    expect(genuine).toMatchObject({ verdict: "unverifiable", reason: { name: "RpcUnreachableError" } });
+    // what needs no chain is still judged: the tampered log, the swapped files, the bad proof, the rogue anchorer
+    expect(summary).toMatchObject({ verified: 0, pending: 0, invalid: 4, unverifiable: 8 });
+  });
+
+  it("the readable table, --help, unknown commands and bad usage", async () => {
+    const table = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url);
+    expect(table.stdout).toMatch(/^VERDICT/);
+    expect(table.stdout).toMatch(/12 DIDs, 29 entries: 6 verified, 1 pending, 5 invalid, 0 unverifiable/);
+    const help = await cli("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/audit\s+Verify every DID/);
+    expect((await cli("audit", "--help")).stdout).toMatch(/Exit status/);
+    const unknown = await cli("no-such-command");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command: no-such-command/);
+    expect((await cli("audit", "--cdn", dir)).code).toBe(2); // no --rpc
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--json] [--concurrency N] [--timeout MS]`
+ *
+ * Verifies every DID of a host: the DIDs listed in `dids.json` at the host's root, or, for a folder
+ * without one, every did.jsonl found in it (each DID taken from its log, and its URL path checked to map
+ * to the file's place). Files of a folder are read through `dirSource` (as didToUrl maps each DID, no
+ * traversal); a URL is used as the origin of every DID's files (a mirror of the host).
+ *
+ * The chain: each --rpc endpoint is asked its chain id once, then every DID's anchors are read on the
+ * chain it declares, through one reader: identical (anchorer, root) reads are made once and concurrent
+ * reads go out as JSON-RPC batches. Logs are verified concurrently (--concurrency, default 16).
+ */
+import { parseArgs } from "node:util";
+import { stat, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { createPublicClient, http } from "viem";
+import { createRpcChainReader, rpcFailure, type ChainReader } from "../../core/anchors/registry.ts";
+import { httpSource } from "../../core/fetch/http.ts";
+import type { FileSource } from "../../core/fetch/source.ts";
+import { verifyDid } from "../../core/verify/verifyDid.ts";
+import { DidMismatchError, LogParseError } from "../../core/didwebvh/errors.ts";
+import { toVerifierError, type VerifierError } from "../../core/errors.ts";
+import type { Verdict, VerdictReason } from "../../core/types.ts";
+import { dirSource, didRelativePath } from "../lib/dirSource.ts";
+
+export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
+
+const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--json] [--concurrency N] [--timeout MS]
+
+Verifies every DID of a host: those listed in dids.json at its root ({ "dids": [...] }), or, for a
+folder without dids.json, every did.jsonl in it (the DID is taken from the log and must map to the
+file's place). Each DID's log (did:webvh v1.0), its anchor proofs (did-anchors.json) and the roots on
+chain are checked.
+
+  --cdn DIR_OR_URL   a folder laid out as the host serves it, or the host's base URL
+  --rpc URL          JSON-RPC endpoint(s); each is asked its chain id and serves DIDs declaring that chain
+  --json             one JSON line per DID: {"did","verdict","reason"} (reason null when verified),
+                     then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
+                     (verdict counts are of DIDs; entries is the number of log entries checked)
+  --concurrency N    DIDs verified at once (default 16)
+  --timeout MS       per HTTP file and per RPC request (default 10000)
+
+Exit status: 0 when every DID is verified or pending; 1 when any is invalid or unverifiable, or the host
+could not be listed; 2 on bad usage.
+`;
+
+interface Row {
+  did: string;
+  verdict: Verdict;
+  reason: VerdictReason | null;
+  entries: number;
+}
+
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function rowOfError(did: string, error: VerifierError): Row {
+  return { did, verdict: error.verdict, reason: error.toJSON(), entries: 0 };
+}
+
+/** dids.json: `{ "dids": [did, ...] }`, strictly. */
+function parseIndex(text: string, where: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${where} is not JSON: ${(error as Error).message}`);
+  }
+  const dids = (json as { dids?: unknown } | null)?.dids;
+  if (!Array.isArray(dids) || !dids.every((d) => typeof d === "string"))
+    throw new Error(`${where} is not { "dids": [string, ...] }`);
+  return [...new Set(dids as string[])];
+}
+
+interface Plan {
+  source: FileSource;
+  /** DIDs to verify, or rows already decided (a file in the wrong place). */
+  items: ({ did: string } | { row: Row })[];
+}
+
+async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
+  const url = `${base.replace(/\/+$/, "")}/dids.json`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+    throw new Error(`cannot fetch ${url}: ${(error as Error).message}`);
+  });
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: a static host cannot be listed without dids.json`);
+  const text = await response.text();
+  if (text.length > 64 * 1024 * 1024) throw new Error(`${url} is larger than 64 MiB`);
+  return { source: httpSource({ origin: base, timeoutMs }), items: parseIndex(text, url).map((did) => ({ did })) };
+}
+
+async function planDir(dir: string): Promise<Plan> {
+  const source = dirSource(dir);
+  const index = await readFile(path.join(dir, "dids.json"), "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return null;
+    throw e;
+  });
+  if (index !== null) return { source, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
+
+  // No index: every did.jsonl in the folder (not in dot-folders other than .well-known).
+  const files = (await readdir(dir, { recursive: true }))
+    .map((f) => f.split(path.sep).join("/"))
+    .filter((f) => f === "did.jsonl" || f.endsWith("/did.jsonl"))
+    .filter((f) => !f.split("/").some((s) => s.startsWith(".") && s !== ".well-known"))
+    .sort();
+  const items: Plan["items"] = [];
+  for (const rel of files) {
+    const text = await readFile(path.join(dir, rel), "utf8");
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    let did: string | undefined;
+    for (const line of [lines[lines.length - 1], lines[0]]) {
+      try {
+        const id = (JSON.parse(line ?? "") as { state?: { id?: unknown } }).state?.id;
+        if (typeof id === "string") {
+          did = id;
+          break;
+        }
+      } catch {
+        // try the other line
+      }
+    }
+    if (did === undefined) {
+      items.push({ row: rowOfError(`(${rel})`, new LogParseError("No log entry with a state.id", { details: rel })) });
+      continue;
+    }
+    let mapped: string;
+    try {
+      mapped = didRelativePath(did);
+    } catch (error) {
+      items.push({ row: rowOfError(did, toVerifierError(error)) });
+      continue;
+    }
+    if (mapped !== rel) {
+      items.push({ row: rowOfError(did, new DidMismatchError("The log is not at the DID's place on the host", { details: `found at ${rel}, the DID maps to ${mapped}` })) });
+      continue;
+    }
+    items.push({ did });
+  }
+  return { source, items };
+}
+
+/** Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error. */
+async function chainReader(urls: readonly string[], timeoutMs: number): Promise<ChainReader> {
+  const rpc: Record<number, string[]> = {};
+  let probeError: VerifierError | undefined;
+  await Promise.all(
+    urls.map(async (url) => {
+      try {
+        const chainId = await createPublicClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0 }) }).getChainId();
+        (rpc[chainId] ??= []).push(url);
+      } catch (error) {
+        probeError ??= rpcFailure(error, `${url}: eth_chainId`);
+      }
+    }),
+  );
+  const inner = createRpcChainReader({ rpc, timeoutMs, batchWaitMs: 10 });
+  return {
+    readAnchor: (q) => (rpc[q.chainId] || !probeError ? inner.readAnchor(q) : Promise.reject(probeError)),
+    readAt: (chainId) => inner.readAt(chainId),
+  };
+}
+
+function reasonText(reason: VerdictReason | null): string {
+  return reason ? `${reason.name}: ${reason.message}` : "";
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        cdn: { type: "string" },
+        rpc: { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+        concurrency: { type: "string", default: "16" },
+        timeout: { type: "string", default: "10000" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values.cdn) throw new UsageError("--cdn is required");
+    if (!values.rpc?.length) throw new UsageError("--rpc is required");
+    if (!/^[1-9]\d{0,3}$/.test(values.concurrency)) throw new UsageError("--concurrency must be 1..9999");
+    if (!/^[1-9]\d{0,6}$/.test(values.timeout)) throw new UsageError("--timeout must be a number of milliseconds");
+  } catch (error) {
+    process.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const started = performance.now();
+  const timeoutMs = Number(values.timeout);
+  const cdn = values.cdn;
+  let plan: Plan;
+  if (/^https?:\/\//i.test(cdn)) plan = await planUrl(cdn, timeoutMs);
+  else {
+    const info = await stat(cdn).catch(() => null);
+    if (!info?.isDirectory()) {
+      process.stderr.write(`audit: --cdn ${cdn} is neither a folder nor an http(s) URL\n`);
+      return 2;
+    }
+    plan = await planDir(cdn);
+  }
+  const chain = await chainReader(values.rpc, timeoutMs);
+
+  const rows: (Row | undefined)[] = new Array(plan.items.length);
+  let printed = 0;
+  const print = () => {
+    while (printed < rows.length && rows[printed]) {
+      const r = rows[printed++]!;
+      if (values.json) process.stdout.write(`${JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason })}\n`);
+      else process.stdout.write(`${r.verdict.padEnd(12)} ${String(r.entries).padStart(5)}  ${r.did}${r.reason ? `\n${" ".repeat(20)}${reasonText(r.reason)}` : ""}\n`);
+    }
+  };
+  if (!values.json) process.stdout.write(`${"VERDICT".padEnd(12)} ${"ENTRIES".padStart(5)}  DID\n`);
+
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.items.length) {
+      const i = next++;
+      const item = plan.items[i]!;
+      if ("row" in item) rows[i] = item.row;
+      else {
+        const v = await verifyDid(item.did, { source: plan.source, chain });
+        rows[i] = { did: v.did, verdict: v.verdict, reason: v.error ?? null, entries: v.entries.length };
+      }
+      print();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Number(values.concurrency), Math.max(1, plan.items.length)) }, worker));
+  print();
+
+  const done = rows as Row[];
+  const count = (v: Verdict) => done.filter((r) => r.verdict === v).length;
+  const totals = {
+    dids: done.length,
+    entries: done.reduce((n, r) => n + r.entries, 0),
+    verified: count("verified"),
+    pending: count("pending"),
+    invalid: count("invalid"),
+    unverifiable: count("unverifiable"),
+    ms: Math.round(performance.now() - started),
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(totals)}\n`);
+  else
+    process.stdout.write(
+      `\n${totals.dids} DIDs, ${totals.entries} entries: ${totals.verified} verified, ${totals.pending} pending, ` +
+        `${totals.invalid} invalid, ${totals.unverifiable} unverifiable (${totals.ms} ms)\n`,
+    );
+  return totals.invalid + totals.unverifiable > 0 ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+/**
+ * A FileSource over a local folder laid out as the DID's host serves it (Node only): a DID's file is
+ * `<dir>/<path segments>/<file>` (or `<dir>/.well-known/<file>`), mapped exactly as didToUrl maps the DID
+ * to a URL path. Refuses anything that would leave the folder, through `..` or a symbolic link.
+ * The same limits and content checks as the HTTP source, with the same typed errors.
+ */
+import { open, realpath } from "node:fs/promises";
+import path from "node:path";
+import { didToUrl } from "../../core/didwebvh/url.ts";
+import { DEFAULT_MAX_BYTES, looksLikeJsonFile, type DidFileName, type FileSource } from "../../core/fetch/source.ts";
+import { FileTooLargeError, UnexpectedContentError, HostUnreachableError } from "../../core/fetch/errors.ts";
+import { InvalidError } from "../../core/errors.ts";
+
+/** The DID maps to a place outside the folder (refused). */
+export class HostPathError extends InvalidError {
+  override readonly name = "HostPathError";
+}
+
+/** The folder-relative path (with `/`) of `file` of `did`, as didToUrl maps it. Throws InvalidDidError. */
+export function didRelativePath(did: string, file: DidFileName = "did.jsonl"): string {
+  const pathname = new URL(didToUrl(did, file)).pathname;
+  return pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => decodeURIComponent(s))
+    .join("/");
+}
+
+export function dirSource(dir: string, options: { maxBytes?: number } = {}): FileSource {
+  const rootP = realpath(dir);
+  return {
+    async get(did, file: DidFileName) {
+      const root = await rootP;
+      const rel = didRelativePath(did, file);
+      const segments = rel.split("/");
+      if (segments.some((s) => s === "" || s === "." || s === ".." || s.includes(path.sep) || s.includes("\0")))
+        throw new HostPathError("The DID maps outside the folder", { details: rel });
+      const target = path.join(root, ...segments);
+      let real: string;
+      try {
+        real = await realpath(target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+        throw new HostUnreachableError({ details: `${target}: ${(error as Error).message}`, cause: error });
+      }
+      if (!real.startsWith(root + path.sep)) throw new HostPathError("The DID's file links outside the folder", { details: rel });
+      const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES[file];
+      const handle = await open(real, "r");
+      let bytes: Buffer;
+      try {
+        const { size } = await handle.stat();
+        if (size > maxBytes) throw new FileTooLargeError({ details: `${rel}: ${size} bytes, limit ${maxBytes}` });
+        bytes = await handle.readFile();
+        if (bytes.length > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
+      } finally {
+        await handle.close();
+      }
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch (error) {
+        throw new UnexpectedContentError({ details: `${rel} is not UTF-8 text`, cause: error });
+      }
+      if (!looksLikeJsonFile(text)) throw new UnexpectedContentError({ details: `${rel} does not start with a JSON object` });
+      return text;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The command line: `npm run -s cli -- <command> [...]`. Each command is a module
+ * `app/cli/commands/<command>.ts` exporting `summary: string` and `run(argv): Promise<number>` (the exit
+ * code); this file only finds, loads and runs it. Exit codes: the command's; 2 for an unknown command or
+ * bad usage; 1 for an uncaught failure, reported as one line.
+ */
+import { readdir } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+
+const COMMANDS = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
+const NAME = /^[a-z][a-z0-9-]*$/;
+
+interface CommandModule {
+  summary?: unknown;
+  run?: unknown;
+}
+
+async function commandNames(): Promise<string[]> {
+  const files = await readdir(COMMANDS).catch(() => [] as string[]);
+  return files
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts"))
+    .map((f) => f.slice(0, -3))
+    .filter((n) => NAME.test(n))
+    .sort();
+}
+
+async function load(name: string): Promise<CommandModule> {
+  return (await import(pathToFileURL(path.join(COMMANDS, `${name}.ts`)).href)) as CommandModule;
+}
+
+async function help(): Promise<string> {
+  const names = await commandNames();
+  const rows = await Promise.all(
+    names.map(async (n) => {
+      try {
+        const mod = await load(n);
+        return [n, typeof mod.summary === "string" ? mod.summary : ""] as const;
+      } catch (error) {
+        return [n, `(does not load: ${error instanceof Error ? error.message.split("\n")[0] : String(error)})`] as const;
+      }
+    }),
+  );
+  const width = Math.max(8, ...names.map((n) => n.length));
+  return [
+    "Usage: npm run -s cli -- <command> [options]     (<command> --help for its options)",
+    "",
+    "Commands:",
+    ...rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
+    "",
+  ].join("\n");
+}
+
+function oneLine(error: unknown): string {
+  if (error instanceof Error) return `${error.name === "Error" ? "error" : error.name}: ${error.message.split("\n")[0]}`;
+  return `error: ${String(error)}`;
+}
+
+async function flush(): Promise<void> {
+  await Promise.all([
+    new Promise<void>((r) => process.stdout.write("", () => r())),
+    new Promise<void>((r) => process.stderr.write("", () => r())),
+  ]);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(await help());
+    return name === undefined ? 2 : 0;
+  }
+  if (!NAME.test(name) || !(await commandNames()).includes(name)) {
+    process.stderr.write(`Unknown command: ${name}\n\n${await help()}`);
+    return 2;
+  }
+  let mod: CommandModule;
+  try {
+    mod = await load(name);
+  } catch (error) {
+    process.stderr.write(`${name}: cannot load the command: ${oneLine(error)}\n`);
+    return 1;
+  }
+  if (typeof mod.run !== "function") {
+    process.stderr.write(`${name}: the command module exports no run(argv)\n`);
+    return 1;
+  }
+  try {
+    const code = await (mod.run as (argv: string[]) => Promise<number>)(rest);
+    return typeof code === "number" && Number.isInteger(code) ? code : 0;
+  } catch (error) {
+    process.stderr.write(`${name}: ${oneLine(error)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const code = await main(process.argv.slice(2));
+  await flush();
+  process.exit(code);
+}
