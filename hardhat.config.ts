@@ -18,6 +18,14 @@ export default defineConfig({
       },
     },
   },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      // Each run is a sequence of `depth` random handler calls with the invariants checked after each one;
+      // a handler call that reverts fails the test (handlers assert what they expect with require).
+      invariant: { runs: 64, depth: 32, failOnRevert: true },
+    },
+  },
   paths: {
     sources: "contracts",
     tests: { solidity: "contracts", nodejs: "contracts/test" },
