@@ -119,5 +119,10 @@ describe("audit (CLI process)", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command: no-such-command/);
     expect((await cli("audit", "--cdn", dir)).code).toBe(2); // no --rpc
+    // a host that cannot be listed: one clear line, exit 1
+    const down = await cli("audit", "--cdn", "http://127.0.0.1:8619", "--rpc", chain.chain.url);
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim().split("\n")).toHaveLength(1);
+    expect(down.stderr).toMatch(/^audit: error: cannot fetch http:\/\/127\.0\.0\.1:8619\/dids\.json/);
   });
 });

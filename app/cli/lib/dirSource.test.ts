@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { didRelativePath, dirSource } from "./dirSource.ts";
+import { fileUrl } from "../../core/fetch/http.ts";
+
+const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
+const did = (rest: string) => `did:webvh:${SCID}:${rest}`;
+let base: string;
+let dir: string;
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), "dirsource-"));
+  dir = path.join(base, "host");
+  await mkdir(path.join(dir, "passports", "a b"), { recursive: true });
+  await mkdir(path.join(dir, ".well-known"), { recursive: true });
+  await writeFile(path.join(dir, "passports", "a b", "did.jsonl"), '{"x":1}\n');
+  await writeFile(path.join(dir, ".well-known", "did.jsonl"), '{"root":1}\n');
+  await writeFile(path.join(dir, "passports", "html.jsonl"), "<html>");
+  await mkdir(path.join(dir, "passports", "html"), { recursive: true });
+  await writeFile(path.join(dir, "passports", "html", "did.jsonl"), "<!doctype html>");
+  await mkdir(path.join(base, "outside"), { recursive: true });
+  await writeFile(path.join(base, "outside", "did.jsonl"), '{"secret":1}\n');
+  await symlink(path.join(base, "outside"), path.join(dir, "passports", "escape"));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe("dirSource", () => {
+  it("maps a DID as didToUrl does (percent-decoded segments, .well-known without a path)", async () => {
+    const source = dirSource(dir);
+    expect(didRelativePath(did("example.com:passports:a%20b"))).toBe("passports/a b/did.jsonl");
+    expect(new URL(fileUrl(did("example.com:passports:a%20b"), "did.jsonl")).pathname).toBe("/passports/a%20b/did.jsonl");
+    expect(await source.get(did("example.com:passports:a%20b"), "did.jsonl")).toBe('{"x":1}\n');
+    expect(await source.get(did("example.com"), "did.jsonl")).toBe('{"root":1}\n');
+    expect(await source.get(did("example.com:passports:a%20b"), "did-anchors.json")).toBeNull();
+    expect(await source.get(did("example.com:nothing"), "did.jsonl")).toBeNull();
+  });
+
+  it("refuses a symbolic link out of the folder, and a DID with dot segments", async () => {
+    const source = dirSource(dir);
+    await expect(source.get(did("example.com:passports:escape"), "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(source.get(did("example.com:passports:%2E%2E"), "did.jsonl")).rejects.toMatchObject({ name: "InvalidDidError" });
+    await expect(source.get(did("example.com:..:x"), "did.jsonl")).rejects.toMatchObject({ name: "InvalidDidError" });
+  });
+
+  it("the same content checks and limits as over HTTP", async () => {
+    await expect(dirSource(dir).get(did("example.com:passports:html"), "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+    await expect(dirSource(dir, { maxBytes: 3 }).get(did("example.com"), "did.jsonl")).rejects.toMatchObject({ name: "FileTooLargeError" });
+  });
+});
