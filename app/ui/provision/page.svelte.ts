@@ -1,0 +1,130 @@
+/**
+ * One provision's public page: what the chain says now (controller, state, DID, metadata hash, history
+ * from events), what its DID says (verdict, tier, country, endpoint) and whether the two agree. Each
+ * successful read is cached (IndexedDB); when the chain cannot be read, the cached read is shown with
+ * its time.
+ */
+import { isAddress, getAddress } from "viem";
+import { toVerifierError, type SerializedError } from "../../core/errors.ts";
+import { provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
+import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
+import { documentNamesWallet } from "../../core/provisions/walletLink.ts";
+import type { Hex, VerdictReason } from "../../core/types.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+import { cacheKey, getCached, putCached, type CachedProvision } from "./cache.ts";
+import { verifyDidVerdict, type ProvisionsEnv } from "./env.ts";
+
+export type PageStatus = "idle" | "loading" | "done" | "notfound" | "failed";
+
+export class ProvisionPageState {
+  status = $state<PageStatus>("idle");
+  data = $state.raw<CachedProvision | null>(null);
+  /** True when `data` comes from the cache because the chain could not be read now. */
+  fromCache = $state(false);
+  /** Why the chain could not be read (when it could not). */
+  failure = $state.raw<SerializedError | null>(null);
+  verifying = $state(false);
+  #generation = 0;
+
+  readonly #env: ProvisionsEnv;
+  readonly #verifyConfig: () => VerifyConfig;
+
+  constructor(env: ProvisionsEnv, verifyConfig: () => VerifyConfig) {
+    this.#env = env;
+    this.#verifyConfig = verifyConfig;
+  }
+
+  /** Does the chain's metadata hash match the DID document's description? null until both are known. */
+  get metadataAgrees(): boolean | null {
+    const d = this.data;
+    if (!d?.view || !d.did?.info) return null;
+    return provisionMetadataHash(d.did.info) === d.view.metadataHash;
+  }
+
+  async load(machineText: string): Promise<void> {
+    const gen = ++this.#generation;
+    this.failure = null;
+    this.fromCache = false;
+    this.data = null;
+    if (!isAddress(machineText)) {
+      this.status = "failed";
+      this.failure = { name: "InvalidAddress", verdict: "invalid", message: "Not a machine address", shortMessage: "Not a machine address" };
+      return;
+    }
+    const machine = getAddress(machineText);
+    const { client, contracts } = this.#env;
+    const key = cacheKey(contracts.chainId, contracts.provisionRegistry, machine);
+    this.status = "loading";
+    let entry: CachedProvision;
+    try {
+      const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
+      const [view, history] = await Promise.all([
+        readProvision(client, contracts, machine),
+        readProvisionHistory(client, contracts, machine),
+      ]);
+      if (gen !== this.#generation) return;
+      const previous = await getCached(key);
+      entry = {
+        key,
+        chainId: contracts.chainId,
+        registry: contracts.provisionRegistry,
+        view,
+        history,
+        readAt: new Date().toISOString(),
+        blockNumber: Number(blockNumber),
+        ...(previous?.did && previous.view?.did === view?.did ? { did: previous.did } : {}),
+      };
+      await putCached(entry);
+    } catch (e) {
+      if (gen !== this.#generation) return;
+      const cached = await getCached(key);
+      this.failure = toVerifierError(e).toJSON();
+      if (!cached) {
+        this.status = "failed";
+        return;
+      }
+      this.data = cached;
+      this.fromCache = true;
+      this.status = cached.view ? "done" : "notfound";
+      return;
+    }
+    this.data = entry;
+    this.status = entry.view ? "done" : "notfound";
+    if (entry.view) await this.#verifyDid(gen, entry);
+  }
+
+  async #verifyDid(gen: number, entry: CachedProvision): Promise<void> {
+    const view = entry.view;
+    if (!view) return;
+    this.verifying = true;
+    try {
+      const v = await verifyDidVerdict(view.did, this.#verifyConfig());
+      if (gen !== this.#generation) return;
+      let info = null;
+      let error: VerdictReason | undefined = v.error;
+      if (v.document) {
+        try {
+          info = provisionInfoFromDocument(v.document);
+          if (!documentNamesWallet(v.document, entry.chainId, view.controller).named) {
+            error ??= { name: "ControllerNotNamed", verdict: "invalid", message: "The DID document does not name the controller wallet", shortMessage: "The DID document does not name the controller wallet" };
+          }
+        } catch (e) {
+          error = toVerifierError(e).toJSON();
+        }
+      }
+      const next: CachedProvision = {
+        ...entry,
+        did: { verdict: v.verdict, ...(error ? { error } : {}), info, checkedAt: new Date().toISOString() },
+      };
+      this.data = next;
+      await putCached(next);
+    } finally {
+      if (gen === this.#generation) this.verifying = false;
+    }
+  }
+}
+
+export function machineFromHash(hash: string): Hex | null {
+  const m = /^#\/provision\/(0x[0-9a-fA-F]{40})\/?$/.exec(hash);
+  return m ? (m[1] as Hex) : null;
+}

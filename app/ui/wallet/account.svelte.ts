@@ -1,0 +1,212 @@
+/**
+ * The connected wallet's view of our contracts: its recent activity (from events), its wallet link with
+ * the two-sided status, and, as a provider, its provisions with their states and histories; the
+ * actions it signs (link, unlink, register, start, stop), each tracked by TransactionsState.
+ */
+import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
+import { toVerifierError, type SerializedError } from "../../core/errors.ts";
+import { checkWalletLink, type WalletLinkCheck } from "../../core/provisions/linkCheck.ts";
+import { provisionInfoFromDocument, type ProvisionInfo } from "../../core/provisions/metadata.ts";
+import {
+  listProvisionsOf,
+  readProvisionHistory,
+  readWalletActivity,
+  type ChainActivity,
+  type ProvisionView,
+} from "../../core/provisions/read.ts";
+import {
+  checkRequestAgainstDocument,
+  parseRegistrationRequest,
+  RegistrationRequestError,
+} from "../../core/provisions/registrationRequest.ts";
+import { stateIndex, type ProvisionState } from "../../core/provisions/state.ts";
+import type { Hex, Verdict } from "../../core/types.ts";
+import { verifiedDocument, verifyDidVerdict, type ProvisionsEnv } from "../provision/env.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+import { TransactionsState } from "./transactions.svelte.ts";
+import type { WalletState } from "./wallet.svelte.ts";
+
+export interface ProvisionRow extends ProvisionView {
+  info: ProvisionInfo | null;
+  verdict: Verdict | null;
+}
+
+export class AccountState {
+  readonly tx = new TransactionsState();
+  activity = $state.raw<readonly ChainActivity[]>([]);
+  link = $state.raw<WalletLinkCheck | null>(null);
+  provisions = $state.raw<readonly ProvisionRow[]>([]);
+  histories = $state.raw<Record<string, readonly ChainActivity[]>>({});
+  loading = $state(false);
+  /** A failure to read (not a verdict): shown as such. */
+  error = $state.raw<SerializedError | null>(null);
+  /** A refused input (a malformed registration request, ...). */
+  notice = $state<string | null>(null);
+
+  readonly #wallet: WalletState;
+  readonly #env: ProvisionsEnv;
+  readonly #verifyConfig: () => VerifyConfig;
+  #generation = 0;
+
+  constructor(wallet: WalletState, env: ProvisionsEnv, verifyConfig: () => VerifyConfig) {
+    this.#wallet = wallet;
+    this.#env = env;
+    this.#verifyConfig = verifyConfig;
+  }
+
+  get env(): ProvisionsEnv {
+    return this.#env;
+  }
+
+  /** Re-reads everything for the connected address. */
+  async refresh(linkDid?: string): Promise<void> {
+    const address = this.#wallet.address;
+    const gen = ++this.#generation;
+    if (!address) {
+      this.activity = [];
+      this.link = null;
+      this.provisions = [];
+      return;
+    }
+    this.loading = true;
+    this.error = null;
+    const { client, contracts } = this.#env;
+    try {
+      const [activity, views] = await Promise.all([
+        readWalletActivity(client, contracts, address),
+        listProvisionsOf(client, contracts, address),
+      ]);
+      if (gen !== this.#generation) return;
+      this.activity = activity;
+      this.provisions = views.map((v) => ({ ...v, info: null, verdict: null }));
+      void this.#fillProvisionDocuments(gen);
+      const link = await checkWalletLink({
+        client,
+        contracts,
+        wallet: address,
+        ...(linkDid ? { did: linkDid } : {}),
+        resolveDocument: (did) => verifiedDocument(did, this.#verifyConfig()),
+      });
+      if (gen === this.#generation) this.link = link;
+    } catch (e) {
+      if (gen === this.#generation) this.error = toVerifierError(e).toJSON();
+    } finally {
+      if (gen === this.#generation) this.loading = false;
+    }
+    void this.#wallet.refreshBalance();
+  }
+
+  async #fillProvisionDocuments(gen: number): Promise<void> {
+    for (const p of this.provisions) {
+      const v = await verifyDidVerdict(p.did, this.#verifyConfig()).catch(() => null);
+      if (gen !== this.#generation) return;
+      let info: ProvisionInfo | null = null;
+      try {
+        info = v?.document ? provisionInfoFromDocument(v.document) : null;
+      } catch {
+        info = null;
+      }
+      this.provisions = this.provisions.map((row) => (row.machine === p.machine ? { ...row, info, verdict: v?.verdict ?? null } : row));
+    }
+  }
+
+  async loadHistory(machine: Hex): Promise<void> {
+    try {
+      const h = await readProvisionHistory(this.#env.client, this.#env.contracts, machine);
+      this.histories = { ...this.histories, [machine]: h };
+    } catch (e) {
+      this.error = toVerifierError(e).toJSON();
+    }
+  }
+
+  async #send(label: string, abi: typeof provisionRegistryAbi | typeof walletLinksAbi, write: () => Promise<Hex>): Promise<boolean> {
+    const ok = await this.tx.run(label, abi, this.#env.client, write);
+    await this.refresh(this.link?.did ?? undefined);
+    return ok;
+  }
+
+  #walletClient() {
+    if (this.#wallet.wrongChain) {
+      this.notice = `Switch your wallet to ${this.#env.chain.name} first.`;
+      return null;
+    }
+    const wc = this.#wallet.walletClient();
+    if (!wc) this.notice = "Connect a wallet first.";
+    return wc;
+  }
+
+  async linkDid(did: string): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const { client, contracts } = this.#env;
+    return this.#send(`Link to ${did}`, walletLinksAbi, async () => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "link", args: [did] });
+      return wc.writeContract(request);
+    });
+  }
+
+  async unlink(): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const { client, contracts } = this.#env;
+    return this.#send("Unlink", walletLinksAbi, async () => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "unlink" });
+      return wc.writeContract(request);
+    });
+  }
+
+  /** The controller moves its provision (a transaction from the wallet). */
+  async changeState(machine: Hex, to: ProvisionState): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const { client, contracts } = this.#env;
+    const label = `${to === "running" ? "Start" : to === "off" ? "Stop" : to} ${machine}`;
+    const ok = await this.#send(label, provisionRegistryAbi, async () => {
+      const { request } = await client.simulateContract({
+        account: wc.account,
+        address: contracts.provisionRegistry,
+        abi: provisionRegistryAbi,
+        functionName: "changeState",
+        args: [machine, stateIndex(to)],
+      });
+      return wc.writeContract(request);
+    });
+    if (this.histories[machine]) await this.loadHistory(machine);
+    return ok;
+  }
+
+  /** Registers a provision from a registration request (the machine's consent, from `provision consent`). */
+  async register(text: string): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const { client, contracts } = this.#env;
+    try {
+      const req = parseRegistrationRequest(text);
+      if (req.chainId !== contracts.chainId || req.registry.toLowerCase() !== contracts.provisionRegistry.toLowerCase()) {
+        throw new RegistrationRequestError("The request is for another chain or registry", { details: `${req.chainId} ${req.registry}` });
+      }
+      if (req.controller.toLowerCase() !== wc.account.address.toLowerCase()) {
+        throw new RegistrationRequestError("The request names another controller than this wallet", { details: req.controller });
+      }
+      checkRequestAgainstDocument(req, await verifiedDocument(req.did, this.#verifyConfig()));
+      return await this.#send(`Register ${req.machine}`, provisionRegistryAbi, async () => {
+        const { request } = await client.simulateContract({
+          account: wc.account,
+          address: contracts.provisionRegistry,
+          abi: provisionRegistryAbi,
+          functionName: "registerProvision",
+          args: [req.machine, req.did, req.metadataHash, BigInt(req.deadline), req.signature],
+        });
+        return wc.writeContract(request);
+      });
+    } catch (e) {
+      const err = toVerifierError(e);
+      this.notice = err.message;
+      return false;
+    }
+  }
+}
