@@ -11,7 +11,11 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
 /** base58btc (no multibase prefix) of the sha2-256 multihash of `bytes`. */
 export function multihashSha256(bytes: Uint8Array): string {
-  const digest = sha256(bytes);
+  return multihashOfDigest(sha256(bytes));
+}
+
+/** base58btc of the sha2-256 multihash of a digest already computed. */
+export function multihashOfDigest(digest: Uint8Array): string {
   const mh = new Uint8Array(34);
   mh[0] = 0x12;
   mh[1] = 0x20;

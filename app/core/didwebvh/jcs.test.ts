@@ -62,11 +62,16 @@ describe("JCS (RFC 8785)", () => {
         service: Array.from({ length: 5 }, (_, i) => ({ id: `#event-${i}`, type: "LifecycleEvent", serviceEndpoint: { type: "Inspected", n: i, time: "2025-01-01T00:01:00Z" } })),
       },
     };
-    const time = async (f: () => unknown) => {
-      for (let i = 0; i < 300; i++) await f();
+    // Best of 5 rounds each, interleaved, so that load from other processes does not decide it.
+    const round = async (f: () => unknown) => {
       const t = performance.now();
-      for (let i = 0; i < 2000; i++) await f();
+      for (let i = 0; i < 400; i++) await f();
       return performance.now() - t;
+    };
+    const time = async (f: () => unknown) => {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) best = Math.min(best, await round(f));
+      return best;
     };
     expect(signingInput(proofOptions, canonicalize(entry))).toEqual(await reference(entry));
     const ours = await time(() => signingInput(proofOptions, canonicalize(entry)));

@@ -13,9 +13,14 @@ import { decodeMultikey, multikeyOfDidKey, verifyEd25519, type Signer } from "./
 
 /** The bytes an eddsa-jcs-2022 signature covers, from the canonical (JCS) text of the document. */
 export function signingInput(proofOptions: Record<string, unknown>, canonicalDocument: string): Uint8Array {
+  return signingInputFromHash(proofOptions, sha256(utf8(canonicalDocument)));
+}
+
+/** The same, given sha256 of the canonical document (computed incrementally by the log verifier). */
+export function signingInputFromHash(proofOptions: Record<string, unknown>, documentHash: Uint8Array): Uint8Array {
   const out = new Uint8Array(64);
   out.set(sha256(utf8(canonicalize(proofOptions))), 0);
-  out.set(sha256(utf8(canonicalDocument)), 32);
+  out.set(documentHash, 32);
   return out;
 }
 
@@ -42,6 +47,8 @@ export async function createProof(
   return { ...proofOptions, proofValue: `z${base58.encode(signature)}` };
 }
 
+const decodedKeys = new Map<string, Uint8Array>();
+
 /** Why a proof is not acceptable, or undefined when its form is. */
 export function proofFormProblem(proof: unknown, purpose = "assertionMethod"): string | undefined {
   if (typeof proof !== "object" || proof === null || Array.isArray(proof)) return "proof is not an object";
@@ -64,7 +71,7 @@ export function proofFormProblem(proof: unknown, purpose = "assertionMethod"): s
  */
 export async function verifyProof(
   proof: DataIntegrityProof,
-  canonicalDocument: string,
+  canonicalDocument: string | { sha256: Uint8Array },
   purpose = "assertionMethod",
 ): Promise<string | undefined> {
   const problem = proofFormProblem(proof, purpose);
@@ -73,10 +80,12 @@ export async function verifyProof(
   let publicKey: Uint8Array;
   let signature: Uint8Array;
   try {
-    publicKey = decodeMultikey(multikey);
+    publicKey = decodedKeys.get(multikey) ?? decodeMultikey(multikey);
   } catch (error) {
     return (error as Error).message;
   }
+  if (decodedKeys.size >= 4096) decodedKeys.clear();
+  decodedKeys.set(multikey, publicKey);
   try {
     signature = base58.decode(proof.proofValue.slice(1));
   } catch {
@@ -86,7 +95,10 @@ export async function verifyProof(
   const { proofValue: _omit, ...options } = proof;
   let input: Uint8Array;
   try {
-    input = signingInput(options, canonicalDocument);
+    input =
+      typeof canonicalDocument === "string"
+        ? signingInput(options, canonicalDocument)
+        : signingInputFromHash(options, canonicalDocument.sha256);
   } catch (error) {
     return `proof cannot be canonicalized: ${(error as Error).message}`;
   }

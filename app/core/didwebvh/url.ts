@@ -71,6 +71,20 @@ function toAsciiHost(did: string, domain: string): string {
  * the literal `{SCID}` (while creating a DID).
  */
 export function parseDid(did: string, options: { allowPlaceholder?: boolean } = {}): ParsedDid {
+  const cached = typeof did === "string" ? parsedCache.get(did) : undefined;
+  if (cached) return { ...cached, path: [...cached.path] };
+  const parsed = parseDidUncached(did, options);
+  if (!options.allowPlaceholder) {
+    if (parsedCache.size >= 2048) parsedCache.clear();
+    parsedCache.set(did, parsed);
+  }
+  return { ...parsed, path: [...parsed.path] };
+}
+
+// Logs repeat the same DID in every entry; parsing (IDNA through the URL parser) is worth caching.
+const parsedCache = new Map<string, ParsedDid>();
+
+function parseDidUncached(did: string, options: { allowPlaceholder?: boolean }): ParsedDid {
   if (typeof did !== "string") fail(String(did), "not a string");
   if (did.length > 2048) fail(did, "longer than 2048 characters");
   if (!did.startsWith(DID_WEBVH_PREFIX)) fail(did, "does not start with did:webvh:");

@@ -62,6 +62,8 @@ export function webCryptoVerifier(): ref.Verifier {
   };
 }
 
+const creationVerifier = webCryptoVerifier();
+
 /** A log of `entries` entries made with didwebvh-ts (createDID then updateDID), dated in the past. */
 export async function referenceLog(options: {
   domain?: string;
@@ -78,7 +80,7 @@ export async function referenceLog(options: {
     updateKeys: [key.multikey],
     verificationMethods: [{ type: "Multikey", publicKeyMultibase: key.multikey, purpose: "assertionMethod" }],
     created: at(0),
-    verifier: nobleVerifier,
+    verifier: creationVerifier,
   });
   let log = created.log;
   for (let i = 1; i < options.entries; i++) {
@@ -87,7 +89,7 @@ export async function referenceLog(options: {
       signer: key.signer,
       services: [{ id: `#event-${i}`, type: "LifecycleEvent", serviceEndpoint: { type: "Inspected", n: i } }],
       updated: at(i),
-      verifier: nobleVerifier,
+      verifier: creationVerifier,
     });
     log = updated.log;
   }
