@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { network } from "hardhat";
+import { domainSeparator, getAddress, hashTypedData, keccak256, toHex, type Address, type Hex, type LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+const State = { None: 0, Started: 1, Running: 2, Off: 3 } as const;
+const DID = "did:webvh:QmPEQVM1JPTyrvEgBcDXwjK4TeyLGSX1PxjgyeAisdWM1p:cdn.example.com:providers:acme:p-000001";
+const META = keccak256(toHex('{"tier":"gpu-a","country":"DE"}'));
+const FAR = 2n ** 40n;
+
+const registrationTypes = {
+  ProvisionRegistration: [
+    { name: "machine", type: "address" },
+    { name: "controller", type: "address" },
+    { name: "did", type: "string" },
+    { name: "metadataHash", type: "bytes32" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+const changeTypes = {
+  ProvisionStateChange: [
+    { name: "machine", type: "address" },
+    { name: "state", type: "uint8" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+describe("ProvisionRegistry", async () => {
+  const { viem, networkHelpers } = await network.create();
+  const publicClient = await viem.getPublicClient();
+  const [controller, relayer, stranger] = await viem.getWalletClients();
+  assert.ok(controller && relayer && stranger);
+  const chainId = await publicClient.getChainId();
+
+  async function deploy() {
+    const registry = await viem.deployContract("ProvisionRegistry");
+    const domain = { name: "ProvisionRegistry", version: "1", chainId, verifyingContract: registry.address } as const;
+    return { registry, domain };
+  }
+  type Deployed = Awaited<ReturnType<typeof deploy>>;
+
+  /** A machine key (a viem local account) consents, the controller's wallet registers. */
+  async function register({ registry, domain }: Deployed, machine: LocalAccount) {
+    const consent = await machine.signTypedData({
+      domain,
+      types: registrationTypes,
+      primaryType: "ProvisionRegistration",
+      message: { machine: machine.address, controller: controller!.account.address, did: DID, metadataHash: META, deadline: FAR },
+    });
+    await registry.write.registerProvision([machine.address, DID, META, FAR, consent], { account: controller!.account });
+  }
+
+  async function signChange({ registry, domain }: Deployed, signer: LocalAccount, machine: Address, state: number, deadline = FAR) {
+    const nonce = await registry.read.nonceOf([machine]);
+    return signer.signTypedData({
+      domain,
+      types: changeTypes,
+      primaryType: "ProvisionStateChange",
+      message: { machine, state, nonce, deadline },
+    });
+  }
+
+  it("registers with the machine's consent and exposes the provision, the EIP-712 types and domain", async () => {
+    const deployed = await deploy();
+    const { registry, domain } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const p = await registry.read.provisionOf([machine.address]);
+    assert.equal(p.controller, getAddress(controller.account.address));
+    assert.equal(p.state, State.Started);
+    assert.equal(p.nonce, 0);
+    assert.equal(p.did, DID);
+    assert.equal(p.metadataHash, META);
+    assert.equal(
+      await registry.read.STATE_CHANGE_TYPE(),
+      "ProvisionStateChange(address machine,uint8 state,uint256 nonce,uint256 deadline)",
+    );
+    const [, name, version, domainChainId, verifyingContract] = await registry.read.eip712Domain();
+    assert.deepEqual([name, version, domainChainId, verifyingContract], ["ProvisionRegistry", "1", BigInt(chainId), getAddress(registry.address)]);
+    // viem's EIP-712 domain hashing and the contract's agree.
+    assert.equal(await registry.read.domainSeparator(), domainSeparator({ domain }));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.registerProvision([machine.address, DID, META, FAR, "0x"], { account: stranger.account }),
+      registry,
+      "ProvisionAlreadyRegistered",
+      [getAddress(machine.address)],
+    );
+  });
+
+  it("rejects a squatter who registers a machine without its consent", async () => {
+    const deployed = await deploy();
+    const { registry, domain } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    const consentForController = await machine.signTypedData({
+      domain,
+      types: registrationTypes,
+      primaryType: "ProvisionRegistration",
+      message: { machine: machine.address, controller: controller.account.address, did: DID, metadataHash: META, deadline: FAR },
+    });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.registerProvision([machine.address, DID, META, FAR, consentForController], { account: stranger.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+  });
+
+  it("lets the controller move the state and rebuilds the history from the events", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const fromBlock = await publicClient.getBlockNumber();
+    for (const to of [State.Running, State.Off, State.Running]) {
+      await registry.write.changeState([machine.address, to], { account: controller.account });
+    }
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeState([machine.address, State.Started], { account: controller.account }),
+      registry,
+      "InvalidStateTransition",
+      [getAddress(machine.address), State.Running, State.Started],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeState([machine.address, State.Off], { account: stranger.account }),
+      registry,
+      "UnauthorizedStateChange",
+      [getAddress(machine.address), getAddress(stranger.account.address)],
+    );
+    const registered = await registry.getEvents.ProvisionRegistered({ machine: machine.address }, { fromBlock: 0n });
+    assert.equal(registered.length, 1);
+    assert.equal(registered[0]!.args.did, DID);
+    const changes = await registry.getEvents.ProvisionStateChanged({ machine: machine.address }, { fromBlock });
+    assert.deepEqual(
+      changes.map((e) => [e.args.from, e.args.to, e.args.by]),
+      [
+        [State.Started, State.Running, getAddress(controller.account.address)],
+        [State.Running, State.Off, getAddress(controller.account.address)],
+        [State.Off, State.Running, getAddress(controller.account.address)],
+      ],
+    );
+    assert.equal(await registry.read.nonceOf([machine.address]), 3n);
+  });
+
+  it("relays a change signed with signTypedData by the machine key, once, before its deadline", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const sig = await signChange(deployed, machine, machine.address, State.Running);
+    await viem.assertions.emitWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, sig], { account: relayer.account }),
+      registry,
+      "ProvisionStateChanged",
+      [getAddress(machine.address), State.Started, State.Running, getAddress(machine.address)],
+    );
+    await registry.write.changeState([machine.address, State.Off], { account: controller.account });
+    // Off -> Running is legal, but the signature was for nonce 0: no replay.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, sig], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    const now = (await publicClient.getBlock()).timestamp;
+    const soon = now + 60n;
+    const expiring = await signChange(deployed, machine, machine.address, State.Running, soon);
+    await networkHelpers.time.increase(120);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, soon, expiring], { account: relayer.account }),
+      registry,
+      "ExpiredSignature",
+      [soon],
+    );
+    const byStranger = await signChange(deployed, privateKeyToAccount(generatePrivateKey()), machine.address, State.Running);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, byStranger], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    // A signature made for another deployment (another verifyingContract) does not work here.
+    const other = await deploy();
+    await register(other, machine);
+    await registry.write.changeState([machine.address, State.Running], { account: controller.account });
+    const forOther = await signChange(other, machine, machine.address, State.Running);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Off, FAR, forOther], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+  });
+
+  it("accepts an ERC-1271 contract wallet as the machine", async () => {
+    const deployed = await deploy();
+    const { registry, domain } = deployed;
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const wallet = await viem.deployContract("TestERC1271Wallet", [owner.address]);
+    // The wallet's owner signs the EIP-712 digest; the wallet vouches for it through isValidSignature.
+    const consentDigest = hashTypedData({
+      domain,
+      types: registrationTypes,
+      primaryType: "ProvisionRegistration",
+      message: { machine: wallet.address, controller: controller.account.address, did: DID, metadataHash: META, deadline: FAR },
+    });
+    await registry.write.registerProvision([wallet.address, DID, META, FAR, await owner.sign({ hash: consentDigest })], {
+      account: controller.account,
+    });
+    const changeDigest = (state: number, nonce: bigint): Hex =>
+      hashTypedData({ domain, types: changeTypes, primaryType: "ProvisionStateChange", message: { machine: wallet.address, state, nonce, deadline: FAR } });
+    await registry.write.changeStateSigned([wallet.address, State.Running, FAR, await owner.sign({ hash: changeDigest(State.Running, 0n) })], {
+      account: relayer.account,
+    });
+    assert.equal((await registry.read.provisionOf([wallet.address])).state, State.Running);
+    const impostor = privateKeyToAccount(generatePrivateKey());
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([wallet.address, State.Off, FAR, await impostor.sign({ hash: changeDigest(State.Off, 1n) })], {
+        account: relayer.account,
+      }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(wallet.address)],
+    );
+  });
+});
