@@ -23,14 +23,18 @@ import { readFileOrNull, writeFileAtomic } from "./store.ts";
 
 export const JOURNAL_FILE = "pending-batch.json";
 
-interface Journal {
+interface JournalBatch {
+  name?: string;
   root: Hex;
+  items: BatchItem[];
+}
+
+interface Journal {
   chainId: number;
   registry: Hex;
   anchorer: Hex;
-  batch?: string;
   createdAt: string;
-  items: BatchItem[];
+  batches: JournalBatch[];
 }
 
 /** The journal does not match what it claims (its leaves do not give its root), or names another chain. */
@@ -56,11 +60,13 @@ export interface AnchorRunOptions {
   host: PublisherHost;
   conn: ChainConnection;
   registry: Hex;
-  /** Only anchor these of the unanchored entries (default: all). The fixture generator anchors stage by stage. */
-  select?: (item: BatchItem) => boolean;
-  /** A label stamped into the proofs (informational). */
+  /** The batch name of an entry (informational, stamped into its proof); null leaves it unanchored this run. Default: `batch` for all. */
+  group?: (item: BatchItem) => string | null;
+  /** Order in which named batches are sent (others after, in order of first appearance). */
+  order?: readonly string[];
+  /** The name of the single batch when `group` is not given. */
   batch?: string;
-  /** Test hook: called after the transaction was sent and mined, before any proof is written. */
+  /** Test hook: called after a transaction was sent and mined, before any proof is written. */
   afterSend?: (txHash: Hex) => void | Promise<void>;
   onProgress?: (message: string) => void;
 }
@@ -82,12 +88,15 @@ export async function readAnchor(conn: ChainConnection, registry: Hex, anchorer:
   return timestamp === 0n ? null : { timestamp: Number(timestamp), blockNumber: Number(blockNumber) };
 }
 
-/** Anchors every unanchored entry of the host (finishing first any batch an earlier run left pending). */
+/**
+ * Anchors every unanchored entry of the host (finishing first whatever an earlier run left in its journal),
+ * as one batch, or one batch per `group` name. Proofs of all batches are written in one flush at the end.
+ */
 export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRunResult> {
   const { host, conn, registry } = options;
   const anchorer = conn.account.address;
   const journalPath = host.store.statePath(JOURNAL_FILE);
-  const batches: AnchoredBatch[] = [];
+  const done: AnchoredBatch[] = [];
 
   const pending = await readFileOrNull(journalPath);
   if (pending !== null) {
@@ -97,67 +106,82 @@ export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRu
         details: `${journalPath}: chain ${journal.chainId}, registry ${journal.registry}, anchorer ${journal.anchorer}`,
       });
     }
-    const batch = buildBatch(journal.items);
-    if (batch.root !== journal.root) throw new JournalMismatchError("The pending batch's leaves do not give its root", { details: journalPath });
-    options.onProgress?.(`resuming pending batch ${batch.root}`);
-    batches.push(await finish(options, batch, journal.batch, true, journalPath));
+    const batches = journal.batches.map((b) => {
+      const batch = buildBatch(b.items);
+      if (batch.root !== b.root) throw new JournalMismatchError("A pending batch's leaves do not give its root", { details: `${journalPath}: ${b.root}` });
+      return { batch, name: b.name };
+    });
+    options.onProgress?.(`resuming ${batches.length} pending batch(es) from ${journalPath}`);
+    done.push(...(await finish(options, batches, true, journalPath)));
   }
 
   const unanchored = host.unanchored({ chainId: conn.chainId, registry, anchorer });
-  const items = options.select ? unanchored.items.filter(options.select) : unanchored.items;
-  const skipped = unanchored.skipped;
-  if (items.length > 0) {
-    const batch = buildBatch(items);
+  const groups = new Map<string | undefined, BatchItem[]>();
+  for (const item of unanchored.items) {
+    const name = options.group ? options.group(item) : options.batch;
+    if (name === null) continue;
+    let list = groups.get(name);
+    if (!list) groups.set(name, (list = []));
+    list.push(item);
+  }
+  if (groups.size > 0) {
+    const rank = (name: string | undefined) => {
+      const i = name === undefined ? -1 : (options.order ?? []).indexOf(name);
+      return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+    };
+    const names = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+    const batches = names.map((name) => ({ batch: buildBatch(groups.get(name)!), name }));
     const journal: Journal = {
-      root: batch.root,
       chainId: conn.chainId,
       registry,
       anchorer,
-      ...(options.batch === undefined ? {} : { batch: options.batch }),
       createdAt: new Date().toISOString(),
-      items,
+      batches: batches.map(({ batch, name }) => ({ ...(name === undefined ? {} : { name }), root: batch.root, items: groups.get(name)! })),
     };
     await writeFileAtomic(journalPath, JSON.stringify(journal));
-    batches.push(await finish(options, batch, options.batch, false, journalPath));
+    done.push(...(await finish(options, batches, false, journalPath)));
   }
-  return { batches, skipped };
+  return { batches: done, skipped: unanchored.skipped };
 }
 
-async function finish(options: AnchorRunOptions, batch: Batch, label: string | undefined, resumed: boolean, journalPath: string): Promise<AnchoredBatch> {
+async function finish(options: AnchorRunOptions, batches: { batch: Batch; name: string | undefined }[], resumed: boolean, journalPath: string): Promise<AnchoredBatch[]> {
   const { host, conn, registry } = options;
   const anchorer = conn.account.address;
-  let record = await readAnchor(conn, registry, anchorer, batch.root);
-  let txHash: Hex | undefined;
-  let sent = false;
-  if (record === null) {
-    options.onProgress?.(`anchoring ${batch.leaves.length} entries, root ${batch.root}`);
-    txHash = await conn.walletClient.writeContract({ address: registry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] });
-    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
-    if (receipt.status !== "success") throw new ChainUnreachableError("The anchor transaction reverted", { details: txHash });
-    sent = true;
-    await options.afterSend?.(txHash);
-    record = await readAnchor(conn, registry, anchorer, batch.root);
-    if (record === null) throw new ChainUnreachableError("The anchor transaction was mined but the registry does not show the root", { details: txHash });
-  } else {
-    options.onProgress?.(`root ${batch.root} already anchored at block ${record.blockNumber}: writing its proofs without sending again`);
-    txHash = await findAnchorTx(conn, registry, anchorer, batch.root, record.blockNumber);
+  const results: AnchoredBatch[] = [];
+  for (const { batch, name } of batches) {
+    let record = await readAnchor(conn, registry, anchorer, batch.root);
+    let txHash: Hex | undefined;
+    let sent = false;
+    if (record === null) {
+      options.onProgress?.(`anchoring ${batch.leaves.length} entries${name ? ` (${name})` : ""}, root ${batch.root}`);
+      txHash = await conn.walletClient.writeContract({ address: registry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] });
+      const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
+      if (receipt.status !== "success") throw new ChainUnreachableError("The anchor transaction reverted", { details: txHash });
+      sent = true;
+      await options.afterSend?.(txHash);
+      record = await readAnchor(conn, registry, anchorer, batch.root);
+      if (record === null) throw new ChainUnreachableError("The anchor transaction was mined but the registry does not show the root", { details: txHash });
+    } else {
+      options.onProgress?.(`root ${batch.root} already anchored at block ${record.blockNumber}: writing its proofs without sending again`);
+      txHash = await findAnchorTx(conn, registry, anchorer, batch.root, record.blockNumber);
+    }
+    host.applyBatch(batch, { chainId: conn.chainId, registry, anchorer, ...(name === undefined ? {} : { batch: name }), ...(txHash === undefined ? {} : { txHash }) });
+    results.push({
+      root: batch.root,
+      entries: batch.leaves.length,
+      dids: new Set(batch.leaves.map((l) => l.did)).size,
+      sent,
+      ...(txHash === undefined ? {} : { txHash }),
+      blockNumber: record.blockNumber,
+      timestamp: record.timestamp,
+      resumed,
+      ...(name === undefined ? {} : { batch: name }),
+    });
   }
-  host.applyBatch(batch, { chainId: conn.chainId, registry, anchorer, ...(label === undefined ? {} : { batch: label }), ...(txHash === undefined ? {} : { txHash }) });
   await host.flush();
   await fs.rm(journalPath, { force: true });
-  return {
-    root: batch.root,
-    entries: batch.leaves.length,
-    dids: new Set(batch.leaves.map((l) => l.did)).size,
-    sent,
-    ...(txHash === undefined ? {} : { txHash }),
-    blockNumber: record.blockNumber,
-    timestamp: record.timestamp,
-    resumed,
-    ...(label === undefined ? {} : { batch: label }),
-  };
+  return results;
 }
-
 /** The transaction that anchored a root (informational; undefined if the endpoint will not say). */
 async function findAnchorTx(conn: ChainConnection, registry: Hex, anchorer: Hex, root: Hex, blockNumber: number): Promise<Hex | undefined> {
   try {

@@ -32,14 +32,16 @@ export class HostPathError extends InvalidError {
  * Writes `data` to `file` atomically: a temporary file in the same folder, fsync, rename over the target.
  * Readers see the old file or the new one, never a mix; a crash leaves at most a stray `.tmp-*` file.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
   const handle = await fs.open(tmp, "wx", 0o644);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    // Durable (the default): on disk before it replaces the old file. Derived files that are cheap to
+    // regenerate (linksets, QR codes) may skip the fsync; the rename alone still makes the swap atomic.
+    if (options.durable !== false) await handle.sync();
   } catch (error) {
     await handle.close();
     await fs.rm(tmp, { force: true });
