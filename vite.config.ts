@@ -39,7 +39,12 @@ export default defineConfig({
           { src: "icon-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
         ],
       },
-      workbox: { globPatterns: ["**/*.{js,css,html,png,svg,webmanifest,wasm}"], navigateFallback: "index.html" },
+      workbox: {
+        globPatterns: ["**/*.{js,css,html,png,svg,webmanifest,wasm}"],
+        navigateFallback: "index.html",
+        // Data files (did.jsonl, *.json, QR images of the host) are never answered with the app's HTML.
+        navigateFallbackDenylist: [/\.[a-z0-9]+$/i],
+      },
     }),
   ],
   test: {

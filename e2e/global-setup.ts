@@ -65,9 +65,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       CHAIN_STAGE: "local",
       LOCAL_RPC: chain.url,
     });
-    await run(path.join(bin, "tsx"), [
-      "app/cli/main.ts", "fixtures", "--out", hostDir, "--rpc", chain.url, "--windows", "3", "--host", `localhost:${PORTS.app}`,
-    ]);
+    // TODO(switch): the `cli fixtures` command once it lands; until then its generator, called directly.
+    const { generateFixtures } = await import("../fixtures/generate.ts");
+    await generateFixtures({ out: hostDir, rpcUrl: chain.url, windows: 3, host: `localhost:${PORTS.app}`, pendingEvery: 2 });
     const manifest = await loadManifest(hostDir);
 
     // The tampered copy: one byte of the second entry of a verified window's log.

@@ -2,10 +2,13 @@
  * Issue 2: the auditor opens a passport and sees the verdict of the window and of each component,
  * against a real chain and real files over HTTP.
  */
-import { expect, test, type Page } from "@playwright/test";
+import path from "node:path";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { world } from "./world.ts";
 
 const PHONE = { width: 390, height: 844 };
+/** Screenshots land in test-results/screens/ (kept for people to look at). */
+const shot = (info: TestInfo, name: string) => path.join(info.project.outputDir, "screens", name);
 test.use({ viewport: PHONE });
 
 const SETTINGS_KEY = "verifier.settings.v1";
@@ -57,7 +60,7 @@ test("a genuine passport: window, glass and frame are all verified", async ({ pa
   await expect(computed).toHaveText(/^0x[0-9a-f]{64}$/);
   expect(await computed.textContent()).toBe(await claimed.textContent());
   await expect(card(page, window.did).getByText(/Block time/).first()).toBeVisible();
-  await page.screenshot({ path: info.outputPath("../screens/verified.png"), fullPage: true });
+  await page.screenshot({ path: shot(info, "verified.png"), fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -80,7 +83,7 @@ test("one byte changed in an entry: invalid, naming the entry and the reason", a
   const reason = victim.locator(".reason");
   await expect(reason).toHaveAttribute("data-error-name", /Error$/);
   await expect(reason).toContainText("entry 2");
-  await page.screenshot({ path: info.outputPath("../screens/invalid.png"), fullPage: true });
+  await page.screenshot({ path: shot(info, "invalid.png"), fullPage: true });
 });
 
 test("an entry appended after the last anchor: pending", async ({ page }, info) => {
@@ -90,7 +93,7 @@ test("an entry appended after the last anchor: pending", async ({ page }, info) 
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(pending!.did)}`);
   await expect(card(page, pending!.did)).toHaveAttribute("data-verdict", "pending", { timeout: 20_000 });
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", "pending");
-  await page.screenshot({ path: info.outputPath("../screens/pending.png"), fullPage: true });
+  await page.screenshot({ path: shot(info, "pending.png"), fullPage: true });
 });
 
 test("the chain endpoint unreachable: unverifiable, never verified or invalid", async ({ page }, info) => {
@@ -102,7 +105,7 @@ test("the chain endpoint unreachable: unverifiable, never verified or invalid", 
   const verdicts = await page.locator("[data-verdict]").evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
   expect(verdicts).not.toContain("verified");
   expect(verdicts).not.toContain("invalid");
-  await page.screenshot({ path: info.outputPath("../screens/unverifiable.png"), fullPage: true });
+  await page.screenshot({ path: shot(info, "unverifiable.png"), fullPage: true });
 });
 
 test("hostile payloads are refused with a message, never opened", async ({ page }) => {

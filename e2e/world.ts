@@ -87,6 +87,17 @@ export async function loadManifest(hostDir: string): Promise<Manifest> {
   const verifiedWindows = dids.filter(
     (d) => d.kind === "window" && complete(d) && d.components.length > 0 && d.components.every((c) => byDid.get(c) && complete(byDid.get(c)!)),
   );
-  const pending = dids.filter((d) => d.anchored > 0 && d.anchored < d.entries);
+  // Pending DIDs as the generator's manifest lists them (checked against the files: entries after the last anchor).
+  let pendingDids: string[];
+  try {
+    pendingDids = (JSON.parse(await readFile(path.join(hostDir, "manifest.json"), "utf8")) as { pending: string[] }).pending;
+  } catch {
+    pendingDids = dids.filter((d) => d.anchored < d.entries).map((d) => d.did);
+  }
+  const pending = pendingDids.map((did) => {
+    const d = byDid.get(did);
+    if (!d || !(d.anchored > 0 && d.anchored < d.entries)) throw new Error(`the manifest says ${did} is pending, its files disagree`);
+    return d;
+  });
   return { dids, verifiedWindows, pending };
 }

@@ -35,3 +35,17 @@ export function formatTime(iso: string | number): string {
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/** The first node (depth first, worst children first) whose own DID has the tree's worst verdict. */
+export function worstNode(node: ProductNode): ProductNode {
+  if (node.result.verdict === node.verdict) return node;
+  for (const child of worstFirst(node.children)) if (child.verdict === node.verdict) return worstNode(child);
+  return node;
+}
+
+/** The product's name for a DID from its passport service, when it has one. */
+export function passportName(node: ProductNode): string {
+  const svc = node.result.document?.service?.find((s) => s.type === "ProductPassport");
+  const ep = svc?.serviceEndpoint as { kind?: unknown; name?: unknown } | undefined;
+  return typeof ep?.name === "string" ? `${typeof ep.kind === "string" ? `${ep.kind}: ` : ""}${ep.name}` : shortId(node.did, 14);
+}

@@ -4,7 +4,7 @@
  */
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
-import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
+import type { AuditRow, VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 export class WorkerFailure extends Error {
   override readonly name = "WorkerFailure";
@@ -16,7 +16,12 @@ export class WorkerFailure extends Error {
 export class VerifyClient {
   #worker: Worker | null = null;
   #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (r: { product: ProductNode; ms: number }) => void; reject: (e: unknown) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>();
+
+  /** Requests in flight. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
@@ -27,6 +32,7 @@ export class VerifyClient {
       if (!p) return;
       this.#pending.delete(msg.id);
       if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms });
+      else if (msg.type === "did") p.resolve(msg.row);
       else p.reject(new WorkerFailure(msg.error));
     };
     worker.onerror = (e) => {
@@ -48,10 +54,20 @@ export class VerifyClient {
   verify(did: string, config: VerifyConfig): { id: number; result: Promise<{ product: ProductNode; ms: number }> } {
     const id = this.#nextId++;
     const result = new Promise<{ product: ProductNode; ms: number }>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
     });
     const msg: WorkerRequest = { type: "verify", id, did, config };
     this.#ensure().postMessage(msg);
+    return { id, result };
+  }
+
+  /** One DID alone (no component tree): a line of the bulk audit. */
+  verifyDid(did: string, config: VerifyConfig): { id: number; result: Promise<AuditRow> } {
+    const id = this.#nextId++;
+    const result = new Promise<AuditRow>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+    });
+    this.#ensure().postMessage({ type: "did", id, did, config } satisfies WorkerRequest);
     return { id, result };
   }
 
@@ -63,8 +79,11 @@ export class VerifyClient {
     p.reject(new DOMException("cancelled", "AbortError"));
   }
 
+  /** Stops the worker; requests in flight are rejected with an AbortError. */
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = null;
+    for (const p of this.#pending.values()) p.reject(new DOMException("terminated", "AbortError"));
+    this.#pending.clear();
   }
 }

@@ -3,7 +3,15 @@
  * plain data (ProductNode, SerializedError).
  */
 import type { SerializedError } from "../../core/errors.ts";
-import type { ProductNode } from "../../core/types.ts";
+import type { ProductNode, Verdict, VerdictReason } from "../../core/types.ts";
+
+/** One DID's line of a bulk audit: the same fields as the CLI's `audit --json` lines, plus entries. */
+export interface AuditRow {
+  did: string;
+  verdict: Verdict;
+  reason: VerdictReason | null;
+  entries: number;
+}
 
 /** What the worker needs to verify: where the chain is and how old cached data may be. */
 export interface VerifyConfig {
@@ -18,8 +26,10 @@ export interface VerifyConfig {
 
 export type WorkerRequest =
   | { type: "verify"; id: number; did: string; config: VerifyConfig }
+  | { type: "did"; id: number; did: string; config: VerifyConfig }
   | { type: "cancel"; id: number };
 
 export type WorkerResponse =
   | { type: "product"; id: number; product: ProductNode; ms: number }
+  | { type: "did"; id: number; row: AuditRow }
   | { type: "failure"; id: number; error: SerializedError };

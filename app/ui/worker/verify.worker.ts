@@ -8,6 +8,8 @@ import { createRpcChainReader, type ChainReader } from "../../core/anchors/regis
 import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
+import { verifyDid } from "../../core/verify/verifyDid.ts";
+import { cachingChain, cachingSource, openCache, type CacheDb } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -24,6 +26,13 @@ function chainFor(config: VerifyConfig): ChainReader {
   return reader.chain;
 }
 
+/** The offline cache; null when IndexedDB is unavailable (private mode): then everything is live only. */
+let cache: Promise<CacheDb | null> | null = null;
+function cacheDb(): Promise<CacheDb | null> {
+  cache ??= openCache().catch(() => null);
+  return cache;
+}
+
 function post(msg: WorkerResponse): void {
   self.postMessage(msg);
 }
@@ -36,8 +45,18 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   }
   const started = performance.now();
   try {
-    const source = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
-    const product = await verifyProduct(msg.did, { source, chain: chainFor(msg.config), now: new Date() });
+    const live = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
+    const db = await cacheDb();
+    const source = db ? cachingSource(live, db) : live;
+    // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
+    const chain = db ? cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs }) : chainFor(msg.config);
+    if (msg.type === "did") {
+      const r = await verifyDid(msg.did, { source, chain, now: new Date() });
+      if (cancelled.delete(msg.id)) return;
+      post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length } });
+      return;
+    }
+    const product = await verifyProduct(msg.did, { source, chain, now: new Date() });
     if (cancelled.delete(msg.id)) return;
     post({ type: "product", id: msg.id, product, ms: performance.now() - started });
   } catch (error) {

@@ -1,0 +1,125 @@
+/**
+ * The offline cache (IndexedDB, used inside the verification worker): every DID file and every registry
+ * read is stored with the time it was read (and, for the chain, the block). When the host or the chain
+ * cannot be reached, the verifier runs on what was cached and says so:
+ * - files: served from the cache only when the host is unreachable or too slow (never to hide a 404, an
+ *   HTML page or any other answer the host did give);
+ * - chain reads: served from the cache only when the endpoint is unreachable or too slow, and only when
+ *   read less than the staleness limit ago; older -> StaleChainDataError (unverifiable). The DID's
+ *   `chainReadAt` then says `offline: true` with the oldest read time used.
+ * The cache only ever returns what a live read returned: it cannot make anything verified that was not.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
+import { StaleChainDataError } from "../../core/anchors/errors.ts";
+import type { VerifierError } from "../../core/errors.ts";
+import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
+import type { AnchorRecord } from "../../core/types.ts";
+
+interface CachedFile {
+  key: string;
+  text: string | null;
+  /** ISO time it was read. */
+  readTime: string;
+}
+interface CachedAnchor {
+  key: string;
+  record: AnchorRecord | null;
+  /** ISO time it was read (wall clock). */
+  readTime: string;
+  /** The block the read was made at. */
+  blockNumber: number;
+}
+interface Schema extends DBSchema {
+  files: { key: string; value: CachedFile };
+  anchors: { key: string; value: CachedAnchor };
+}
+
+export const DB_NAME = "verifier-cache";
+
+export function openCache(name = DB_NAME): Promise<IDBPDatabase<Schema>> {
+  return openDB<Schema>(name, 1, {
+    upgrade(db) {
+      db.createObjectStore("files", { keyPath: "key" });
+      db.createObjectStore("anchors", { keyPath: "key" });
+    },
+  });
+}
+export type CacheDb = IDBPDatabase<Schema>;
+
+const OFFLINE_FILE_ERRORS = new Set(["HostUnreachableError", "FetchTimeoutError"]);
+const OFFLINE_CHAIN_ERRORS = new Set(["RpcUnreachableError", "RpcTimeoutError"]);
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? e.name : "";
+}
+
+export function cachingSource(inner: FileSource, db: CacheDb, now: () => Date = () => new Date()): FileSource {
+  return {
+    async get(did: string, file: DidFileName) {
+      const key = `${did}|${file}`;
+      try {
+        const text = await inner.get(did, file);
+        await db.put("files", { key, text, readTime: now().toISOString() }).catch(() => undefined);
+        return text;
+      } catch (e) {
+        if (!OFFLINE_FILE_ERRORS.has(errorName(e))) throw e;
+        const cached = await db.get("files", key).catch(() => undefined);
+        if (!cached) throw e;
+        return cached.text;
+      }
+    },
+  };
+}
+
+export interface CachingChainReader extends ChainReader {
+  /** Did any read of this reader come from the cache? */
+  readonly usedCache: boolean;
+}
+
+export function cachingChain(
+  inner: ChainReader,
+  db: CacheDb,
+  options: { stalenessMs: number; now?: () => Date },
+): CachingChainReader {
+  const now = options.now ?? (() => new Date());
+  /** Per chain: the oldest cached read used in this session (offline). */
+  const offline = new Map<number, ChainReadAt>();
+  let usedCache = false;
+  return {
+    get usedCache() {
+      return usedCache;
+    },
+    async readAnchor(query: AnchorQuery) {
+      const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
+      try {
+        const record = await inner.readAnchor(query);
+        const at = inner.readAt(query.chainId);
+        await db
+          .put("anchors", { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 })
+          .catch(() => undefined);
+        return record;
+      } catch (e) {
+        if (!OFFLINE_CHAIN_ERRORS.has(errorName(e))) throw e;
+        const cached = await db.get("anchors", key).catch(() => undefined);
+        if (!cached) throw e;
+        const age = now().getTime() - Date.parse(cached.readTime);
+        if (!(age <= options.stalenessMs)) {
+          throw new StaleChainDataError({
+            details: `read at ${cached.readTime} (block ${cached.blockNumber}), ${Math.round(age / 60_000)} min ago; the limit is ${Math.round(options.stalenessMs / 60_000)} min`,
+            cause: e as VerifierError,
+          });
+        }
+        usedCache = true;
+        const prev = offline.get(query.chainId);
+        if (!prev || Date.parse(cached.readTime) < Date.parse(prev.time)) {
+          offline.set(query.chainId, { time: cached.readTime, blockNumber: cached.blockNumber, offline: true });
+        }
+        return cached.record;
+      }
+    },
+    readAt(chainId: number) {
+      return offline.get(chainId) ?? inner.readAt(chainId);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The installable, offline shell: registers the service worker (vite-plugin-pwa's precache of the app)
+ * through workbox-window, offers an update when a new version is waiting (never reloads on its own: an
+ * auditor may be mid-check), and asks for persistent storage so the offline cache is not evicted.
+ */
+import type { Workbox } from "workbox-window";
+
+export class Pwa {
+  #updateWaiting = $state(false);
+  #offlineReady = $state(false);
+  #persisted = $state<boolean | null>(null);
+  #online = $state(globalThis.navigator?.onLine ?? true);
+  #wb: Workbox | null = null;
+
+  get updateWaiting() { return this.#updateWaiting; }
+  get offlineReady() { return this.#offlineReady; }
+  /** null: not asked or not supported. */
+  get persisted() { return this.#persisted; }
+  get online() { return this.#online; }
+
+  async register(): Promise<void> {
+    addEventListener("online", () => (this.#online = true));
+    addEventListener("offline", () => (this.#online = false));
+    if (!("serviceWorker" in navigator) || import.meta.env.DEV) return;
+    const { Workbox } = await import("workbox-window");
+    const wb = new Workbox("/sw.js", { scope: "/" });
+    this.#wb = wb;
+    wb.addEventListener("waiting", () => (this.#updateWaiting = true));
+    wb.addEventListener("activated", (e) => {
+      if (!e.isUpdate) this.#offlineReady = true;
+    });
+    wb.addEventListener("controlling", (e) => {
+      if (e.isUpdate) location.reload();
+    });
+    await wb.register();
+    try {
+      this.#persisted = (await navigator.storage?.persisted?.()) || ((await navigator.storage?.persist?.()) ?? null);
+    } catch {
+      this.#persisted = null;
+    }
+  }
+
+  /** Activates the waiting version; the page reloads once it controls the page. */
+  applyUpdate(): void {
+    this.#wb?.messageSkipWaiting();
+    this.#updateWaiting = false;
+  }
+
+  dismissUpdate(): void {
+    this.#updateWaiting = false;
+  }
+}

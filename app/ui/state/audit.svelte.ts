@@ -1,0 +1,138 @@
+/**
+ * Bulk audit of a whole host: the DIDs listed in its dids.json, each verified alone (as the CLI's `audit`
+ * does, so the counts are the same), spread over a pool of verification workers, with progress, cancel,
+ * counts and the rows for CSV / JSON download.
+ */
+import type { Verdict } from "../../core/types.ts";
+import { VerifyClient, WorkerFailure } from "../worker/client.ts";
+import type { AuditRow, VerifyConfig } from "../worker/protocol.ts";
+
+export type AuditStatus = "idle" | "listing" | "running" | "done" | "cancelled" | "failed";
+
+export interface AuditCounts {
+  dids: number;
+  entries: number;
+  verified: number;
+  pending: number;
+  invalid: number;
+  unverifiable: number;
+}
+
+const MAX_DIDS = 1_000_000;
+
+function emptyCounts(): AuditCounts {
+  return { dids: 0, entries: 0, verified: 0, pending: 0, invalid: 0, unverifiable: 0 };
+}
+
+export class AuditState {
+  #status = $state<AuditStatus>("idle");
+  #total = $state(0);
+  #counts = $state<AuditCounts>(emptyCounts());
+  #rows = $state.raw<AuditRow[]>([]);
+  #message = $state<string | null>(null);
+  #ms = $state(0);
+  #run = 0;
+  #pool: VerifyClient[] = [];
+
+  get status() { return this.#status; }
+  get total() { return this.#total; }
+  get done() { return this.#counts.dids; }
+  get counts(): AuditCounts { return this.#counts; }
+  get rows() { return this.#rows; }
+  get message() { return this.#message; }
+  get ms() { return this.#ms; }
+  get running() { return this.#status === "listing" || this.#status === "running"; }
+
+  /** `workers`: verification workers in the pool (default: one per core, at most 4). */
+  async start(hostOrigin: string, config: VerifyConfig, workers = Math.min(4, navigator.hardwareConcurrency || 2)): Promise<void> {
+    this.cancel();
+    const run = ++this.#run;
+    this.#status = "listing";
+    this.#counts = emptyCounts();
+    this.#rows = [];
+    this.#message = null;
+    this.#total = 0;
+    const started = performance.now();
+    let dids: string[];
+    try {
+      const url = `${hostOrigin.replace(/\/+$/, "")}/dids.json`;
+      const res = await fetch(url, { credentials: "omit" });
+      if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}: a static host cannot be listed without dids.json`);
+      const json = (await res.json()) as { dids?: unknown };
+      if (!Array.isArray(json.dids) || !json.dids.every((d) => typeof d === "string")) throw new Error(`${url} is not { "dids": [string, ...] }`);
+      dids = [...new Set(json.dids as string[])].slice(0, MAX_DIDS);
+    } catch (e) {
+      if (run !== this.#run) return;
+      this.#status = "failed";
+      this.#message = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    if (run !== this.#run) return;
+    this.#total = dids.length;
+    this.#status = "running";
+    this.#pool = Array.from({ length: Math.min(workers, Math.max(1, dids.length)) }, () => new VerifyClient());
+    const rows: AuditRow[] = [];
+    const counts = emptyCounts();
+    let next = 0;
+    let lastFlush = 0;
+    const flush = (force = false) => {
+      const now = performance.now();
+      if (!force && now - lastFlush < 100) return;
+      lastFlush = now;
+      this.#counts = { ...counts };
+      this.#rows = rows.slice();
+      this.#ms = now - started;
+    };
+    const lane = async (client: VerifyClient) => {
+      while (run === this.#run && next < dids.length) {
+        const did = dids[next++]!;
+        let row: AuditRow;
+        try {
+          row = await client.verifyDid(did, config).result;
+        } catch (e) {
+          if (run !== this.#run) return;
+          const error = e instanceof WorkerFailure ? e.error : { name: "UnexpectedError", verdict: "unverifiable" as const, message: String(e), shortMessage: "Unexpected failure" };
+          row = { did, verdict: error.verdict, reason: error, entries: 0 };
+        }
+        if (run !== this.#run) return;
+        rows.push(row);
+        counts.dids++;
+        counts.entries += row.entries;
+        counts[row.verdict satisfies Verdict]++;
+        flush();
+      }
+    };
+    // Several DIDs in flight per worker: most of the time is network (files, RPC), not CPU.
+    await Promise.all(this.#pool.flatMap((c) => Array.from({ length: 8 }, () => lane(c))));
+    if (run !== this.#run) return;
+    flush(true);
+    this.#status = "done";
+    this.#stopPool();
+  }
+
+  cancel(): void {
+    if (!this.running) return;
+    ++this.#run;
+    this.#stopPool();
+    this.#status = "cancelled";
+  }
+
+  #stopPool(): void {
+    for (const c of this.#pool) c.terminate();
+    this.#pool = [];
+  }
+
+  /** The CLI's `audit --json` format: one line per DID, then the summary. */
+  toJsonLines(): string {
+    const lines = this.#rows.map((r) => JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason }));
+    lines.push(JSON.stringify({ ...this.#counts, ms: Math.round(this.#ms) }));
+    return `${lines.join("\n")}\n`;
+  }
+
+  toCsv(): string {
+    const esc = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${v.replace(/^([=+\-@\t])/, "'$1").replace(/"/g, '""')}"` : v);
+    const lines = ["did,verdict,entries,reason_name,reason"];
+    for (const r of this.#rows) lines.push([r.did, r.verdict, String(r.entries), r.reason?.name ?? "", r.reason?.message ?? ""].map(esc).join(","));
+    return `${lines.join("\r\n")}\r\n`;
+  }
+}
