@@ -6,6 +6,8 @@ const require = createRequire(import.meta.url);
 
 /** The compiler comes from the `solc` npm package (its wasm build): no download at build time. */
 export const SOLC_VERSION = "0.8.37";
+/** Compiler settings, shared with contracts/test/no-warnings.test.ts (which fails on any warning). */
+export const SOLC_SETTINGS = { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" } as const;
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],
@@ -14,7 +16,7 @@ export default defineConfig({
       default: {
         version: SOLC_VERSION,
         path: require.resolve("solc/soljson.js"),
-        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun" },
+        settings: SOLC_SETTINGS,
       },
     },
   },
