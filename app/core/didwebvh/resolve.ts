@@ -72,7 +72,8 @@ export interface ResolveOptions {
 const PROBLEM_INVALID = "https://w3id.org/security#INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID";
 const PROBLEM_NOT_FOUND = "https://w3id.org/security#NOT_FOUND";
 
-function failure(error: ResolutionErrorCode, detail: string, errorName?: string): DidResolutionResult {
+/** A failed resolution: no document, `error` and its problem details. */
+export function resolutionFailure(error: ResolutionErrorCode, detail: string, errorName?: string): DidResolutionResult {
   return {
     "@context": DID_RESOLUTION_CONTEXT,
     didDocument: null,
@@ -90,7 +91,7 @@ function failure(error: ResolutionErrorCode, detail: string, errorName?: string)
 }
 
 const fromError = (error: VerifierError): DidResolutionResult =>
-  failure(error.verdict === "invalid" ? "invalidDid" : "notFound", error.message, error.name);
+  resolutionFailure(error.verdict === "invalid" ? "invalidDid" : "notFound", error.message, error.name);
 
 /** The DID document of a version as resolved: the state plus the implicit #files and #whois services. */
 export function resolvedDocument(state: DidDocument): DidDocument {
@@ -138,7 +139,7 @@ export async function resolveDid(did: string, logText: string | null, options: R
   } catch (error) {
     return fromError(error as VerifierError);
   }
-  if (logText === null) return failure("notFound", `No DID log was found for ${did}`);
+  if (logText === null) return resolutionFailure("notFound", `No DID log was found for ${did}`);
   let witness: readonly WitnessProofEntry[] | null = null;
   let result: VerifyLogResult;
   let entries;
@@ -176,7 +177,7 @@ export async function resolveDid(did: string, logText: string | null, options: R
     existsButInvalid = !chosen && options.versionNumber > valid.length && options.versionNumber <= entries.length;
   } else {
     const t = options.versionTime instanceof Date ? options.versionTime.getTime() : parseUtcTime(options.versionTime!) ?? Date.parse(options.versionTime!);
-    if (Number.isNaN(t)) return failure("invalidDid", `versionTime ${String(options.versionTime)} is not a date-time`);
+    if (Number.isNaN(t)) return resolutionFailure("invalidDid", `versionTime ${String(options.versionTime)} is not a date-time`);
     for (const e of valid) if ((parseUtcTime(e.versionTime) ?? Infinity) <= t) chosen = e;
     // The version active at t is an invalid one when the entry after the valid prefix had begun.
     const after = entries[valid.length];
@@ -188,7 +189,7 @@ export async function resolveDid(did: string, logText: string | null, options: R
   }
   if (chosen) return success(result, chosen);
   if (existsButInvalid && result.error) return fromError(result.error);
-  return failure("notFound", "The requested version is not in the DID log");
+  return resolutionFailure("notFound", "The requested version is not in the DID log");
 }
 
 function success(result: VerifyLogResult, entry: VerifiedEntry): DidResolutionResult {
