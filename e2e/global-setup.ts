@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { startLocalChain } from "../scripts/chain.ts";
 import { startServer } from "../scripts/serve.ts";
 import { loadManifest, type World } from "./world.ts";
+import { CAMERA_FILES, writeQrY4m } from "./y4m.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const PORTS = { app: 8630, chain: 8631, tampered: 8632, deadRpc: 8649 } as const;
@@ -76,6 +77,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     if (!victim) throw new Error("the fixtures have no verified window");
     const logPath = path.join(tamperedDir, ...new URL(victim.url).pathname.split("/").filter(Boolean));
     await writeFile(logPath, tamperLog(await readFile(logPath, "utf8"), 1));
+
+    // Fake camera videos: the window's GS1 Digital Link QR code, and a hostile payload.
+    const window = manifest.verifiedWindows[0]!;
+    const cameras = CAMERA_FILES;
+    await writeQrY4m(cameras.genuine, `http://localhost:${PORTS.app}/01/${window.gtin}/21/${window.serial}`);
+    await writeQrY4m(cameras.hostile, "javascript:alert(document.cookie)");
 
     await build;
     const rpcOrigins = [chain.url, `http://127.0.0.1:${PORTS.deadRpc}`];

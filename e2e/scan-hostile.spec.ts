@@ -1,0 +1,36 @@
+/**
+ * Issue 5: a hostile payload read by the camera (Chromium's fake camera) is refused.
+ */
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { CHROMIUM_ARGS } from "../playwright.config.ts";
+import { world } from "./world.ts";
+import { CAMERA_FILES } from "./y4m.ts";
+
+const fakeCamera = (file: string) => ({
+  viewport: { width: 390, height: 844 },
+  permissions: ["camera"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${file}`],
+  },
+});
+
+test.use(fakeCamera(CAMERA_FILES.hostile));
+
+test.describe("a hostile QR code in front of the camera", () => {
+  test("is refused with a clear message; nothing is opened or rendered", async ({ page }, info) => {
+    const w = world();
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await page.goto(`${w.appUrl}/#/scan`);
+    await expect(page.getByTestId("scan-refused")).toContainText(/"javascript:" links are never opened/, { timeout: 20_000 });
+    expect(page.url()).toBe(`${w.appUrl}/#/scan`);
+    expect(dialogs).toBe(0);
+    await expect(page.getByTestId("scan-status")).toContainText("Point the camera");
+    await page.screenshot({ path: path.join(info.project.outputDir, "screens", "scan-refused.png") });
+  });
+});
