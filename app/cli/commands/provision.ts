@@ -1,0 +1,229 @@
+/**
+ * `provision <keygen|register|consent|start|stop|show>`: the provider's command line for compute
+ * provisions (ProvisionRegistry). The machine key lives in the machine's own encrypted keystore; state
+ * changes are signed by it (EIP-712) and relayed by any account.
+ */
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signerFromSecretKey } from "../../core/didwebvh/keys.ts";
+import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
+import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
+import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
+import { deadlineIn, registrationTypedData } from "../../core/provisions/typedData.ts";
+import type { Hex } from "../../core/types.ts";
+import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
+import { Keystore, readPassword } from "../../publisher/keystore.ts";
+import { accountFrom, contractsFrom, evmKeyFrom, print, UsageError, verifiedDocumentOf } from "../../publisher/provision/cliSupport.ts";
+import {
+  createProvisionDid,
+  deployProvisionContracts,
+  publishLog,
+  registerProvision,
+  relayStateChange,
+  writeManifest,
+} from "../../publisher/provision/provision.ts";
+import { HostStore } from "../../publisher/store.ts";
+
+export const summary = "Compute provisions: keygen, register (DID + chain), consent, start, stop, show";
+
+const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
+
+  keygen   --machine-keystore FILE
+           Creates the machine's encrypted keystore with a new EVM key; prints the machine address.
+  register --rpc URL --cdn DIR --host HOST --id ID --endpoint URL --tier TIER --country CC
+           --machine-keystore FILE [--keystore FILE] [--registry ADDR --wallet-links ADDR | --deploy]
+           [--anchor-registry ADDR --anchorer ADDR]
+           Creates the provision's did:webvh DID (controller wallet as did:pkh in alsoKnownAs, the machine
+           as a blockchainAccountId, a #provision service), publishes it in DIR, and registers it from the
+           controller (the keystore's EVM key; Hardhat's development key on chain ${LOCAL_CHAIN_ID}) with the
+           machine's EIP-712 consent. --deploy deploys the contracts and writes DIR/provisions.json.
+  consent  --rpc URL --cdn DIR --did DID --controller ADDR --machine-keystore FILE [--valid-for SECONDS]
+           Prints the machine's signed registration request (JSON) for the controller's browser wallet.
+  start | stop
+           --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]
+           The machine signs the state change (EIP-712); the relayer (the keystore's key, or the development
+           key on chain ${LOCAL_CHAIN_ID}) sends it.
+  show     --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR]
+           The provision's state, controller, DID and history from the chain's events.
+
+The keystore password comes from PUBLISHER_KEYSTORE_PASSWORD or the terminal.
+`;
+
+const OPTIONS = {
+  rpc: { type: "string" },
+  cdn: { type: "string" },
+  host: { type: "string" },
+  id: { type: "string" },
+  endpoint: { type: "string" },
+  tier: { type: "string" },
+  country: { type: "string" },
+  did: { type: "string" },
+  controller: { type: "string" },
+  machine: { type: "string" },
+  "machine-keystore": { type: "string" },
+  keystore: { type: "string" },
+  registry: { type: "string" },
+  "wallet-links": { type: "string" },
+  "anchor-registry": { type: "string" },
+  anchorer: { type: "string" },
+  "valid-for": { type: "string" },
+  deploy: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+function need(flags: Flags, ...names: (keyof Flags)[]): void {
+  const missing = names.filter((n) => flags[n] === undefined);
+  if (missing.length) throw new UsageError(`Missing ${missing.map((m) => `--${String(m)}`).join(", ")}`);
+}
+
+async function relayerKey(flags: Flags): Promise<Hex | undefined> {
+  return flags.keystore ? evmKeyFrom(flags.keystore) : undefined;
+}
+
+async function keygen(flags: Flags): Promise<number> {
+  need(flags, "machine-keystore");
+  const key = generatePrivateKey();
+  await Keystore.create(flags["machine-keystore"]!, await readPassword({ confirm: true }), { secrets: { anchoringKey: key } });
+  print({ machine: privateKeyToAccount(key).address, keystore: flags["machine-keystore"] });
+  return 0;
+}
+
+async function register(flags: Flags): Promise<number> {
+  need(flags, "rpc", "cdn", "host", "id", "endpoint", "tier", "country", "machine-keystore");
+  const info = checkProvisionInfo({ provisionId: flags.id, endpoint: flags.endpoint, tier: flags.tier, country: flags.country });
+  const machine = await accountFrom(flags["machine-keystore"]!);
+  // The provider's keystore holds the controller key and the DID's Ed25519 key; created when missing.
+  let ks: Keystore | null = null;
+  if (flags.keystore) {
+    const password = await readPassword();
+    ks = await Keystore.open(flags.keystore, password).catch(async (e: unknown) => {
+      if ((e as { name?: string }).name !== "KeystoreMissingError") throw e;
+      return Keystore.create(flags.keystore!, password);
+    });
+  }
+  const conn = await connectChain(flags.rpc!, ks?.secrets.anchoringKey);
+  if (!ks && conn.chainId !== LOCAL_CHAIN_ID) throw new UsageError("A real chain needs --keystore (the controller's key and the DID's key)");
+  const contracts = flags.deploy
+    ? await deployProvisionContracts(conn)
+    : await contractsFrom(conn.chainId, flags);
+  const seed = new Uint8Array(randomBytes(32));
+  const signer = signerFromSecretKey(seed);
+  const anchoring =
+    flags["anchor-registry"] !== undefined
+      ? { chainId: conn.chainId, registry: flags["anchor-registry"] as Hex, anchorers: [(flags.anchorer ?? conn.account.address) as Hex] }
+      : undefined;
+  const created = await createProvisionDid({
+    host: flags.host!,
+    info,
+    chainId: conn.chainId,
+    controller: conn.account.address,
+    machine: machine.address,
+    signer,
+    ...(anchoring ? { anchoring } : {}),
+  });
+  if (ks) {
+    ks.secrets.keys[signer.publicKeyMultibase] = bytesToHex(seed);
+    ks.secrets.dids[created.did] = { updateKey: signer.publicKeyMultibase };
+    await ks.save();
+  }
+  await publishLog(new HostStore(flags.cdn!), created.did, created.log);
+  const { txHash, metadataHash } = await registerProvision({ conn, contracts, machine, did: created.did, info });
+  await writeManifest(flags.cdn!, {
+    chainId: conn.chainId,
+    provisionRegistry: contracts.provisionRegistry,
+    walletLinks: contracts.walletLinks,
+    fromBlock: Number(contracts.fromBlock ?? 0n),
+    machines: [machine.address],
+  });
+  print({ did: created.did, machine: machine.address, controller: conn.account.address, metadataHash, txHash, registry: contracts.provisionRegistry, didKeySaved: ks !== null });
+  return 0;
+}
+
+async function consent(flags: Flags): Promise<number> {
+  need(flags, "rpc", "cdn", "did", "controller", "machine-keystore");
+  const machine = await accountFrom(flags["machine-keystore"]!);
+  const conn = await connectChain(flags.rpc!);
+  const contracts = await contractsFrom(conn.chainId, flags);
+  const log = await new HostStore(flags.cdn!).readLog(flags.did!);
+  if (log === null) throw new UsageError("The DID is not published in --cdn", { details: flags.did! });
+  const info = provisionInfoFromDocument(await verifiedDocumentOf(flags.did!, flags.cdn));
+  if (!info) throw new UsageError("The DID document describes no provision", { details: flags.did! });
+  const metadataHash = provisionMetadataHash(info);
+  const deadline = deadlineIn(Number(flags["valid-for"] ?? 3600));
+  const controller = flags.controller as Hex;
+  const signature = await machine.signTypedData(
+    registrationTypedData({ chainId: conn.chainId, registry: contracts.provisionRegistry, machine: machine.address, controller, did: flags.did!, metadataHash, deadline }),
+  );
+  const request: RegistrationRequest = {
+    type: REGISTRATION_REQUEST_TYPE,
+    chainId: conn.chainId,
+    registry: contracts.provisionRegistry,
+    machine: machine.address,
+    controller,
+    did: flags.did!,
+    metadataHash,
+    deadline: deadline.toString(),
+    signature,
+  };
+  print(request);
+  return 0;
+}
+
+async function change(flags: Flags, to: "running" | "off"): Promise<number> {
+  need(flags, "rpc", "machine-keystore");
+  const machine = await accountFrom(flags["machine-keystore"]!);
+  const relayer = await connectChain(flags.rpc!, await relayerKey(flags));
+  const contracts = await contractsFrom(relayer.chainId, flags);
+  const result = await relayStateChange({ relayer, contracts, machine, to });
+  print({ machine: machine.address, ...result, relayer: relayer.account.address });
+  return 0;
+}
+
+async function show(flags: Flags): Promise<number> {
+  need(flags, "rpc", "machine");
+  const conn = await connectChain(flags.rpc!);
+  const contracts = await contractsFrom(conn.chainId, flags);
+  const machine = flags.machine as Hex;
+  const view = await readProvision(conn.publicClient, contracts, machine);
+  const history = view ? await readProvisionHistory(conn.publicClient, contracts, machine) : [];
+  print({ machine, provision: view, history });
+  return view ? 0 : 1;
+}
+
+export async function run(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`provision: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    return 2;
+  }
+  const [sub] = parsed.positionals;
+  if (parsed.values.help || !sub) {
+    process.stdout.write(HELP);
+    return parsed.values.help ? 0 : 2;
+  }
+  try {
+    switch (sub) {
+      case "keygen": return await keygen(parsed.values);
+      case "register": return await register(parsed.values);
+      case "consent": return await consent(parsed.values);
+      case "start": return await change(parsed.values, "running");
+      case "stop": return await change(parsed.values, "off");
+      case "show": return await show(parsed.values);
+      default:
+        process.stderr.write(`provision: unknown subcommand ${sub}\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`provision ${sub}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * `wallet <show|link|unlink>`: a wallet's view of our contracts from the command line. `show` checks the
+ * wallet link on both sides (the chain's claim and the DID's verified document), like the app.
+ */
+import { parseArgs } from "node:util";
+import { formatEther, isAddress } from "viem";
+import { walletLinksAbi } from "../../contracts/abi.ts";
+import { checkWalletLink } from "../../core/provisions/linkCheck.ts";
+import { listProvisionsOf, readWalletActivity } from "../../core/provisions/read.ts";
+import { describeTxFailure } from "../../core/provisions/txError.ts";
+import { LINK_STATUS_TEXT } from "../../core/provisions/walletLink.ts";
+import type { Hex } from "../../core/types.ts";
+import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
+import { contractsFrom, evmKeyFrom, print, UsageError, verifiedDocumentOf } from "../../publisher/provision/cliSupport.ts";
+import { ProvisionTransactionError } from "../../publisher/provision/provision.ts";
+
+export const summary = "A wallet: balance, two-sided link status, provisions, recent activity; link or unlink a DID";
+
+const HELP = `Usage: npm run -s cli -- wallet <subcommand> [options]
+
+  show   --rpc URL --address ADDR [--did DID] [--cdn DIR | --registry ADDR --wallet-links ADDR]
+         Balance, the DID the wallet claims on chain, whether that DID's verified document names the
+         wallet (did:pkh in alsoKnownAs, or a blockchainAccountId): "linked" only when both agree; the
+         provisions it controls and its recent activity. DID documents are read from --cdn when given,
+         else from their hosts. Exit 0 when linked, 1 otherwise.
+  link   --rpc URL --did DID [--keystore FILE] [--cdn DIR | --wallet-links ADDR --registry ADDR]
+  unlink --rpc URL [--keystore FILE] [--cdn DIR | --wallet-links ADDR --registry ADDR]
+         Sent from the keystore's EVM key (Hardhat's development key on chain ${LOCAL_CHAIN_ID} without one).
+`;
+
+const OPTIONS = {
+  rpc: { type: "string" },
+  address: { type: "string" },
+  did: { type: "string" },
+  cdn: { type: "string" },
+  registry: { type: "string" },
+  "wallet-links": { type: "string" },
+  keystore: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+async function show(flags: Flags): Promise<number> {
+  if (!flags.rpc || !flags.address || !isAddress(flags.address)) throw new UsageError("Need --rpc and --address");
+  const conn = await connectChain(flags.rpc);
+  const contracts = await contractsFrom(conn.chainId, flags);
+  const wallet = flags.address as Hex;
+  const [balance, link, provisions, activity] = await Promise.all([
+    conn.publicClient.getBalance({ address: wallet }),
+    checkWalletLink({
+      client: conn.publicClient,
+      contracts,
+      wallet,
+      ...(flags.did ? { did: flags.did } : {}),
+      resolveDocument: (did) => verifiedDocumentOf(did, flags.cdn),
+    }),
+    listProvisionsOf(conn.publicClient, contracts, wallet),
+    readWalletActivity(conn.publicClient, contracts, wallet),
+  ]);
+  print({
+    address: wallet,
+    chainId: conn.chainId,
+    balance: `${formatEther(balance)} ETH`,
+    link: { ...link, explanation: LINK_STATUS_TEXT[link.status] },
+    provisions,
+    activity,
+  });
+  return link.status === "linked" ? 0 : 1;
+}
+
+async function send(flags: Flags, what: "link" | "unlink"): Promise<number> {
+  if (!flags.rpc) throw new UsageError("Need --rpc");
+  if (what === "link" && !flags.did) throw new UsageError("Need --did");
+  const conn = await connectChain(flags.rpc, flags.keystore ? await evmKeyFrom(flags.keystore) : undefined);
+  const contracts = await contractsFrom(conn.chainId, flags);
+  let hash: Hex;
+  try {
+    if (what === "link") {
+      const { request } = await conn.publicClient.simulateContract({ account: conn.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "link", args: [flags.did!] });
+      hash = await conn.walletClient.writeContract(request);
+    } else {
+      const { request } = await conn.publicClient.simulateContract({ account: conn.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "unlink" });
+      hash = await conn.walletClient.writeContract(request);
+    }
+  } catch (e) {
+    const f = describeTxFailure(e, walletLinksAbi);
+    throw new ProvisionTransactionError(`wallet ${what}: ${f.message}`, { cause: e, ...(f.kind === "reverted" ? { errorName: f.errorName } : {}) });
+  }
+  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+  print({ wallet: conn.account.address, [what === "link" ? "linked" : "unlinked"]: flags.did ?? true, txHash: hash, status: receipt.status });
+  return receipt.status === "success" ? 0 : 1;
+}
+
+export async function run(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`wallet: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    return 2;
+  }
+  const [sub] = parsed.positionals;
+  if (parsed.values.help || !sub) {
+    process.stdout.write(HELP);
+    return parsed.values.help ? 0 : 2;
+  }
+  try {
+    switch (sub) {
+      case "show": return await show(parsed.values);
+      case "link": return await send(parsed.values, "link");
+      case "unlink": return await send(parsed.values, "unlink");
+      default:
+        process.stderr.write(`wallet: unknown subcommand ${sub}\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`wallet ${sub}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
