@@ -1,0 +1,99 @@
+/**
+ * What the publisher commands share: the keystore to unlock, the host's publisher config
+ * (`.publisher/config.json`: chain and registry), a progress bar on stderr, and the output (a human line,
+ * or one JSON object on stdout with --json).
+ */
+import path from "node:path";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import { keyHash, type Signer } from "../core/didwebvh/keys.ts";
+import { InvalidError } from "../core/errors.ts";
+import type { Hex } from "../core/types.ts";
+import { Keystore, readPassword } from "./keystore.ts";
+import { nodeSigner } from "./signer.ts";
+import { readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+
+export const KEYSTORE_ENV = "PUBLISHER_KEYSTORE";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** The keystore has no key for this DID (or no anchoring key). */
+export class KeyNotFoundError extends InvalidError {
+  override readonly name = "KeyNotFoundError";
+}
+
+/** The keystore file: --keystore, else $PUBLISHER_KEYSTORE; undefined when neither is set. */
+export function keystorePath(flag: string | undefined): string | undefined {
+  return flag ?? (process.env[KEYSTORE_ENV] || undefined);
+}
+
+export async function openKeystore(file: string): Promise<Keystore> {
+  return Keystore.open(file, await readPassword());
+}
+
+/** The signer of the key the keystore holds for `multikey`. */
+export function signerOf(ks: Keystore, multikey: string): Signer {
+  const seed = ks.secrets.keys[multikey];
+  if (seed === undefined) throw new KeyNotFoundError("The keystore has no secret for this key", { details: multikey });
+  return nodeSigner(hexToBytes(seed));
+}
+
+/** A fresh Ed25519 key, stored in the keystore (not saved yet). */
+export function newKey(ks: Keystore): Signer {
+  const seed = crypto.getRandomValues(new Uint8Array(32));
+  const signer = nodeSigner(seed);
+  ks.secrets.keys[signer.publicKeyMultibase] = Buffer.from(seed).toString("hex");
+  seed.fill(0);
+  return signer;
+}
+
+export { keyHash };
+
+/** `.publisher/config.json` of a host folder: where its DIDs anchor. */
+export interface PublisherConfig {
+  chainId: number;
+  registry: Hex;
+  /** Host name of the DIDs (`example.com`, `localhost:8787`). */
+  host?: string;
+}
+
+export async function readConfig(dir: string): Promise<PublisherConfig | undefined> {
+  const text = await readFileOrNull(path.join(dir, STATE_DIR, "config.json"));
+  return text === null ? undefined : (JSON.parse(text) as PublisherConfig);
+}
+
+export async function writeConfig(dir: string, config: PublisherConfig): Promise<void> {
+  await writeFileAtomic(path.join(dir, STATE_DIR, "config.json"), `${JSON.stringify(config, null, 1)}\n`);
+}
+
+/** A one-line progress bar on stderr (only on a terminal; silent when piped). */
+export function progressBar(enabled = process.stderr.isTTY === true): { update(label: string, done: number, total: number): void; end(): void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update(label, done, total) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (now - last < 80 && done < total) return;
+      last = now;
+      const width = 30;
+      const filled = total > 0 ? Math.round((done / total) * width) : 0;
+      process.stderr.write(`\r${"#".repeat(filled)}${"-".repeat(width - filled)} ${String(done).padStart(String(total).length)}/${total} ${label}`.padEnd(100).slice(0, 100));
+      shown = true;
+    },
+    end() {
+      if (enabled && shown) process.stderr.write(`\r${" ".repeat(100)}\r`);
+    },
+  };
+}
+
+/** Prints the result: one JSON object with --json, else the human text. */
+export function output(json: boolean, result: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${human}\n`);
+}
+
+/** An error as a one-line message for stderr and as JSON for --json. */
+export function describeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+}
