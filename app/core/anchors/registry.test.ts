@@ -53,14 +53,28 @@ describe("createRpcChainReader on a real chain", () => {
   });
 
   it("reads at one pinned block: an anchor made after the first read is not seen until the pin expires", async () => {
-    const reader = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, pinMaxAgeMs: 60_000 });
+    const reader = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, pinMaxAgeMs: 60_000, absentMaxAgeMs: 60_000 });
     const late = leafHash("did:webvh:x:localhost", "late");
     const q = { chainId: env.chain.chainId, registry: env.registry, anchorer: env.accounts[0]!, root: late };
     expect(await reader.readAnchor(q)).toBeNull();
+    const pinned = reader.readAt(env.chain.chainId)!.blockNumber;
     await env.anchor(env.accounts[0]!, late);
     expect(await reader.readAnchor(q)).toBeNull();
+    expect(reader.readAt(env.chain.chainId)!.blockNumber).toBe(pinned);
     const fresh = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, pinMaxAgeMs: 0 });
     expect(await fresh.readAnchor(q)).not.toBeNull();
+  });
+
+  it("never concludes 'not anchored' from an old pin: an absent record is read again at the latest block", async () => {
+    const reader = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, pinMaxAgeMs: 60_000, absentMaxAgeMs: 0 });
+    const late = leafHash("did:webvh:x:localhost", "later");
+    const q = { chainId: env.chain.chainId, registry: env.registry, anchorer: env.accounts[0]!, root: late };
+    expect(await reader.readAnchor(q)).toBeNull();
+    const before = reader.readAt(env.chain.chainId)!.blockNumber;
+    await env.anchor(env.accounts[0]!, late);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await reader.readAnchor(q)).not.toBeNull();
+    expect(reader.readAt(env.chain.chainId)!.blockNumber).toBeGreaterThan(before);
   });
 
   it("batches concurrent reads into few HTTP requests and makes identical reads once", async () => {
@@ -69,18 +83,24 @@ describe("createRpcChainReader on a real chain", () => {
       bodies.push(String(init?.body));
       return fetch(input, init);
     };
-    const reader = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, fetchFn });
     const q = { chainId: env.chain.chainId, registry: env.registry, anchorer: env.accounts[0]!, root };
     const roots = Array.from({ length: 20 }, (_, i) => leafHash("did:webvh:x:h", `${i}-b`));
-    const results = await Promise.all([
-      ...Array.from({ length: 10 }, () => reader.readAnchor(q)),
-      ...roots.map((r) => reader.readAnchor({ ...q, root: r })),
-    ]);
+    const readAll = (reader: ReturnType<typeof createRpcChainReader>) =>
+      Promise.all([...Array.from({ length: 10 }, () => reader.readAnchor(q)), ...roots.map((r) => reader.readAnchor({ ...q, root: r }))]);
+    const ethCalls = () => bodies.flatMap((b) => [].concat(JSON.parse(b))).filter((m: { method: string }) => m.method === "eth_call");
+
+    const results = await readAll(createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, fetchFn, absentMaxAgeMs: 60_000 }));
     expect(results.slice(0, 10).every((r) => r !== null)).toBe(true);
     expect(results.slice(10).every((r) => r === null)).toBe(true);
-    const calls = bodies.flatMap((b) => [].concat(JSON.parse(b))).filter((m: { method: string }) => m.method === "eth_call");
-    expect(calls).toHaveLength(21);
-    expect(bodies.length).toBeLessThanOrEqual(4); // eth_chainId, latest block, one batch of eth_calls
+    expect(ethCalls()).toHaveLength(21);
+    expect(bodies.length).toBeLessThanOrEqual(3); // eth_chainId, latest block, one batch of eth_calls
+
+    // By default the 20 absent records are read again at a fresh block: one more block read, one more batch.
+    bodies.length = 0;
+    const again = await readAll(createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, fetchFn }));
+    expect(again.slice(10).every((r) => r === null)).toBe(true);
+    expect(ethCalls()).toHaveLength(41);
+    expect(bodies.length).toBeLessThanOrEqual(5);
   });
 
   it("uses the next endpoint when the first is down (fallback)", async () => {

@@ -8,7 +8,9 @@
  * - several endpoints per chain are used through viem's `fallback`;
  * - concurrent calls go out as JSON-RPC batches (`http(url, { batch: true })`), identical reads are made once;
  * - all reads of a chain are pinned to one block (the latest when first needed, re-read after
- *   `pinMaxAgeMs`), so `readAt(chainId)` says exactly which chain state the verdicts rest on.
+ *   `pinMaxAgeMs`), so `readAt(chainId)` says exactly which chain state the verdicts rest on; records are
+ *   never removed, so only an absent record needs a fresh block (`absentMaxAgeMs`): it is read again at
+ *   the latest block before "not anchored" is concluded.
  *
  * What is trusted: the RPC endpoint (it could lie about state), as the README of the project says.
  */
@@ -77,6 +79,12 @@ export interface RpcChainReaderOptions {
   /** How long reads stay pinned to one block before the latest block is read again. Default 15 s. */
   pinMaxAgeMs?: number;
   /**
+   * "Not anchored" is only concluded from a pin at most this old (default 0: always): an absent record read
+   * at an older pinned block is read again at the latest block, so a fresh anchor is never reported missing
+   * (absent records are rare: false claims, so the extra round trip costs little).
+   */
+  absentMaxAgeMs?: number;
+  /**
    * How long concurrent reads are collected into one JSON-RPC batch. Default 0 (reads issued in the same
    * tick); a bulk audit uses a few ms so that reads of many DIDs share one round trip.
    */
@@ -120,6 +128,8 @@ interface ChainState {
   clientAt: number;
   pin: Promise<Pin> | undefined;
   pinStartedAt: number;
+  /** The stale pin the current pin replaced because a record was absent there. */
+  refreshedFrom: Pin | undefined;
   lastReadAt: ChainReadAt | undefined;
   reads: Map<string, Promise<AnchorRecord | null>>;
 }
@@ -127,6 +137,7 @@ interface ChainState {
 export function createRpcChainReader(options: RpcChainReaderOptions): ChainReader {
   const timeout = options.timeoutMs ?? 8_000;
   const pinMaxAgeMs = options.pinMaxAgeMs ?? 15_000;
+  const freshMs = Math.min(options.absentMaxAgeMs ?? 0, pinMaxAgeMs);
   const chains = new Map<number, ChainState>();
 
   const transportFor = (url: string): Transport =>
@@ -174,16 +185,16 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     if (!state) {
       const urls = options.rpc[chainId];
       if (!urls || urls.length === 0) throw new UnsupportedChainError({ details: `chain ${chainId}` });
-      state = { client: connect(chainId, urls), clientAt: now, pin: undefined, pinStartedAt: 0, lastReadAt: undefined, reads: new Map() };
+      state = { client: connect(chainId, urls), clientAt: now, pin: undefined, pinStartedAt: 0, refreshedFrom: undefined, lastReadAt: undefined, reads: new Map() };
       state.client.catch(() => {}); // observed by readAnchor; avoid an unhandled rejection meanwhile
       chains.set(chainId, state);
     }
     return state;
   }
 
-  function pin(chainId: number, state: ChainState): Promise<Pin> {
+  function pin(chainId: number, state: ChainState, maxAgeMs = pinMaxAgeMs): Promise<Pin> {
     const now = Date.now();
-    if (state.pin && state.pinStartedAt + pinMaxAgeMs >= now) return state.pin;
+    if (state.pin && state.pinStartedAt + maxAgeMs >= now) return state.pin;
     state.pinStartedAt = now;
     state.reads.clear(); // reads are keyed by block anyway; drop the old ones
     state.pin = (async () => {
@@ -234,24 +245,37 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     };
   }
 
+  async function readPinned(query: AnchorQuery, state: ChainState, maxAgeMs?: number): Promise<{ record: AnchorRecord | null; at: Pin }> {
+    let at: Pin;
+    try {
+      await state.client;
+      at = await pin(query.chainId, state, maxAgeMs);
+    } catch (error) {
+      throw error instanceof VerifierError ? error : rpcFailure(error, `chain ${query.chainId}`);
+    }
+    const key = `${query.registry}|${query.anchorer}|${query.root}|${at.blockNumber}`.toLowerCase();
+    let pending = state.reads.get(key);
+    if (!pending) {
+      pending = read(query, state, at);
+      state.reads.set(key, pending);
+      pending.catch(() => state.reads.get(key) === pending && state.reads.delete(key));
+    }
+    return { record: await pending, at };
+  }
+
   return {
     async readAnchor(query) {
       const state = chainState(query.chainId);
-      let at: Pin;
-      try {
-        await state.client;
-        at = await pin(query.chainId, state);
-      } catch (error) {
-        throw error instanceof VerifierError ? error : rpcFailure(error, `chain ${query.chainId}`);
+      const first = await readPinned(query, state);
+      // Records are never removed, so a record read at an older block stands; "no record" must be fresh:
+      // re-read at the latest block unless the pin is already recent (an anchor may be seconds old).
+      if (first.record !== null || Date.now() - first.at.pinnedAt <= freshMs) return first.record;
+      // One refresh for all absent reads made at the same stale pin.
+      if (state.refreshedFrom !== first.at) {
+        state.refreshedFrom = first.at;
+        state.pinStartedAt = 0;
       }
-      const key = `${query.registry}|${query.anchorer}|${query.root}|${at.blockNumber}`.toLowerCase();
-      let pending = state.reads.get(key);
-      if (!pending) {
-        pending = read(query, state, at);
-        state.reads.set(key, pending);
-        pending.catch(() => state.reads.get(key) === pending && state.reads.delete(key));
-      }
-      return pending;
+      return (await readPinned(query, state)).record;
     },
     readAt(chainId) {
       return chains.get(chainId)?.lastReadAt;

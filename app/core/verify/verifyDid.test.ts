@@ -155,3 +155,105 @@ describe("verifyProduct", () => {
     expect(tree.children[1]!.result.error).toMatchObject({ name: "ProductTooLargeError" });
   });
 });
+
+describe("verifyDid: the anchors file and witnesses (the real host, with some files served differently)", () => {
+  /** The real HTTP source, except the files given here (as a host serving other content would). */
+  const overlay = (files: Record<string, string | null | Error>): Parameters<typeof verifyDid>[1]["source"] => ({
+    async get(did, file) {
+      const key = `${did}|${file}`;
+      if (key in files) {
+        const v = files[key]!;
+        if (v instanceof Error) throw v;
+        return v;
+      }
+      return deps.source.get(did, file);
+    },
+  });
+  const anchorsOf = async (did: string) => JSON.parse((await deps.source.get(did, "did-anchors.json"))!) as import("../types.ts").AnchorsFile;
+
+  it("a malformed did-anchors.json: invalid AnchorsFileError", async () => {
+    const g = host.dids.genuine;
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: '{"did":"x","anchors":[{"leaf":"0x12"}]}' }) });
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "AnchorsFileError" });
+  });
+
+  it("did-anchors.json of another DID: invalid DidMismatchError", async () => {
+    const g = host.dids.genuine;
+    const other = JSON.stringify(await anchorsOf(host.dids.covered));
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: other }) });
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "DidMismatchError" });
+  });
+
+  it("no did-anchors.json: every entry pending", async () => {
+    const g = host.dids.genuine;
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: null }) });
+    expect(v.verdict).toBe("pending");
+    expect(v.entries.every((e) => e.verdict === "pending" && e.error?.name === "NotAnchoredError")).toBe(true);
+  });
+
+  it("did-anchors.json could not be fetched: the log's entries unverifiable, not pending", async () => {
+    const g = host.dids.genuine;
+    const { FetchTimeoutError } = await import("../fetch/errors.ts");
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: new FetchTimeoutError() }) });
+    expect(v.verdict).toBe("unverifiable");
+    expect(v.error).toMatchObject({ name: "FetchTimeoutError" });
+  });
+
+  it("a leaf that is not the entry's: invalid LeafMismatchError", async () => {
+    const g = host.dids.genuine;
+    const file = await anchorsOf(g);
+    file.anchors[0]!.leaf = file.anchors[1]!.leaf;
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: JSON.stringify(file) }) });
+    expect(v.error).toMatchObject({ name: "LeafMismatchError", entryIndex: 0 });
+  });
+
+  it("a proof on another registry than the declared one: invalid AnchorDeclarationMismatchError", async () => {
+    const g = host.dids.genuine;
+    const file = await anchorsOf(g);
+    const elsewhere = await chain.deployRegistry();
+    for (const a of file.anchors) a.registry = elsewhere;
+    const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did-anchors.json`]: JSON.stringify(file) }) });
+    expect(v.error).toMatchObject({ name: "AnchorDeclarationMismatchError", entryIndex: 0 });
+  });
+
+  it("a witnessed DID: verified with did-witness.json, unverifiable without, invalid with a forged approval", async () => {
+    const { createLog } = await import("../didwebvh/create.ts");
+    const { signerFromSecretKey } = await import("../didwebvh/keys.ts");
+    const { serializeLog } = await import("../didwebvh/log.ts");
+    const { createWitnessProof } = await import("../didwebvh/witness.ts");
+    const { leafHash } = await import("../anchors/leaf.ts");
+    const witnessSigner = signerFromSecretKey(new Uint8Array(32).fill(9));
+    const witnessId = witnessSigner.verificationMethod.split("#")[0]!;
+    const created = await createLog({
+      host: `localhost:${HTTP_PORT}`,
+      path: ["passports", "witnessed"],
+      signer: host.signer,
+      versionTime: "2025-04-01T00:00:00Z",
+      parameters: { witness: { threshold: 1, witnesses: [{ id: witnessId }] } },
+      document: (d) => ({ service: [{ id: `${d}#anchoring`, type: "EvmMerkleAnchor", serviceEndpoint: { chainId: chain.chain.chainId, registry: chain.registry, anchorers: [chain.accounts[0]!] } }] }),
+    });
+    const entry = created.log[0]!;
+    const leaf = leafHash(created.did, entry.versionId);
+    await chain.anchor(chain.accounts[0]!, leaf); // a one-leaf tree: the root is the leaf, the proof empty
+    const anchors = JSON.stringify({
+      did: created.did,
+      anchors: [{ versionId: entry.versionId, leaf, proof: [], root: leaf, chainId: chain.chain.chainId, registry: chain.registry, anchorer: chain.accounts[0]! }],
+    });
+    const approval = [{ versionId: entry.versionId, proof: [await createWitnessProof(witnessSigner, entry.versionId, "2025-04-01T00:00:01Z")] }];
+    const forged = [{ versionId: entry.versionId, proof: [await createWitnessProof(host.signer, entry.versionId, "2025-04-01T00:00:01Z")] }];
+    const files = (witness: unknown) =>
+      overlay({
+        [`${created.did}|did.jsonl`]: serializeLog(created.log),
+        [`${created.did}|did-anchors.json`]: anchors,
+        [`${created.did}|did-witness.json`]: witness === null ? null : JSON.stringify(witness),
+      });
+    const ok = await verifyDid(created.did, { ...deps, source: files(approval) });
+    expect([ok.verdict, ok.error?.name, ok.error?.message]).toEqual(["verified", undefined, undefined]);
+    const missing = await verifyDid(created.did, { ...deps, source: files(null) });
+    expect(missing).toMatchObject({ verdict: "unverifiable", error: { name: "WitnessProofsMissingError" } });
+    const bad = await verifyDid(created.did, { ...deps, source: files(forged) });
+    expect(bad).toMatchObject({ verdict: "invalid", error: { name: "WitnessError" } });
+  });
+});
