@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { network } from "hardhat";
 import { MerkleTree } from "merkletreejs";
+import { anchorRegistryAbi } from "../../app/contracts/abi.ts";
+import { deployWithAbi } from "./deploy.ts";
 import { encodeAbiParameters, getAddress, keccak256, toHex, type Hex } from "viem";
 
 /** The leaf of a did:webvh log entry, computed off chain as the publisher does. */
@@ -17,10 +19,10 @@ describe("AnchorRegistry", async () => {
   const publicClient = await viem.getPublicClient();
   const [honest, frontRunner] = await viem.getWalletClients();
   assert.ok(honest && frontRunner);
-  let registry: Awaited<ReturnType<typeof viem.deployContract<"AnchorRegistry">>>;
+  let registry: Awaited<ReturnType<typeof deployWithAbi<typeof anchorRegistryAbi>>>;
 
   before(async () => {
-    registry = await viem.deployContract("AnchorRegistry");
+    registry = await deployWithAbi(viem, "AnchorRegistry", anchorRegistryAbi);
   });
 
   it("anchors a root and reads back its block time and number", async () => {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
+import { provisionRegistryAbi } from "../../app/contracts/abi.ts";
+import { deployWithAbi } from "./deploy.ts";
 import { domainSeparator, getAddress, hashTypedData, keccak256, toHex, type Address, type Hex, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
@@ -35,7 +37,7 @@ describe("ProvisionRegistry", async () => {
   const chainId = await publicClient.getChainId();
 
   async function deploy() {
-    const registry = await viem.deployContract("ProvisionRegistry");
+    const registry = await deployWithAbi(viem, "ProvisionRegistry", provisionRegistryAbi);
     const domain = { name: "ProvisionRegistry", version: "1", chainId, verifyingContract: registry.address } as const;
     return { registry, domain };
   }

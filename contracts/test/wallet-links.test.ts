@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
+import { walletLinksAbi } from "../../app/contracts/abi.ts";
+import { deployWithAbi } from "./deploy.ts";
 import { getAddress, keccak256, toHex, zeroHash } from "viem";
 
 const DID = "did:webvh:QmPEQVM1JPTyrvEgBcDXwjK4TeyLGSX1PxjgyeAisdWM1p:localhost%3A8787:people:alice";
@@ -11,7 +13,7 @@ describe("WalletLinks", async () => {
   assert.ok(alice && bob);
 
   it("links a wallet to a DID, exposes the hash and the DID in the event, and unlinks", async () => {
-    const links = await viem.deployContract("WalletLinks");
+    const links = await deployWithAbi(viem, "WalletLinks", walletLinksAbi);
     const didHash = keccak256(toHex(DID));
     await viem.assertions.emitWithArgs(
       links.write.link([DID], { account: alice.account }),
