@@ -25,6 +25,8 @@ export class PassportState {
   readonly #settings: Settings;
   readonly #client: VerifyClient;
   #current: number | null = null;
+  /** The settings the shown result was verified with. */
+  #configKey = $state("");
   #generation = 0;
 
   constructor(settings: Settings, client = new VerifyClient()) {
@@ -49,6 +51,11 @@ export class PassportState {
       stalenessMs: s.stalenessMs,
       ...(s.hostOrigin ? { hostOrigin: s.hostOrigin } : {}),
     };
+  }
+
+  /** Was the current result verified with other settings than those now in effect? */
+  get outdated(): boolean {
+    return this.#did !== null && this.#configKey !== JSON.stringify(this.verifyConfig());
   }
 
   /** Opens a scanned or pasted payload; returns the DID when it resolved to one. */
@@ -89,7 +96,9 @@ export class PassportState {
     this.#reset();
     this.#did = did;
     this.#status = "verifying";
-    const { id, result } = this.#client.verify(did, this.verifyConfig());
+    const config = this.verifyConfig();
+    this.#configKey = JSON.stringify(config);
+    const { id, result } = this.#client.verify(did, config);
     this.#current = id;
     try {
       const { product, ms } = await result;

@@ -1,0 +1,81 @@
+/**
+ * Issue 5: offline verification from the cache (service worker shell + IndexedDB data) with the staleness
+ * limit, and the bulk audit whose counts must equal the command line's `audit`.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { world } from "./world.ts";
+
+test.use({ viewport: { width: 390, height: 844 } });
+
+function cliAudit(cdn: string, rpc: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join("node_modules", ".bin", "tsx"), ["app/cli/main.ts", "audit", "--cdn", cdn, "--rpc", rpc, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", () => {
+      const lines = out.trim().split("\n");
+      try {
+        resolve(JSON.parse(lines[lines.length - 1]!) as Record<string, number>);
+      } catch (e) {
+        reject(new Error(`unexpected audit output: ${out.slice(-500)}`, { cause: e }));
+      }
+    });
+  });
+}
+
+test("offline: verified against cached chain data, then unverifiable once older than the limit", async ({ page, context }, info) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  const hash = `#/p/${encodeURIComponent(window.did)}`;
+  await page.goto(`${w.appUrl}/${hash}`);
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await page.reload();
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+  await context.setOffline(true);
+  await page.reload(); // the shell from the service worker's precache, the data from IndexedDB
+  await expect(page.getByTestId("offline-bar")).toBeVisible();
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 30_000 });
+  await expect(page.locator(`article[data-did="${window.did}"]`).getByTestId("offline")).toContainText(
+    "Verified offline against chain data read at",
+  );
+  await page.screenshot({ path: path.join(info.project.outputDir, "screens", "offline.png") });
+
+  // The staleness limit: a few seconds, then the cached chain data is too old.
+  await page.goto(`${w.appUrl}/#/settings`);
+  await page.getByLabel(/Staleness limit/).fill(String(2 / 3600));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForTimeout(2_500);
+  await page.goto(`${w.appUrl}/${hash}`);
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
+  await expect(page.locator(`article[data-did="${window.did}"] .reason`)).toHaveAttribute("data-error-name", "StaleChainDataError");
+  const verdicts = await page.locator("[data-verdict]").evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
+  expect(verdicts).not.toContain("verified");
+  expect(verdicts).not.toContain("invalid");
+  await context.setOffline(false);
+});
+
+test("bulk audit: counts equal the command line's, with progress and downloads", async ({ page }, info) => {
+  const w = world();
+  const [cli] = await Promise.all([cliAudit(w.appUrl, w.rpcUrl), page.goto(`${w.appUrl}/#/audit`)]);
+  await page.getByRole("button", { name: "Audit the host" }).click();
+  const audit = page.getByTestId("audit");
+  await expect(audit).toHaveAttribute("data-status", "done", { timeout: 60_000 });
+  for (const key of ["verified", "pending", "invalid", "unverifiable", "entries"] as const) {
+    await expect(page.getByTestId(`count-${key}`), key).toHaveText(String(cli[key]));
+  }
+  expect(cli.dids).toBe(w.manifest.dids.length);
+  expect(cli.pending).toBe(w.manifest.pending.length);
+  await expect(page.locator("#audit-progress")).toHaveAttribute("value", String(cli.dids));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+  const csv = await download.path().then((p) => import("node:fs/promises").then((fs) => fs.readFile(p, "utf8")));
+  expect(csv.trim().split("\r\n")).toHaveLength(cli.dids! + 1);
+  await page.screenshot({ path: path.join(info.project.outputDir, "screens", "audit.png"), fullPage: true });
+});
