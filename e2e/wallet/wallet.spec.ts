@@ -1,0 +1,242 @@
+/**
+ * Issue 6 in a real Chromium: a browser wallet (the injected test wallet: EIP-6963 + EIP-1193, signing
+ * in Node with a Hardhat test key) connects, links its wallet to a DID (both sides), registers a
+ * provision from a machine's consent, starts and stops provisions (state chips follow), declines a
+ * signature (4001), is asked to switch (and add) the chain; a provision's public page is verified, then
+ * shown offline from the cache.
+ *
+ * Self-contained: its own chain (127.0.0.1:8660), build and server (localhost:8661).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { startLocalChain, type LocalChain } from "../../scripts/chain.ts";
+import { startServer, type RunningServer } from "../../scripts/serve.ts";
+import { signerFromSecretKey } from "../../app/core/didwebvh/keys.ts";
+import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../app/core/provisions/registrationRequest.ts";
+import { provisionMetadataHash } from "../../app/core/provisions/metadata.ts";
+import { deadlineIn, registrationTypedData } from "../../app/core/provisions/typedData.ts";
+import { connectChain, deployRegistry } from "../../app/publisher/chain.ts";
+import { HostStore } from "../../app/publisher/store.ts";
+import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
+import { anchorLogs, createProvisionDid, publishLog } from "../../app/publisher/provision/provision.ts";
+import { TestWallet } from "./testWallet.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PORTS = { chain: 8660, app: 8661 } as const;
+const HOST = `localhost:${PORTS.app}`;
+
+let tmp: string;
+let chain: LocalChain;
+let server: RunningServer;
+let seeded: SeedDemoResult;
+let registrationRequest: RegistrationRequest;
+
+function build(outDir: string, rpc: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, "node_modules/.bin/vite"), ["build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], {
+      cwd: ROOT,
+      env: { ...process.env, CHAIN_STAGE: "local", LOCAL_RPC: rpc },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}: ${err.slice(-3000)}`))));
+  });
+}
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  tmp = await mkdtemp(path.join(os.tmpdir(), "e2e-wallet-"));
+  const cdnDir = path.join(tmp, "host");
+  chain = await startLocalChain({ port: PORTS.chain });
+  const built = build(path.join(tmp, "dist"), chain.url);
+  const conn = await connectChain(chain.url);
+  const anchorRegistry = await deployRegistry(conn);
+  seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir, host: HOST, anchorRegistry });
+
+  // A new provision, published and anchored, for the wallet to register: its machine signs the
+  // consent (what `provision consent` prints on the machine).
+  const controller = privateKeyToAccount(DEMO_CONTROLLER_KEY).address;
+  const machine = privateKeyToAccount(generatePrivateKey());
+  const info = { provisionId: "e2e-new-1", endpoint: "https://e2e-new-1.example/", tier: "performance", country: "NL" };
+  const created = await createProvisionDid({
+    host: HOST,
+    info,
+    chainId: chain.chainId,
+    controller,
+    machine: machine.address,
+    signer: signerFromSecretKey(crypto.getRandomValues(new Uint8Array(32))),
+    anchoring: { chainId: chain.chainId, registry: anchorRegistry, anchorers: [conn.account.address] },
+  });
+  const store = new HostStore(cdnDir);
+  await publishLog(store, created.did, created.log);
+  await anchorLogs({ conn, anchorRegistry, store, logs: [{ did: created.did, log: created.log }] });
+  const deadline = deadlineIn(3600);
+  const metadataHash = provisionMetadataHash(info);
+  const typed = { chainId: chain.chainId, registry: seeded.manifest.provisionRegistry, machine: machine.address, controller, did: created.did, metadataHash, deadline };
+  registrationRequest = {
+    type: REGISTRATION_REQUEST_TYPE,
+    ...typed,
+    deadline: deadline.toString(),
+    signature: await machine.signTypedData(registrationTypedData(typed)),
+  };
+
+  await built;
+  server = await startServer({ port: PORTS.app, appDir: path.join(tmp, "dist"), cdnDir, rpcOrigins: [chain.url] });
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  await chain?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function openWithWallet(browser: Browser, hash: string, options: Partial<ConstructorParameters<typeof TestWallet>[0]> = {}) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  const wallet = new TestWallet({ rpcUrl: chain.url, chainId: chain.chainId, privateKey: DEMO_CONTROLLER_KEY, ...options });
+  await wallet.install(page);
+  await page.addInitScript(
+    ([rpc]) => {
+      if (!localStorage.getItem("verifier.settings.v1")) {
+        localStorage.setItem("verifier.settings.v1", JSON.stringify({ stage: "local", rpcUrls: { local: [rpc] }, hostOrigin: "", stalenessHours: 24 }));
+      }
+    },
+    [chain.url],
+  );
+  await page.goto(`${server.url}/${hash}`);
+  return { context, page, wallet };
+}
+
+async function connect(page: Page) {
+  await page.getByRole("button", { name: "Connect Test Wallet" }).click();
+  await expect(page.getByTestId("wallet-address")).toHaveText(privateKeyToAccount(DEMO_CONTROLLER_KEY).address);
+}
+
+const provision = (page: Page, machine: string) => page.locator(`[data-testid="provision"][data-machine="${machine}"]`);
+const machineOf = (id: string) => seeded.provisions.find((p) => p.provisionId === id)!;
+
+test("connect: the wallet is discovered (EIP-6963), its panel and its provisions appear", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  await expect(page.getByTestId("wallet-balance")).toContainText("ETH");
+  await expect(page.getByTestId("wallet-chain")).toContainText(String(chain.chainId));
+  for (const p of seeded.provisions) {
+    await expect(provision(page, p.machine).getByTestId("state-chip")).toHaveAttribute("data-state", p.state);
+  }
+  expect(wallet.requests).toContain("eth_requestAccounts");
+  await context.close();
+});
+
+test("link: linked only once both the chain and the DID document agree; unlink", async ({ browser }) => {
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const did = machineOf("eu-gpu-1").did;
+  await page.getByLabel("DID to link this wallet to").fill(did);
+  await page.getByRole("button", { name: "Check" }).click();
+  // The document names the wallet, the chain does not yet: not linked.
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "named");
+  await page.getByLabel("DID to link this wallet to").fill(did);
+  await page.getByRole("button", { name: "Link", exact: true }).click();
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "linked", { timeout: 20_000 });
+  await expect(page.getByTestId("link-did")).toHaveText(did);
+  await page.getByRole("button", { name: "Unlink" }).click();
+  // The document still names the wallet, but the chain no longer says so: not linked.
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "named", { timeout: 20_000 });
+  await expect(page.getByTestId("link-status")).toContainText("Not linked");
+  await context.close();
+});
+
+test("register: a machine's consent is checked against its DID and registered from the wallet", async ({ browser }) => {
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  await page.getByText("Register a provision").click();
+  await page.getByLabel(/Registration request/).fill(JSON.stringify(registrationRequest));
+  await page.getByRole("button", { name: "Register", exact: true }).click();
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed", { timeout: 20_000 });
+  await expect(provision(page, registrationRequest.machine).getByTestId("state-chip")).toHaveAttribute("data-state", "started");
+  await context.close();
+});
+
+test("start and stop: the transaction is followed and the state chip follows", async ({ browser }) => {
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const row = provision(page, machineOf("jp-edge-1").machine);
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "started");
+  await row.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
+  await row.getByRole("button", { name: "Stop" }).click();
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
+  await row.getByRole("button", { name: "History" }).click();
+  await expect(row.getByTestId("history").locator("li")).toHaveCount(3);
+  await context.close();
+});
+
+test("a declined signature (4001) is shown as such and changes nothing", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const row = provision(page, machineOf("us-std-1").machine);
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
+  wallet.rejectNext("eth_sendTransaction");
+  await row.getByRole("button", { name: "Start" }).click();
+  const tx = page.getByTestId("tx").first();
+  await expect(tx).toHaveAttribute("data-status", "rejected");
+  await expect(tx).toContainText("You declined the request in your wallet.");
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
+  await context.close();
+});
+
+test("a wallet on another chain is asked to switch, and adds the chain when it does not know it (4902)", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet", { startChainId: 1, knowsChain: false });
+  await connect(page);
+  await expect(page.getByTestId("wrong-chain")).toContainText(`this app uses`);
+  await page.getByRole("button", { name: /^Switch to/ }).click();
+  await expect(page.getByTestId("wrong-chain")).toHaveCount(0);
+  expect(wallet.requests).toEqual(expect.arrayContaining(["wallet_switchEthereumChain", "wallet_addEthereumChain"]));
+  expect(wallet.chainId).toBe(chain.chainId);
+  await context.close();
+});
+
+test("a provision's page: verified DID, state, tier, country, history; then offline from the cache", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(
+    ([rpc]) => {
+      if (!localStorage.getItem("verifier.settings.v1")) {
+        localStorage.setItem("verifier.settings.v1", JSON.stringify({ stage: "local", rpcUrls: { local: [rpc] }, hostOrigin: "", stalenessHours: 24 }));
+      }
+    },
+    [chain.url],
+  );
+  const p = machineOf("eu-gpu-1");
+  await page.goto(`${server.url}/#/provision/${p.machine}`);
+  const view = page.getByTestId("provision-page");
+  await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
+  await expect(view.getByTestId("controller")).toHaveText(privateKeyToAccount(DEMO_CONTROLLER_KEY).address);
+  await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await expect(view.getByTestId("tier")).toHaveText("gpu");
+  await expect(view.getByTestId("country")).toHaveText("DE");
+  await expect(view.getByText("the chain's hash matches the DID document")).toBeVisible();
+  await expect(view.getByTestId("history").locator("li")).toHaveCount(2);
+
+  // Installed as a PWA: controlled by the service worker, then offline.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await page.reload();
+  await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await expect(view.getByTestId("from-cache")).toContainText("chain data read at", { timeout: 20_000 });
+  await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
+  await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+  await context.close();
+});
