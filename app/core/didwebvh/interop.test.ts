@@ -4,7 +4,9 @@ import type { LogEntry } from "../types.ts";
 import { keyHash } from "./hash.ts";
 import { resolveDid } from "./resolve.ts";
 import { serializeLog } from "./log.ts";
-import { makeLog } from "./testkit/logs.ts";
+import { createLog } from "./create.ts";
+import { forgeFirst } from "./testkit/forge.ts";
+import { at, makeLog, testSigner } from "./testkit/logs.ts";
 import { nobleVerifier, ref, referenceKey, referenceLog, webCryptoVerifier } from "./testkit/reference.ts";
 import { verifyLog } from "./verify.ts";
 
@@ -33,5 +35,41 @@ describe("didwebvh-ts interop", () => {
   it("computes the same pre-rotation key hash as didwebvh-ts", async () => {
     const key = referenceKey();
     expect(keyHash(key.multikey)).toBe(await ref.deriveNextKeyHash(key.multikey));
+  });
+});
+
+describe("didwebvh-ts interop: where we are stricter, and why (spec text quoted)", () => {
+  async function referenceOk(log: LogEntry[]): Promise<boolean> {
+    try {
+      const r = await ref.resolveDIDFromLog(structuredClone(log) as never, { verifier: webCryptoVerifier() });
+      return !!r.doc && !r.meta.error;
+    } catch {
+      return false;
+    }
+  }
+
+  it("an unknown parameter: 'The parameters object MUST only include properties defined in the version ... being used'", async () => {
+    const k = testSigner(1);
+    const { entry } = await forgeFirst(
+      {
+        versionTime: at(0),
+        parameters: { method: "did:webvh:1.0", scid: "{SCID}", updateKeys: [k.publicKeyMultibase], unknownParameter: true },
+        state: { id: "did:webvh:{SCID}:example.com" },
+      },
+      k,
+    );
+    const ours = await verifyLog([entry]);
+    expect(ours.error?.name).toBe("ParameterError");
+    // didwebvh-ts ignores parameters it does not know.
+    expect(await referenceOk([entry])).toBe(true);
+  });
+
+  it("a versionTime a minute ahead of the resolver's clock: 'The versionTime of the last entry MUST be earlier than the current time'", async () => {
+    const soon = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const { log } = await createLog({ host: "example.com", signer: testSigner(1), document: () => ({}), versionTime: soon });
+    expect((await verifyLog(log)).error?.name).toBe("VersionTimeError");
+    // didwebvh-ts tolerates up to 5 minutes of clock skew; ours does only when asked (clockSkewMs).
+    expect(await referenceOk(log)).toBe(true);
+    expect((await verifyLog(log, { clockSkewMs: 5 * 60_000 })).error).toBeUndefined();
   });
 });
