@@ -66,9 +66,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       CHAIN_STAGE: "local",
       LOCAL_RPC: chain.url,
     });
-    // TODO(switch): the `cli fixtures` command once it lands; until then its generator, called directly.
-    const { generateFixtures } = await import("../fixtures/generate.ts");
-    await generateFixtures({ out: hostDir, rpcUrl: chain.url, windows: 3, host: `localhost:${PORTS.app}`, pendingEvery: 2 });
+    await run(path.join(bin, "tsx"), [
+      "app/cli/main.ts", "fixtures", "--out", hostDir, "--rpc", chain.url, "--windows", "3", "--host", `localhost:${PORTS.app}`,
+      "--pending-every", "2",
+    ]);
     const manifest = await loadManifest(hostDir);
 
     // The tampered copy: one byte of the second entry of a verified window's log.
