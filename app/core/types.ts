@@ -191,6 +191,8 @@ export interface DidVerdict {
   document?: DidDocument;
   /** Where the chain data came from: live now, or a cache read at a time. */
   chainReadAt?: { time: string; blockNumber: number; offline: boolean };
+  /** Present (true) when the last valid entry deactivated the DID (did:webvh `deactivated: true`). */
+  deactivated?: true;
 }
 
 /** A product passport and its components: window -> glass, frame. */

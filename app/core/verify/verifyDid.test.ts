@@ -256,4 +256,14 @@ describe("verifyDid: the anchors file and witnesses (the real host, with some fi
     const bad = await verifyDid(created.did, { ...deps, source: files(forged) });
     expect(bad).toMatchObject({ verdict: "invalid", error: { name: "WitnessError" } });
   });
+
+  it("a deactivated DID says so", async () => {
+    const { createLog, appendEntry } = await import("../didwebvh/create.ts");
+    const { serializeLog } = await import("../didwebvh/log.ts");
+    const created = await createLog({ host: `localhost:${HTTP_PORT}`, path: ["passports", "retired"], signer: host.signer, versionTime: "2025-05-01T00:00:00Z", document: () => ({}) });
+    const log = [...created.log, await appendEntry(created.log, { signer: host.signer, versionTime: "2025-05-02T00:00:00Z", parameters: { deactivated: true }, document: (d) => d })];
+    const v = await verifyDid(created.did, { ...deps, source: overlay({ [`${created.did}|did.jsonl`]: serializeLog(log) }) });
+    expect(v).toMatchObject({ verdict: "pending", deactivated: true });
+    expect((await verifyDid(host.dids.genuine, deps)).deactivated).toBeUndefined();
+  });
 });

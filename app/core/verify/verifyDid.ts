@@ -268,5 +268,6 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     entries,
     ...(document ? { document } : {}),
     ...(readAt ? { chainReadAt: readAt } : {}),
+    ...(result.deactivated ? { deactivated: true as const } : {}),
   };
 }
