@@ -10,6 +10,7 @@
 import { keccak256, stringToHex } from "viem";
 import type { DidDocument, Hex, ServiceEntry } from "../types.ts";
 import { InvalidError } from "../errors.ts";
+import { canonicalize } from "../didwebvh/jcs.ts";
 
 export const PROVISION_SERVICE_TYPE = "ComputeProvision";
 export const PROVISION_SERVICE_FRAGMENT = "provision";
@@ -63,16 +64,10 @@ export function checkProvisionInfo(info: unknown): ProvisionInfo {
   return { provisionId, endpoint, tier, country };
 }
 
-/** JCS (RFC 8785) of a flat object of strings: sorted keys, JSON string escaping. */
-function canonical(info: ProvisionInfo): string {
-  const keys = Object.keys(info).sort() as (keyof ProvisionInfo)[];
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(info[k])}`).join(",")}}`;
-}
-
 /** keccak256(utf8(JCS(info))): what the registry stores as the provision's metadata hash. */
 export function provisionMetadataHash(info: ProvisionInfo): Hex {
   const { provisionId, endpoint, tier, country } = info;
-  return keccak256(stringToHex(canonical({ provisionId, endpoint, tier, country })));
+  return keccak256(stringToHex(canonicalize({ provisionId, endpoint, tier, country })));
 }
 
 export function provisionService(did: string, info: ProvisionInfo): ServiceEntry {
