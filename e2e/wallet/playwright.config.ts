@@ -6,9 +6,10 @@
 import { defineConfig } from "@playwright/test";
 import base from "../../playwright.config.ts";
 
+const { globalSetup: _mainSuiteSetup, ...withoutGlobalSetup } = base;
+
 export default defineConfig({
-  ...base,
-  globalSetup: undefined,
+  ...withoutGlobalSetup,
   testDir: ".",
   outputDir: "../../test-results/wallet",
 });
