@@ -204,6 +204,11 @@ test("a wallet on another chain is asked to switch, and adds the chain when it d
   await expect(page.getByTestId("wrong-chain")).toHaveCount(0);
   expect(wallet.requests).toEqual(expect.arrayContaining(["wallet_switchEthereumChain", "wallet_addEthereumChain"]));
   expect(wallet.chainId).toBe(chain.chainId);
+  // The user moves to another chain inside the wallet (chainChanged): the app notices and asks again.
+  await wallet.userSwitchesChain(5);
+  await expect(page.getByTestId("wrong-chain")).toContainText("Your wallet is on chain 5");
+  await page.getByRole("button", { name: /^Switch to/ }).click();
+  await expect(page.getByTestId("wrong-chain")).toHaveCount(0);
   await context.close();
 });
 
