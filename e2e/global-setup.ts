@@ -100,6 +100,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       hostDir,
       manifest,
       tamperedDid: victim.did,
+      distDir,
     };
     process.env.E2E_WORLD = JSON.stringify(world);
     return teardown;

@@ -35,6 +35,8 @@ export interface World {
   hostDir: string;
   manifest: Manifest;
   tamperedDid: string;
+  /** The production build under test. */
+  distDir: string;
 }
 
 export function world(): World {

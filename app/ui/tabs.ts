@@ -18,7 +18,7 @@ export interface AppTab {
 }
 
 const builtins: AppTab[] = [
-  { id: "audit", label: "Bulk audit", order: 20, load: () => import("./views/AuditView.svelte") },
+  { id: "audit", label: "Audit", order: 20, load: () => import("./views/AuditView.svelte") },
   { id: "settings", label: "Settings", order: 90, load: () => import("./views/SettingsView.svelte") },
 ];
 
