@@ -94,6 +94,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // A failure escaping a command's own promise chain is still one clear line and exit 1.
+  const fatal = (error: unknown) => {
+    process.stderr.write(`${process.argv[2] ?? "cli"}: ${oneLine(error)}\n`);
+    process.exit(1);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
   const code = await main(process.argv.slice(2));
   await flush();
   process.exit(code);

@@ -4,6 +4,9 @@ import { anchorRegistryAbi } from "../../contracts/abi.ts";
 import { startAnchorChain, type AnchorChain } from "../../cli/lib/testing/anchorChain.ts";
 import { anchorOfAbi, createRpcChainReader } from "./registry.ts";
 import { leafHash } from "./leaf.ts";
+import { processProof } from "./path.ts";
+import { MerkleTree } from "merkletreejs";
+import { createPublicClient, http, keccak256 } from "viem";
 import type { Hex } from "../types.ts";
 
 const CHAIN_PORT = 8610;
@@ -127,5 +130,32 @@ describe("createRpcChainReader on a real chain", () => {
     expect(await names(createRpcChainReader({ rpc: { [q.chainId]: [env.chain.url] } }), { ...q, registry: noCode })).toBe("RegistryNotFoundError");
     const err = await createRpcChainReader({ rpc: {} }).readAnchor(q).catch((e: { verdict: string }) => e);
     expect(err).toMatchObject({ verdict: "unverifiable" });
+  });
+});
+
+describe("agreement with the contract (OpenZeppelin MerkleProof on chain)", () => {
+  it("leafHash equals the contract's leafOf, and processProof's roots are the ones verifyLeaf accepts", async () => {
+    const client = createPublicClient({ transport: http(env.chain.url) });
+    const pairs: [string, string][] = [
+      ["did:webvh:QmX:example.com:passports:w-000001", "1-QmA"],
+      ["did:webvh:QmY:localhost%3A8787", "12-Qm" + "z".repeat(44)],
+      ["", ""],
+      ["did:webvh:ünïcödé:例え.jp", "3-" + "x".repeat(100)],
+      ["a".repeat(31), "b".repeat(33)],
+    ];
+    for (const [did, versionId] of pairs) {
+      const onChain = await client.readContract({ address: env.registry, abi: anchorRegistryAbi, functionName: "leafOf", args: [did, versionId] });
+      expect(leafHash(did, versionId)).toBe(onChain);
+    }
+    // a 5-leaf tree (odd sizes promote a node), anchored; every leaf's recomputed path is accepted on chain
+    const leaves = pairs.map(([d, v]) => leafHash(d, v));
+    const tree = new MerkleTree(leaves.map((l) => Buffer.from(l.slice(2), "hex")), (x: Buffer) => Buffer.from(keccak256(x).slice(2), "hex"), { sortPairs: true });
+    const treeRoot = tree.getHexRoot() as Hex;
+    await env.anchor(env.accounts[2]!, treeRoot);
+    for (const [i, leaf] of leaves.entries()) {
+      const proof = tree.getHexProof(leaf, i) as Hex[];
+      expect(processProof(leaf, proof)).toBe(treeRoot);
+      expect(await client.readContract({ address: env.registry, abi: anchorRegistryAbi, functionName: "verifyLeaf", args: [env.accounts[2]!, treeRoot, proof, leaf] })).toBe(true);
+    }
   });
 });
