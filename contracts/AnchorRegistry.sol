@@ -55,8 +55,11 @@ contract AnchorRegistry {
 
     /**
      * @notice True when `root` was anchored by `anchorer` and `proof` shows that `leaf` is in the tree of `root`.
-     * @dev Uses {MerkleProof-verifyCalldata} (sorted pairs). Leaves must be double-hashed (see the contract's
-     * NatSpec and {leafOf}): a 64-byte preimage of an inner node could otherwise pass as a leaf.
+     * @dev Uses {MerkleProof-verifyCalldata} (sorted pairs).
+     *
+     * WARNING: any node of the tree passes as a `leaf` with the rest of its path as `proof`, inner nodes
+     * included. Compute `leaf` with {leafOf} from the entry it stands for (double hashing makes sure no
+     * entry hashes to an inner node), or call {verifyEntry}, which does.
      */
     function verifyLeaf(address anchorer, bytes32 root, bytes32[] calldata proof, bytes32 leaf)
         external
@@ -64,6 +67,21 @@ contract AnchorRegistry {
         returns (bool)
     {
         return _anchors[anchorer][root] != 0 && MerkleProof.verifyCalldata(proof, root, leaf);
+    }
+
+    /**
+     * @notice True when `root` was anchored by `anchorer` and `proof` shows that the log entry `versionId` of
+     * `did` is in the tree of `root`.
+     */
+    function verifyEntry(
+        address anchorer,
+        bytes32 root,
+        bytes32[] calldata proof,
+        string calldata did,
+        string calldata versionId
+    ) external view returns (bool) {
+        return _anchors[anchorer][root] != 0
+            && MerkleProof.verifyCalldata(proof, root, keccak256(bytes.concat(keccak256(abi.encode(did, versionId)))));
     }
 
     /**

@@ -75,6 +75,21 @@ contract AnchorRegistryTest is CheatsTest {
         require(!registry.verifyLeaf(other, root, proof, leafA), "anchored by someone else");
         require(!registry.verifyLeaf(address(this), root, proof, leafB), "wrong leaf");
     }
+
+    function testFuzz_verifyEntry(string calldata did, string calldata v1, string calldata v2) public {
+        vm.assume(keccak256(bytes(v1)) != keccak256(bytes(v2)));
+        bytes32 leaf1 = registry.leafOf(did, v1);
+        bytes32 leaf2 = registry.leafOf(did, v2);
+        require(leaf1 == keccak256(bytes.concat(keccak256(abi.encode(did, v1)))), "leafOf");
+        bytes32 root = leaf1 < leaf2 ? keccak256(abi.encode(leaf1, leaf2)) : keccak256(abi.encode(leaf2, leaf1));
+        registry.anchor(root);
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = leaf2;
+        require(registry.verifyEntry(address(this), root, proof, did, v1), "entry 1");
+        require(!registry.verifyEntry(address(this), root, proof, did, v2), "entry 2 with entry 1's proof");
+        proof[0] = leaf1;
+        require(registry.verifyEntry(address(this), root, proof, did, v2), "entry 2");
+    }
 }
 
 /// Drives the registry for the invariant test: anchors by a few senders over time, remembering the first record.

@@ -99,5 +99,14 @@ describe("AnchorRegistry", async () => {
       false,
     );
     assert.equal(await registry.read.verifyLeaf([frontRunner.account.address, root, proofOf(0), leaves[0]!]), false);
+    // verifyEntry computes the leaf from the entry itself.
+    assert.equal(await registry.read.verifyEntry([honest.account.address, root, proofOf(3), did, versionIds[3]!]), true);
+    assert.equal(await registry.read.verifyEntry([honest.account.address, root, proofOf(3), did, versionIds[2]!]), false);
+    // The forgery verifyLeaf warns about: an inner node passes as a "leaf" with the rest of its path, but no
+    // entry hashes to it, so verifyEntry cannot be fooled the same way.
+    const layers = tree.getHexLayers() as Hex[][];
+    const inner = layers[1]![0]!;
+    const innerProof = proofOf(0).slice(1);
+    assert.equal(await registry.read.verifyLeaf([honest.account.address, root, innerProof, inner]), true);
   });
 });
