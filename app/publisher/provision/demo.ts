@@ -14,13 +14,14 @@ import { readProvision } from "../../core/provisions/read.ts";
 import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
 import type { ProvisionState } from "../../core/provisions/state.ts";
 import type { Hex } from "../../core/types.ts";
-import { connectChain, HARDHAT_DEV_KEY } from "../chain.ts";
+import { connectChain, hasCode, HARDHAT_DEV_KEY, type ChainConnection } from "../chain.ts";
 import { HostStore } from "../store.ts";
 import {
   anchorLogs,
   createProvisionDid,
   deployProvisionContracts,
   publishLog,
+  readManifest,
   readPublishedLog,
   registerProvision,
   relayStateChange,
@@ -56,7 +57,7 @@ export interface SeedDemoOptions {
   anchorRegistry?: Hex;
   /** Key anchoring (and deploying); default Hardhat's development key on chain 31337. */
   anchorKey?: Hex;
-  /** Existing provision contracts; deployed when omitted. */
+  /** Existing provision contracts; default: those of the host's provisions.json when they are on this chain, else deployed. */
   contracts?: { provisionRegistry: Hex; walletLinks: Hex; fromBlock?: bigint };
   controllerKey?: Hex;
 }
@@ -66,10 +67,18 @@ export interface SeedDemoResult {
   provisions: { provisionId: string; machine: Hex; did: string; state: ProvisionState }[];
 }
 
+/** The contracts of the host's provisions.json, when they are on this chain and hold code. */
+async function reusableContracts(conn: ChainConnection, cdnDir: string): Promise<SeedDemoOptions["contracts"] | null> {
+  const manifest = await readManifest(cdnDir);
+  if (!manifest || manifest.chainId !== conn.chainId) return null;
+  if (!(await hasCode(conn, manifest.provisionRegistry)) || !(await hasCode(conn, manifest.walletLinks))) return null;
+  return { provisionRegistry: manifest.provisionRegistry, walletLinks: manifest.walletLinks, fromBlock: BigInt(manifest.fromBlock) };
+}
+
 export async function seedDemoProvisions(options: SeedDemoOptions): Promise<SeedDemoResult> {
   const anchorConn = await connectChain(options.rpcUrl, options.anchorKey ?? HARDHAT_DEV_KEY);
   const controllerConn = await connectChain(options.rpcUrl, options.controllerKey ?? DEMO_CONTROLLER_KEY);
-  const deployed = options.contracts ?? (await deployProvisionContracts(anchorConn));
+  const deployed = options.contracts ?? (await reusableContracts(anchorConn, options.cdnDir)) ?? (await deployProvisionContracts(anchorConn));
   const contracts = {
     chainId: anchorConn.chainId,
     provisionRegistry: deployed.provisionRegistry,
