@@ -34,3 +34,13 @@ test.describe("a hostile QR code in front of the camera", () => {
     await page.screenshot({ path: path.join(info.project.outputDir, "screens", "scan-refused.png") });
   });
 });
+
+test("a photo of a product's QR code, picked from the device, opens the passport", async ({ page }) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/scan`);
+  await expect(page.getByTestId("scan-refused")).toBeVisible({ timeout: 20_000 }); // the camera shows the hostile code
+  await page.getByLabel("Pick a photo").setInputFiles(path.join(w.hostDir, "qr", `${window.serial}.png`));
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await expect(page.locator(`article[data-did="${window.did}"]`)).toBeVisible();
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { CHAINS } from "../chains.ts";
+import { SETTINGS_KEY, Settings, normaliseOrigin, parseRpcList } from "./settings.svelte.ts";
+
+/** A Storage (the Web Storage interface) kept in memory. */
+class MemoryStorage implements Storage {
+  #m = new Map<string, string>();
+  get length() { return this.#m.size; }
+  clear() { this.#m.clear(); }
+  getItem(k: string) { return this.#m.get(k) ?? null; }
+  key(i: number) { return [...this.#m.keys()][i] ?? null; }
+  removeItem(k: string) { this.#m.delete(k); }
+  setItem(k: string, v: string) { this.#m.set(k, String(v)); }
+}
+
+describe("Settings", () => {
+  it("defaults to the build's stage (local outside a production build) and its endpoints", () => {
+    const s = new Settings(new MemoryStorage());
+    expect(s.stage).toBe("local");
+    expect(s.rpcUrls).toEqual(CHAINS.local.rpcUrls);
+    expect(s.stalenessHours).toBe(24);
+    expect(s.hostOrigin).toBe("");
+  });
+
+  it("persists every change and reads it back", () => {
+    const storage = new MemoryStorage();
+    const a = new Settings(storage);
+    a.setStage("testnet");
+    a.setRpcUrls("testnet", ["https://a.example/rpc", "https://b.example"]);
+    a.setHostOrigin("https://cdn.example");
+    a.setStalenessHours(2);
+    const b = new Settings(storage);
+    expect(b.stage).toBe("testnet");
+    expect(b.chain.chainId).toBe(11155111);
+    expect(b.rpcUrls).toEqual(["https://a.example/rpc", "https://b.example"]);
+    expect(b.hostOrigin).toBe("https://cdn.example");
+    expect(b.stalenessMs).toBe(2 * 3_600_000);
+    b.reset();
+    expect(new Settings(storage).stage).toBe("local");
+  });
+
+  it("ignores corrupt or hostile stored values instead of breaking", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      SETTINGS_KEY,
+      JSON.stringify({ stage: "moon", rpcUrls: { local: ["javascript:alert(1)"] }, hostOrigin: "javascript:x", stalenessHours: -5 }),
+    );
+    const s = new Settings(storage);
+    expect(s.stage).toBe("local");
+    expect(s.rpcUrls).toEqual(CHAINS.local.rpcUrls);
+    expect(s.hostOrigin).toBe("");
+    expect(s.stalenessHours).toBe(24);
+    storage.setItem(SETTINGS_KEY, "{not json");
+    expect(new Settings(storage).stage).toBe("local");
+  });
+});
+
+describe("input parsing", () => {
+  it("keeps http(s) endpoints and names the rest", () => {
+    expect(parseRpcList("http://127.0.0.1:8545\n https://x.example , ftp://y javascript:z")).toEqual({
+      urls: ["http://127.0.0.1:8545", "https://x.example"],
+      bad: ["ftp://y", "javascript:z"],
+    });
+  });
+  it("normalises a host origin", () => {
+    expect(normaliseOrigin("cdn.example/path")).toBe("https://cdn.example");
+    expect(normaliseOrigin("http://localhost:8630/")).toBe("http://localhost:8630");
+    expect(normaliseOrigin("")).toBe("");
+    expect(normaliseOrigin("javascript:alert(1)")).toBeNull();
+  });
+});
