@@ -5,6 +5,7 @@
  */
 import type { DidDocument, ServiceEntry, WitnessParameter } from "../types.ts";
 import type { VerifierError } from "../errors.ts";
+import { InvalidDidError } from "./errors.ts";
 import { parseLog, type LogLimits } from "./log.ts";
 import { isWitnessActive } from "./params.ts";
 import { parseUtcTime } from "./time.ts";
@@ -199,4 +200,33 @@ function success(result: VerifyLogResult, entry: VerifiedEntry): DidResolutionRe
     didDocumentMetadata: metadataOf(result, entry),
     didResolutionMetadata: { contentType: "application/did+ld+json" },
   };
+}
+
+/**
+ * DID URL path resolution ("DID URL Resolution"): the HTTPS URL a did:webvh DID URL with a path points
+ * at, given the resolved document. `/whois` uses the `#whois` service (`.../whois.vp` unless the DIDDoc
+ * overrides it); any other path is appended to the `#files` service's endpoint (the DID's base URL,
+ * without `.well-known`, unless overridden). Throws InvalidDidError for a DID URL without a path, a
+ * dot-segment, or a service endpoint that is not HTTP(S).
+ */
+export function didUrlPathToHttps(didUrl: string, document: DidDocument): string {
+  const slash = didUrl.indexOf("/");
+  const end = didUrl.search(/[?#]/);
+  if (slash === -1 || (end !== -1 && end < slash)) {
+    throw new InvalidDidError("Not a DID URL with a path", { details: didUrl.slice(0, 200) });
+  }
+  const path = didUrl.slice(slash, end === -1 ? undefined : end);
+  const did = didUrl.slice(0, slash);
+  parseDid(did);
+  if (path.split("/").some((s) => s === "." || s === ".." || /^%2e%2e?$/i.test(s) || /^\.%2e$|^%2e\.$/i.test(s))) {
+    throw new InvalidDidError("Dot-segments are not allowed in a DID URL path", { details: path });
+  }
+  const doc = resolvedDocument(document);
+  const service = (fragment: string) =>
+    doc.service!.find((s) => s.id === `#${fragment}` || s.id === `${doc.id}#${fragment}`)?.serviceEndpoint;
+  const endpoint = path === "/whois" ? service("whois") : service("files");
+  if (typeof endpoint !== "string" || !/^https?:\/\//.test(endpoint)) {
+    throw new InvalidDidError("The service endpoint is not an HTTP(S) URL", { details: String(endpoint).slice(0, 200) });
+  }
+  return path === "/whois" ? endpoint : `${endpoint.replace(/\/$/, "")}${path}`;
 }

@@ -7,7 +7,7 @@ import type { LogEntry } from "../types.ts";
 import { appendEntry, createLog } from "./create.ts";
 import { keyHash } from "./hash.ts";
 import { serializeLog } from "./log.ts";
-import { resolveDid } from "./resolve.ts";
+import { didUrlPathToHttps, resolveDid } from "./resolve.ts";
 import { forgeFirst, forgeNext } from "./testkit/forge.ts";
 import { at, makeLog, testSigner } from "./testkit/logs.ts";
 import { parseDid } from "./url.ts";
@@ -162,6 +162,25 @@ describe("Read (resolve)", () => {
     const own = await appendEntry(log, { signer: K1, document: (p) => ({ ...p, service: [{ id: `${p.id}#files`, type: "relativeRef", serviceEndpoint: "https://cdn.example.org/" }] }), versionTime: at(1) });
     const doc2 = (await resolveDid(did, serializeLog([...log, own]))).didDocument!;
     expect(doc2.service?.filter((s) => s.id.endsWith("#files"))).toEqual([{ id: `${did}#files`, type: "relativeRef", serviceEndpoint: "https://cdn.example.org/" }]);
+  });
+});
+
+describe("DID URL resolution", () => {
+  it("a DID URL with a path MUST resolve through the implicit #files service (no .well-known), unless overridden", async () => {
+    const { did, log } = await makeLog(1);
+    const doc = log[0]!.state;
+    expect(didUrlPathToHttps(`${did}/governance/issuers.json`, doc)).toBe("https://example.com/governance/issuers.json");
+    const own = { ...doc, service: [{ id: "#files", type: "relativeRef", serviceEndpoint: "https://cdn.example.org/files/" }] };
+    expect(didUrlPathToHttps(`${did}/a.pdf`, own)).toBe("https://cdn.example.org/files/a.pdf");
+    expect(() => didUrlPathToHttps(`${did}/../secret`, doc)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+  });
+  it("/whois MUST resolve to the implicit LinkedVP service's whois.vp, unless overridden", async () => {
+    const { did, log } = await makeLog(1, { path: "dids/a" });
+    expect(didUrlPathToHttps(`${did}/whois`, log[0]!.state)).toBe("https://example.com/dids/a/whois.vp");
+    const own = { ...log[0]!.state, service: [{ id: `${did}#whois`, type: "LinkedVerifiablePresentation", serviceEndpoint: "https://vp.example.org/w.vp" }] };
+    expect(didUrlPathToHttps(`${did}/whois`, own)).toBe("https://vp.example.org/w.vp");
+    const ftp = { ...log[0]!.state, service: [{ id: "#files", type: "relativeRef", serviceEndpoint: "ftp://example.com/" }] };
+    expect(() => didUrlPathToHttps(`${did}/x`, ftp)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
   });
 });
 
