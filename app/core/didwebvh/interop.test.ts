@@ -73,3 +73,54 @@ describe("didwebvh-ts interop: where we are stricter, and why (spec text quoted)
     expect((await verifyLog(log, { clockSkewMs: 5 * 60_000 })).error).toBeUndefined();
   });
 });
+
+describe("didwebvh-ts interop: witnesses and pre-rotation", () => {
+  it("a witnessed log and did-witness.json made by didwebvh-ts verify in ours, and ours in theirs", async () => {
+    const controller = referenceKey();
+    const witnesses = [referenceKey(), referenceKey()];
+    const witness = { threshold: 2, witnesses: witnesses.map((w) => ({ id: `did:key:${w.multikey}` })) };
+    const created = await ref.createDID({
+      domain: "example.com",
+      signer: controller.signer,
+      updateKeys: [controller.multikey],
+      verificationMethods: [{ type: "Multikey", publicKeyMultibase: controller.multikey }],
+      witness,
+      created: "2025-01-01T00:00:00Z",
+      verifier: webCryptoVerifier(),
+    });
+    const signers = Object.fromEntries(witnesses.map((w) => [`did:key:${w.multikey}`, w.signer]));
+    const file = [await ref.signWitnessProofEntry({ versionId: created.log[0]!.versionId, witnesses: witness.witnesses, witnessSignersByDid: signers, created: "2025-01-01T00:00:00Z" })];
+    const log = created.log as unknown as LogEntry[];
+    const ours = await verifyLog(log, { did: created.did, witness: file as never });
+    expect(ours.error).toBeUndefined();
+    expect((await verifyLog(log, { did: created.did, witness: [] })).error?.name).toBe("WitnessError");
+    const theirs = await ref.resolveDIDFromLog(created.log, { verifier: webCryptoVerifier(), witnessProofs: file });
+    expect(theirs.doc?.id).toBe(created.did);
+  });
+
+  it("a pre-rotation log made by didwebvh-ts verifies in ours", async () => {
+    const k1 = referenceKey();
+    const k2 = referenceKey();
+    const k3 = referenceKey();
+    const created = await ref.createDID({
+      domain: "example.com",
+      signer: k1.signer,
+      updateKeys: [k1.multikey],
+      nextKeyHashes: [await ref.deriveNextKeyHash(k2.multikey)],
+      verificationMethods: [{ type: "Multikey", publicKeyMultibase: k1.multikey }],
+      created: "2025-01-01T00:00:00Z",
+      verifier: webCryptoVerifier(),
+    });
+    const updated = await ref.updateDID({
+      log: created.log,
+      signer: k2.signer,
+      updateKeys: [k2.multikey],
+      nextKeyHashes: [await ref.deriveNextKeyHash(k3.multikey)],
+      updated: "2025-01-01T00:01:00Z",
+      verifier: webCryptoVerifier(),
+    });
+    const ours = await verifyLog(updated.log as unknown as LogEntry[], { did: created.did });
+    expect(ours.error).toBeUndefined();
+    expect(ours.entries[1]!.parameters.nextKeyHashes).toEqual([keyHash(k3.multikey)]);
+  });
+});
