@@ -97,3 +97,27 @@ export function output(json: boolean, result: unknown, human: string): void {
 export function describeError(error: unknown): { name: string; message: string } {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
 }
+
+/** `--detail key=value` flags as a flat details object (numbers and booleans typed). */
+export function parseDetails(flags: readonly string[] | undefined): Record<string, string | number | boolean> | undefined {
+  if (!flags || flags.length === 0) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const f of flags) {
+    const eq = f.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--detail ${f}: expected key=value`);
+    const key = f.slice(0, eq);
+    const raw = f.slice(eq + 1);
+    if (key === "__proto__" || key === "constructor" || key === "prototype") throw new UsageError(`--detail ${key}: reserved name`);
+    out[key] = raw === "true" ? true : raw === "false" ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+/** A versionTime flag, checked: ISO 8601 UTC, not in the future. */
+export function parseTime(flag: string | undefined): string | undefined {
+  if (flag === undefined) return undefined;
+  const ms = Date.parse(flag);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(flag) || Number.isNaN(ms)) throw new UsageError(`--time ${flag}: expected ISO 8601 UTC (2025-01-31T12:00:00Z)`);
+  if (ms > Date.now()) throw new UsageError(`--time ${flag} is in the future`);
+  return flag;
+}

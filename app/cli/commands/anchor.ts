@@ -1,0 +1,82 @@
+/**
+ * `anchor --dir DIR --rpc URL [--registry ADDR] [--keystore FILE] [--batch NAME] [--json]`
+ * Anchors every unanchored entry of a host as one Merkle batch and writes the proofs (re-runnable).
+ */
+import { parseArgs } from "node:util";
+import type { Hex } from "../../core/types.ts";
+import { anchorPending } from "../../publisher/anchor.ts";
+import { connectChain, ensureRegistry } from "../../publisher/chain.ts";
+import { describeError, keystorePath, openKeystore, output, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { PublisherHost } from "../../publisher/host.ts";
+
+export const summary = "Anchor every unanchored log entry of a host folder as one Merkle root, then write the proofs";
+
+const USAGE = `Usage: anchor --dir DIR --rpc URL [--registry ADDR] [--keystore FILE] [--batch NAME] [--json]
+
+Collects every entry of the host's DIDs (dids.json) that no did-anchors.json proves yet, builds one Merkle
+batch (sorted-pair keccak256, OpenZeppelin standard leaves), sends anchor(root) to the AnchorRegistry from
+the anchoring account, and writes each DID's did-anchors.json. Entries whose own document declares another
+chain, registry or anchorer are left out (reported as skipped).
+
+Safe to re-run: a journal (DIR/.publisher/pending-batch.json) is written before the transaction; if a run
+stops after the transaction, the next run finds the root on chain (anchorOf) and writes the proofs without
+sending again. Nothing is ever anchored twice.
+
+  --registry ADDR   AnchorRegistry (default: DIR/.publisher/config.json; deployed if it has no code)
+  --keystore FILE   anchoring account (or $PUBLISHER_KEYSTORE); without one only the local chain 31337 is
+                    accepted, with Hardhat's first development account
+  --batch NAME      a label stamped into the proofs
+  --json            {"batches":[{"root","entries","dids","sent","txHash","blockNumber","timestamp"}],"skipped":n}
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: "string" },
+        rpc: { type: "string" },
+        registry: { type: "string" },
+        keystore: { type: "string" },
+        batch: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values.dir || !values.rpc) throw new UsageError("--dir and --rpc are required");
+  } catch (error) {
+    process.stderr.write(`anchor: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const ksFile = keystorePath(values.keystore);
+    // No anchoring key (no keystore, or none in it): connectChain accepts only the local chain 31337.
+    const privateKey = ksFile ? (await openKeystore(ksFile)).secrets.anchoringKey : undefined;
+    const conn = await connectChain(values.rpc!, privateKey);
+    const config = await readConfig(values.dir!);
+    const { registry, deployed } = await ensureRegistry(conn, (values.registry as Hex | undefined) ?? (config?.chainId === conn.chainId ? config.registry : undefined));
+    if (deployed || config?.registry !== registry) await writeConfig(values.dir!, { ...config, chainId: conn.chainId, registry });
+    const host = await PublisherHost.open(values.dir!);
+    const result = await anchorPending({
+      host,
+      conn,
+      registry,
+      ...(values.batch ? { batch: values.batch } : {}),
+      onProgress: (m) => process.stderr.write(`${m}\n`),
+    });
+    const lines = result.batches.map((b) => `${b.sent ? "anchored" : "recovered"} ${b.entries} entries of ${b.dids} DIDs: root ${b.root} at block ${b.blockNumber}${b.txHash ? ` (tx ${b.txHash})` : ""}`);
+    if (lines.length === 0) lines.push("nothing to anchor: every entry already has its proof");
+    if (result.skipped.length > 0) lines.push(`skipped ${result.skipped.length} entries whose document declares another chain, registry or anchorer`);
+    output(values.json, { registry, chainId: conn.chainId, anchorer: conn.account.address, batches: result.batches, skipped: result.skipped.length }, lines.join("\n"));
+    return 0;
+  } catch (error) {
+    const e = describeError(error);
+    process.stderr.write(`anchor: ${e.name}: ${e.message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

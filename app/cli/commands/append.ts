@@ -1,0 +1,82 @@
+/**
+ * `append --dir DIR --did DID [--event TYPE [--detail k=v ...]] [--component DID ...] [--parent DID] [--rotate]`
+ * Appends one signed entry to a DID's log (never rewriting what is published).
+ */
+import { parseArgs } from "node:util";
+import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, UsageError } from "../../publisher/cliSupport.ts";
+import { appendPassportEntry } from "../../publisher/didOps.ts";
+import { PublisherHost } from "../../publisher/host.ts";
+
+export const summary = "Append a signed lifecycle event / link / key rotation to a passport DID's log";
+
+const USAGE = `Usage: append --dir DIR --did DID [--event TYPE [--detail k=v ...]] [--component DID ...] [--parent DID]
+              [--rotate] [--time ISO] [--keystore FILE] [--json]
+
+Appends one entry to DID's did.jsonl in DIR, signed with its key from the keystore. A lifecycle event
+becomes service #event-<n>; --component and --parent add links. Keys: with pre-rotation active (the DID
+was created with --prerotate) every entry moves to the committed next key and commits to a fresh one;
+without it, --rotate replaces the update key (the entry is signed by the current key). The published log
+is only ever extended (HistoryRewriteError otherwise). The entry is not anchored yet: run \`anchor\`.
+
+  --time ISO       versionTime (default now, after the previous entry)
+  --keystore FILE  or $PUBLISHER_KEYSTORE (password: $PUBLISHER_KEYSTORE_PASSWORD or a prompt)
+  --json           {"did","versionId","rotated"} on stdout
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: "string" },
+        did: { type: "string" },
+        event: { type: "string" },
+        detail: { type: "string", multiple: true },
+        component: { type: "string", multiple: true },
+        parent: { type: "string" },
+        rotate: { type: "boolean", default: false },
+        time: { type: "string" },
+        keystore: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values.dir || !values.did) throw new UsageError("--dir and --did are required");
+    if (!values.event && !values.component && !values.parent && !values.rotate) throw new UsageError("nothing to append: --event, --component, --parent or --rotate");
+    if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
+    if (values.detail && !values.event) throw new UsageError("--detail needs --event");
+  } catch (error) {
+    process.stderr.write(`append: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const versionTime = parseTime(values.time);
+    const details = parseDetails(values.detail);
+    const ks = await openKeystore(keystorePath(values.keystore)!);
+    const host = await PublisherHost.open(values.dir!);
+    const { entry, rotated } = await appendPassportEntry({
+      ks,
+      host,
+      did: values.did!,
+      changes: {
+        ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
+        ...(values.component ? { components: values.component } : {}),
+        ...(values.parent ? { parent: values.parent } : {}),
+      },
+      rotate: values.rotate,
+      ...(versionTime ? { versionTime } : {}),
+    });
+    await host.flush();
+    output(values.json, { did: values.did, versionId: entry.versionId, rotated }, `appended ${entry.versionId}${rotated ? " (update key rotated)" : ""} to ${values.did}`);
+    return 0;
+  } catch (error) {
+    const e = describeError(error);
+    process.stderr.write(`append: ${e.name}: ${e.message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

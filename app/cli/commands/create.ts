@@ -1,0 +1,103 @@
+/**
+ * `create --dir DIR --host HOST --path a/b --rpc URL --kind K --name N --gtin G --serial S --manufacturer M ...`
+ * Creates a passport DID (did:webvh v1.0) with a new key from the keystore and publishes its first entry.
+ */
+import { parseArgs } from "node:util";
+import type { Hex } from "../../core/types.ts";
+import { connectChain, ensureRegistry } from "../../publisher/chain.ts";
+import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { createPassportDid } from "../../publisher/didOps.ts";
+import { PublisherHost } from "../../publisher/host.ts";
+
+export const summary = "Create a passport DID (did:webvh) in a host folder, signed with a new key from the keystore";
+
+const USAGE = `Usage: create --dir DIR --host HOST --path a/b --rpc URL --kind KIND --name NAME --gtin GTIN
+              --serial SERIAL --manufacturer NAME [--event TYPE [--detail k=v ...]] [--component DID ...]
+              [--parent DID] [--prerotate] [--registry ADDR] [--time ISO] [--keystore FILE] [--json]
+
+Creates did:webvh:{SCID}:HOST:a:b with a new Ed25519 update key (kept in the keystore), a #passport
+service, the #anchoring declaration (this chain, the registry, the keystore's anchoring account; on the
+local chain 31337 without one, Hardhat's first development account), and optionally a first lifecycle
+event and component / parent links. Writes DIR/a/b/did.jsonl and adds the DID to DIR/dids.json. The entry
+is not anchored yet: run \`anchor\`.
+
+  --dir DIR          the host folder          --host HOST      e.g. example.com or localhost:8787
+  --path a/b         the DID's path           --rpc URL        JSON-RPC endpoint of the anchoring chain
+  --registry ADDR    AnchorRegistry (default: DIR/.publisher/config.json, else deployed and recorded there)
+  --prerotate        commit to a next key (nextKeyHashes): every later entry rotates to it
+  --time ISO         versionTime (default now)
+  --keystore FILE    or $PUBLISHER_KEYSTORE (password: $PUBLISHER_KEYSTORE_PASSWORD or a prompt)
+  --json             {"did","versionId","path"} on stdout
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: "string" },
+        host: { type: "string" },
+        path: { type: "string" },
+        rpc: { type: "string" },
+        registry: { type: "string" },
+        kind: { type: "string" },
+        name: { type: "string" },
+        gtin: { type: "string" },
+        serial: { type: "string" },
+        manufacturer: { type: "string" },
+        event: { type: "string" },
+        detail: { type: "string", multiple: true },
+        component: { type: "string", multiple: true },
+        parent: { type: "string" },
+        prerotate: { type: "boolean", default: false },
+        time: { type: "string" },
+        keystore: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    for (const k of ["dir", "host", "path", "rpc", "kind", "name", "gtin", "serial", "manufacturer"] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
+    if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
+    if (values.detail && !values.event) throw new UsageError("--detail needs --event");
+  } catch (error) {
+    process.stderr.write(`create: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const versionTime = parseTime(values.time);
+    const details = parseDetails(values.detail);
+    const ks = await openKeystore(keystorePath(values.keystore)!);
+    const conn = await connectChain(values.rpc!, ks.secrets.anchoringKey);
+    const config = await readConfig(values.dir!);
+    const { registry } = await ensureRegistry(conn, (values.registry as Hex | undefined) ?? (config?.chainId === conn.chainId ? config.registry : undefined));
+    await writeConfig(values.dir!, { chainId: conn.chainId, registry, host: values.host! });
+    const host = await PublisherHost.open(values.dir!);
+    const { did, entry } = await createPassportDid({
+      ks,
+      host,
+      hostName: values.host!,
+      path: values.path!,
+      info: { kind: values.kind!, name: values.name!, gtin: values.gtin!, serial: values.serial!, manufacturer: values.manufacturer! },
+      anchoring: { chainId: conn.chainId, registry, anchorers: [conn.account.address] },
+      changes: {
+        ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
+        ...(values.component ? { components: values.component } : {}),
+        ...(values.parent ? { parent: values.parent } : {}),
+      },
+      prerotate: values.prerotate,
+      ...(versionTime ? { versionTime } : {}),
+    });
+    await host.flush();
+    output(values.json, { did, versionId: entry.versionId, path: values.path }, `created ${did}\n  ${entry.versionId} (not anchored yet: run anchor)`);
+    return 0;
+  } catch (error) {
+    const e = describeError(error);
+    process.stderr.write(`create: ${e.name}: ${e.message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

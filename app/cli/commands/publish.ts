@@ -1,0 +1,52 @@
+/**
+ * `publish --from DIR --to DEST [--json]`: copies a host folder to where it is served, append-only.
+ */
+import { parseArgs } from "node:util";
+import { describeError, output, progressBar, UsageError } from "../../publisher/cliSupport.ts";
+import { publishHost } from "../../publisher/publish.ts";
+
+export const summary = "Copy a host folder to its served location, refusing any log that would rewrite published history";
+
+const USAGE = `Usage: publish --from DIR --to DEST [--json]
+
+Copies the host folder DIR to DEST (a mounted bucket, a web root): each did.jsonl only if it extends the one
+already at DEST (a DID whose history would change is refused and reported, exit 1), did-anchors.json merged
+(proofs already published are kept), other files (linksets, QR codes, manifest.json) when changed, and
+dids.json last. Every file is written atomically. DIR/.publisher (the journal, the config) stays behind.
+
+  --json   {"dids","logsWritten","anchorsWritten","filesCopied","refused":[...]} on stdout
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { from: { type: "string" }, to: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values.from || !values.to) throw new UsageError("--from and --to are required");
+  } catch (error) {
+    process.stderr.write(`publish: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const bar = progressBar();
+  try {
+    const result = await publishHost(values.from!, values.to!, (d, n) => bar.update("DIDs", d, n));
+    bar.end();
+    const human = [
+      `${values.to}: ${result.dids} DIDs, ${result.logsWritten} logs and ${result.anchorsWritten} proof files written, ${result.filesCopied} other files copied`,
+      ...result.refused.map((r) => `REFUSED ${r.did}: ${r.error}`),
+    ].join("\n");
+    output(values.json, result, human);
+    return result.refused.length > 0 ? 1 : 0;
+  } catch (error) {
+    bar.end();
+    const e = describeError(error);
+    process.stderr.write(`publish: ${e.name}: ${e.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Create a passport DID and append entries to it with keys from the keystore, including did:webvh key
+ * rotation: plain (`rotate`: a new update key, signed by the current one) and pre-rotated (once
+ * `nextKeyHashes` is set, every entry moves to the committed next key and commits to a fresh one).
+ * The keystore is saved BEFORE the host is written, so no DID is ever published whose key was lost.
+ */
+import { activeParameters, appendEntry, createLog } from "../core/didwebvh/create.ts";
+import { keyHash, type Signer } from "../core/didwebvh/keys.ts";
+import type { AnchoringDeclaration, LifecycleEvent, LogEntry, LogParameters, PassportInfo, ServiceEntry } from "../core/types.ts";
+import { KeyNotFoundError, newKey, signerOf } from "./cliSupport.ts";
+import type { PublisherHost } from "./host.ts";
+import type { Keystore } from "./keystore.ts";
+import { componentService, eventService, parentService, passportDocument, withServices } from "./passport.ts";
+
+export interface DocumentChanges {
+  event?: LifecycleEvent;
+  components?: string[];
+  parent?: string;
+}
+
+function services(did: string, doc: { id: string; service?: ServiceEntry[] }, changes: DocumentChanges): ServiceEntry[] {
+  const out: ServiceEntry[] = [];
+  const existing = (doc.service ?? []).filter((s) => s.type === "ProductComponent").length;
+  (changes.components ?? []).forEach((c, k) => out.push(componentService(did, existing + k + 1, c)));
+  if (changes.parent) out.push(parentService(did, changes.parent));
+  if (changes.event) out.push(eventService(did, { ...doc, service: [...(doc.service ?? []), ...out] }, changes.event));
+  return out;
+}
+
+export async function createPassportDid(options: {
+  ks: Keystore;
+  host: PublisherHost;
+  hostName: string;
+  path: string;
+  info: PassportInfo;
+  anchoring: AnchoringDeclaration;
+  changes?: DocumentChanges;
+  prerotate?: boolean;
+  versionTime?: string;
+}): Promise<{ did: string; entry: LogEntry }> {
+  const signer = newKey(options.ks);
+  const next = options.prerotate ? newKey(options.ks) : undefined;
+  const { did, log } = await createLog({
+    host: options.hostName,
+    path: options.path,
+    signer,
+    document: (placeholder) => {
+      const doc = passportDocument(placeholder, options.info, options.anchoring);
+      return withServices(doc, services(placeholder, doc, options.changes ?? {}));
+    },
+    ...(next ? { parameters: { nextKeyHashes: [keyHash(next.publicKeyMultibase)] } } : {}),
+    ...(options.versionTime ? { versionTime: options.versionTime } : {}),
+  });
+  options.ks.secrets.dids[did] = { updateKey: signer.publicKeyMultibase, ...(next ? { nextKey: next.publicKeyMultibase } : {}) };
+  await options.ks.save();
+  options.host.add(did, log);
+  return { did, entry: log[0]! };
+}
+
+export async function appendPassportEntry(options: {
+  ks: Keystore;
+  host: PublisherHost;
+  did: string;
+  changes: DocumentChanges;
+  /** A new update key (without pre-rotation), signed by the current key. */
+  rotate?: boolean;
+  versionTime?: string;
+}): Promise<{ entry: LogEntry; rotated: boolean }> {
+  const { ks, host, did } = options;
+  const keys = ks.secrets.dids[did];
+  if (!keys) throw new KeyNotFoundError("The keystore has no key for this DID", { details: did });
+  const log = host.log(did);
+  const active = activeParameters(log);
+  let signer: Signer;
+  let parameters: LogParameters = {};
+  let nextKeys = keys;
+  if (active.nextKeyHashes.length > 0) {
+    // Pre-rotation is active: this entry must move to the committed next key and commit to a new one.
+    if (!keys.nextKey) throw new KeyNotFoundError("Pre-rotation is active but the keystore has no next key", { details: did });
+    signer = signerOf(ks, keys.nextKey);
+    const fresh = newKey(ks);
+    parameters = { updateKeys: [keys.nextKey], nextKeyHashes: [keyHash(fresh.publicKeyMultibase)] };
+    nextKeys = { updateKey: keys.nextKey, nextKey: fresh.publicKeyMultibase };
+  } else {
+    signer = signerOf(ks, keys.updateKey);
+    if (options.rotate) {
+      const fresh = newKey(ks);
+      parameters = { updateKeys: [fresh.publicKeyMultibase] };
+      nextKeys = { updateKey: fresh.publicKeyMultibase };
+    }
+  }
+  const entry = await appendEntry(log, {
+    signer,
+    document: (prev) => withServices(prev, services(did, prev, options.changes)),
+    parameters,
+    ...(options.versionTime ? { versionTime: options.versionTime } : {}),
+  });
+  ks.secrets.dids[did] = nextKeys;
+  await ks.save();
+  host.append(did, [entry]);
+  return { entry, rotated: parameters.updateKeys !== undefined };
+}

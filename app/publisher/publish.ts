@@ -1,0 +1,74 @@
+/**
+ * Publishing a host folder to another place (a mounted CDN bucket, a web root): logs only ever extended
+ * (HistoryRewriteError, nothing written for that DID), proofs merged, every other file (linksets, QR codes,
+ * manifest) copied when changed, the index last. The publisher's own state (.publisher/) stays behind.
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import { HistoryRewriteError } from "./store.ts";
+import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+
+export interface PublishResult {
+  dids: number;
+  logsWritten: number;
+  anchorsWritten: number;
+  filesCopied: number;
+  refused: { did: string; error: string; line?: number }[];
+}
+
+async function walk(dir: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = path.join(rel, entry.name);
+    if (entry.isDirectory()) {
+      if (rel === "" && entry.name === STATE_DIR) continue;
+      out.push(...(await walk(dir, r)));
+    } else if (entry.isFile() && !entry.name.includes(".tmp-")) out.push(r);
+  }
+  return out;
+}
+
+export async function publishHost(from: string, to: string, onProgress?: (done: number, total: number) => void): Promise<PublishResult> {
+  const src = new HostStore(from);
+  const dst = new HostStore(to);
+  const dids = await src.readIndex();
+  const result: PublishResult = { dids: dids.length, logsWritten: 0, anchorsWritten: 0, filesCopied: 0, refused: [] };
+  const published: string[] = [];
+  let done = 0;
+  await mapLimit(dids, 16, async (did) => {
+    const log = await src.readLog(did);
+    if (log === null) return;
+    try {
+      const before = await dst.readLog(did);
+      await dst.writeLog(did, log);
+      if (before !== log) result.logsWritten++;
+    } catch (error) {
+      if (error instanceof HistoryRewriteError) {
+        result.refused.push({ did, error: error.message, ...(error.line === undefined ? {} : { line: error.line }) });
+        return;
+      }
+      throw error;
+    }
+    const anchors = await src.readAnchors(did);
+    if (anchors) {
+      const before = await readFileOrNull(dst.anchorsPath(did));
+      const merged = await dst.writeAnchors(anchors);
+      if (before === null || JSON.stringify(JSON.parse(before)) !== JSON.stringify(merged)) result.anchorsWritten++;
+    }
+    published.push(did);
+    onProgress?.(++done, dids.length);
+  });
+  const skip = new Set([LOG_FILE, ANCHORS_FILE]);
+  const files = (await walk(from)).filter((f) => !skip.has(path.basename(f)) && f !== INDEX_FILE);
+  await mapLimit(files, 16, async (rel) => {
+    const data = await fs.readFile(path.join(from, rel));
+    const existing = await fs.readFile(path.join(to, rel)).catch(() => null);
+    if (existing !== null && existing.equals(data)) return;
+    await writeFileAtomic(path.join(to, rel), data);
+    result.filesCopied++;
+  });
+  // Index last, in the source's order, and only DIDs whose files are there.
+  const order = new Map(dids.map((d, i) => [d, i]));
+  await dst.addToIndex(published.sort((a, b) => order.get(a)! - order.get(b)!));
+  return result;
+}
