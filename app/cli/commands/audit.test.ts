@@ -74,6 +74,18 @@ describe("audit (CLI process)", () => {
     expect(summary.entries).toBe(29);
   });
 
+  it("on worker threads (chain reads shared on the main thread), the same verdicts in the same order", async () => {
+    const one = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json", "--workers", "1");
+    const two = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json", "--workers", "2", "--concurrency", "3");
+    expect(two.code).toBe(1);
+    const strip = (out: string) => jsonLines(out).slice(0, -1);
+    expect(strip(two.stdout)).toEqual(strip(one.stdout));
+    expect(strip(two.stdout)).toHaveLength(12);
+    // chain failures cross the thread boundary under their own names
+    const down = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", "http://127.0.0.1:8619", "--json", "--workers", "2", "--timeout", "2000");
+    expect(jsonLines(down.stdout).find((l) => l.did === host.dids.genuine)).toMatchObject({ verdict: "unverifiable", reason: { name: "RpcUnreachableError" } });
+  });
+
   it("over HTTP (the host's base URL), the same verdicts", async () => {
     const { code, stdout } = await cli("audit", "--cdn", server.url, "--rpc", chain.chain.url, "--json");
     expect(code).toBe(1);

@@ -20,12 +20,14 @@ import type { FileSource } from "../../core/fetch/source.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
 import { DidMismatchError, LogParseError } from "../../core/didwebvh/errors.ts";
 import { toVerifierError, type VerifierError } from "../../core/errors.ts";
-import type { Verdict, VerdictReason } from "../../core/types.ts";
+import type { DidVerdict, Verdict, VerdictReason } from "../../core/types.ts";
 import { dirSource, didRelativePath } from "../lib/dirSource.ts";
+import { verifyOnWorkers, type SourceSpec } from "../lib/auditPool.ts";
+import { availableParallelism } from "node:os";
 
 export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
 
-const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--json] [--concurrency N] [--timeout MS]
+const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--json] [--concurrency N] [--workers N] [--timeout MS]
 
 Verifies every DID of a host: those listed in dids.json at its root ({ "dids": [...] }), or, for a
 folder without dids.json, every did.jsonl in it (the DID is taken from the log and must map to the
@@ -38,6 +40,8 @@ chain are checked.
                      then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
                      (verdict counts are of DIDs; entries is the number of log entries checked)
   --concurrency N    DIDs verified at once (default 16)
+  --workers N        worker threads verifying logs (default: the cores, at most 4, from 64 DIDs on;
+                     1: all on the main thread); chain reads stay in one shared, batched reader
   --timeout MS       per HTTP file and per RPC request (default 10000)
 
 Exit status: 0 when every DID is verified or pending; 1 when any is invalid or unverifiable, or the host
@@ -75,6 +79,7 @@ function parseIndex(text: string, where: string): string[] {
 
 interface Plan {
   source: FileSource;
+  spec: SourceSpec;
   /** DIDs to verify, or rows already decided (a file in the wrong place). */
   items: ({ did: string } | { row: Row })[];
 }
@@ -87,16 +92,21 @@ async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: a static host cannot be listed without dids.json`);
   const text = await response.text();
   if (text.length > 64 * 1024 * 1024) throw new Error(`${url} is larger than 64 MiB`);
-  return { source: httpSource({ origin: base, timeoutMs }), items: parseIndex(text, url).map((did) => ({ did })) };
+  return {
+    source: httpSource({ origin: base, timeoutMs }),
+    spec: { kind: "url", origin: base, timeoutMs },
+    items: parseIndex(text, url).map((did) => ({ did })),
+  };
 }
 
 async function planDir(dir: string): Promise<Plan> {
   const source = dirSource(dir);
+  const spec: SourceSpec = { kind: "dir", dir: path.resolve(dir) };
   const index = await readFile(path.join(dir, "dids.json"), "utf8").catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return null;
     throw e;
   });
-  if (index !== null) return { source, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
+  if (index !== null) return { source, spec, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
 
   // No index: every did.jsonl in the folder (not in dot-folders other than .well-known).
   const files = (await readdir(dir, { recursive: true }))
@@ -137,7 +147,7 @@ async function planDir(dir: string): Promise<Plan> {
     }
     items.push({ did });
   }
-  return { source, items };
+  return { source, spec, items };
 }
 
 /** Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error. */
@@ -175,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
         rpc: { type: "string", multiple: true },
         json: { type: "boolean", default: false },
         concurrency: { type: "string", default: "16" },
+        workers: { type: "string" },
         timeout: { type: "string", default: "10000" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -189,6 +200,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!values.rpc?.length) throw new UsageError("--rpc is required");
     if (!/^[1-9]\d{0,3}$/.test(values.concurrency)) throw new UsageError("--concurrency must be 1..9999");
     if (!/^[1-9]\d{0,6}$/.test(values.timeout)) throw new UsageError("--timeout must be a number of milliseconds");
+    if (values.workers !== undefined && !/^[1-9]\d{0,2}$/.test(values.workers)) throw new UsageError("--workers must be 1..999");
   } catch (error) {
     process.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -219,20 +231,36 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (!values.json) process.stdout.write(`${"VERDICT".padEnd(12)} ${"ENTRIES".padStart(5)}  DID\n`);
 
-  let next = 0;
-  const worker = async () => {
-    while (next < plan.items.length) {
-      const i = next++;
-      const item = plan.items[i]!;
-      if ("row" in item) rows[i] = item.row;
-      else {
-        const v = await verifyDid(item.did, { source: plan.source, chain });
-        rows[i] = { did: v.did, verdict: v.verdict, reason: v.error ?? null, entries: v.entries.length };
+  const concurrency = Number(values.concurrency);
+  const toVerify: { index: number; did: string }[] = [];
+  plan.items.forEach((item, i) => {
+    if ("row" in item) rows[i] = item.row;
+    else toVerify.push({ index: i, did: item.did });
+  });
+  print();
+  const rowOf = (v: DidVerdict): Row => ({ did: v.did, verdict: v.verdict, reason: v.error ?? null, entries: v.entries.length });
+  const workers =
+    values.workers !== undefined ? Number(values.workers) : toVerify.length >= 64 ? Math.min(availableParallelism(), 4) : 1;
+  if (workers > 1) {
+    await verifyOnWorkers(
+      toVerify.map((t) => t.did),
+      { workers, concurrency: Math.max(1, Math.ceil(concurrency / workers)), source: plan.spec, chain },
+      (k, verdict) => {
+        rows[toVerify[k]!.index] = rowOf(verdict);
+        print();
+      },
+    );
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < toVerify.length) {
+        const t = toVerify[next++]!;
+        rows[t.index] = rowOf(await verifyDid(t.did, { source: plan.source, chain }));
+        print();
       }
-      print();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Number(values.concurrency), Math.max(1, plan.items.length)) }, worker));
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, toVerify.length)) }, worker));
+  }
   print();
 
   const done = rows as Row[];
