@@ -24,7 +24,7 @@ import { connectChain, deployRegistry } from "../../app/publisher/chain.ts";
 import { HostStore } from "../../app/publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
 import { anchorLogs, createProvisionDid, publishLog } from "../../app/publisher/provision/provision.ts";
-import { TestWallet } from "./testWallet.ts";
+import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PORTS = { chain: 8660, app: 8661 } as const;
@@ -116,9 +116,9 @@ async function openWithWallet(browser: Browser, hash: string, options: Partial<C
   return { context, page, wallet };
 }
 
-async function connect(page: Page) {
+async function connect(page: Page, key: `0x${string}` = DEMO_CONTROLLER_KEY) {
   await page.getByRole("button", { name: "Connect Test Wallet" }).click();
-  await expect(page.getByTestId("wallet-address")).toHaveText(privateKeyToAccount(DEMO_CONTROLLER_KEY).address);
+  await expect(page.getByTestId("wallet-address")).toHaveText(privateKeyToAccount(key).address);
 }
 
 const provision = (page: Page, machine: string) => page.locator(`[data-testid="provision"][data-machine="${machine}"]`);
@@ -172,10 +172,10 @@ test("start and stop: the transaction is followed and the state chip follows", a
   await connect(page);
   const row = provision(page, machineOf("jp-edge-1").machine);
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "started");
-  await row.getByRole("button", { name: "Start" }).click();
+  await row.getByRole("button", { name: "Start", exact: true }).click();
   await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
-  await row.getByRole("button", { name: "Stop" }).click();
+  await row.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
   await row.getByRole("button", { name: "History" }).click();
   await expect(row.getByTestId("history").locator("li")).toHaveCount(3);
@@ -188,11 +188,50 @@ test("a declined signature (4001) is shown as such and changes nothing", async (
   const row = provision(page, machineOf("us-std-1").machine);
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
   wallet.rejectNext("eth_sendTransaction");
-  await row.getByRole("button", { name: "Start" }).click();
+  await row.getByRole("button", { name: "Start", exact: true }).click();
   const tx = page.getByTestId("tx").first();
   await expect(tx).toHaveAttribute("data-status", "rejected");
   await expect(tx).toContainText("You declined the request in your wallet.");
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
+  await context.close();
+});
+
+test("sign for a relayer (EIP-712, declined once), then anyone relays it and the state follows", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const machine = machineOf("us-std-1").machine;
+  const row = provision(page, machine);
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
+  wallet.rejectNext("eth_signTypedData_v4");
+  await row.getByRole("button", { name: "Sign start for a relayer" }).click();
+  await expect(page.getByTestId("account-notice")).toHaveText("You declined the signature in your wallet: nothing was signed.");
+  await expect(page.getByTestId("signed-change")).toHaveCount(0);
+  await row.getByRole("button", { name: "Sign start for a relayer" }).click();
+  const signed = await page.getByTestId("signed-change").textContent();
+  expect(JSON.parse(signed!)).toMatchObject({ type: "ProvisionStateChangeSignature", machine, to: "running", nonce: "2" });
+  expect(wallet.requests.filter((r) => r === "eth_signTypedData_v4")).toHaveLength(2);
+  expect(wallet.requests).not.toContain("eth_sendTransaction");
+
+  // Another wallet, not the controller, relays it and pays the gas.
+  const relayerKey = HARDHAT_KEYS[4];
+  const other = await openWithWallet(browser, "#/wallet", { privateKey: relayerKey });
+  await connect(other.page, relayerKey);
+  await other.page.getByText("Relay a signed state change").click();
+  await other.page.getByLabel(/Signed state change/).fill(signed!);
+  await other.page.getByRole("button", { name: "Relay", exact: true }).click();
+  await expect(other.page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
+  // Replaying the same signature (the form is still open): the nonce moved on, the contract refuses
+  // with a decoded reason.
+  await other.page.getByLabel(/Signed state change/).fill(signed!);
+  await other.page.getByRole("button", { name: "Relay", exact: true }).click();
+  const refused = other.page.getByTestId("tx").first();
+  await expect(refused).toHaveAttribute("data-status", "failed");
+  await expect(refused).toContainText("InvalidProvisionSignature");
+  await other.context.close();
+
+  await page.reload();
+  await connect(page);
+  await expect(provision(page, machine).getByTestId("state-chip")).toHaveAttribute("data-state", "running");
   await context.close();
 });
 

@@ -9,6 +9,7 @@ import { checkWalletLink, type WalletLinkCheck } from "../../core/provisions/lin
 import { provisionInfoFromDocument, type ProvisionInfo } from "../../core/provisions/metadata.ts";
 import {
   listProvisionsOf,
+  readProvision,
   readProvisionHistory,
   readWalletActivity,
   type ChainActivity,
@@ -20,6 +21,9 @@ import {
   RegistrationRequestError,
 } from "../../core/provisions/registrationRequest.ts";
 import { stateIndex, type ProvisionState } from "../../core/provisions/state.ts";
+import { parseSignedChange, SIGNED_CHANGE_TYPE, SignedChangeError, type SignedStateChange } from "../../core/provisions/signedChange.ts";
+import { deadlineIn, stateChangeTypedData } from "../../core/provisions/typedData.ts";
+import { describeTxFailure } from "../../core/provisions/txError.ts";
 import type { Hex, Verdict } from "../../core/types.ts";
 import { verifiedDocument, verifyDidVerdict, type ProvisionsEnv } from "../provision/env.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
@@ -40,8 +44,10 @@ export class AccountState {
   loading = $state(false);
   /** A failure to read (not a verdict): shown as such. */
   error = $state.raw<SerializedError | null>(null);
-  /** A refused input (a malformed registration request, ...). */
+  /** A refused input (a malformed registration request, a declined signature, ...). */
   notice = $state<string | null>(null);
+  /** The last state change this wallet signed for a relayer (EIP-712), to hand over. */
+  signed = $state.raw<SignedStateChange | null>(null);
 
   readonly #wallet: WalletState;
   readonly #env: ProvisionsEnv;
@@ -208,5 +214,71 @@ export class AccountState {
       this.notice = err.message;
       return false;
     }
+  }
+
+  /**
+   * The controller signs a state change (EIP-712 `ProvisionStateChange`, eth_signTypedData_v4) for the
+   * provision's current nonce, valid `validFor` seconds, for anyone to relay. Nothing is sent.
+   */
+  async signChange(machine: Hex, to: ProvisionState, validFor = 3600): Promise<SignedStateChange | null> {
+    this.notice = null;
+    this.signed = null;
+    const wc = this.#walletClient();
+    if (!wc) return null;
+    const { client, contracts } = this.#env;
+    try {
+      const view = await readProvision(client, contracts, machine);
+      if (!view) throw new SignedChangeError("The provision is not registered", { details: machine });
+      const deadline = deadlineIn(validFor);
+      const typed = stateChangeTypedData({ chainId: contracts.chainId, registry: contracts.provisionRegistry, machine, to, nonce: BigInt(view.nonce), deadline });
+      const signature = await wc.signTypedData({ account: wc.account, ...typed });
+      const signed: SignedStateChange = {
+        type: SIGNED_CHANGE_TYPE,
+        chainId: contracts.chainId,
+        registry: contracts.provisionRegistry,
+        machine,
+        to,
+        nonce: String(view.nonce),
+        deadline: deadline.toString(),
+        signer: wc.account.address,
+        signature,
+      };
+      this.signed = signed;
+      return signed;
+    } catch (e) {
+      const f = describeTxFailure(e, provisionRegistryAbi);
+      this.notice = f.kind === "rejected" ? "You declined the signature in your wallet: nothing was signed." : `Could not sign: ${f.message}`;
+      return null;
+    }
+  }
+
+  /** Relays a signed state change (anyone may: this wallet pays the gas). */
+  async relay(text: string): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const { client, contracts } = this.#env;
+    let change: SignedStateChange;
+    try {
+      change = parseSignedChange(text);
+      if (change.chainId !== contracts.chainId || change.registry.toLowerCase() !== contracts.provisionRegistry.toLowerCase()) {
+        throw new SignedChangeError("The signed change is for another chain or registry");
+      }
+    } catch (e) {
+      this.notice = toVerifierError(e).message;
+      return false;
+    }
+    const ok = await this.#send(`Relay ${change.to} for ${change.machine}`, provisionRegistryAbi, async () => {
+      const { request } = await client.simulateContract({
+        account: wc.account,
+        address: contracts.provisionRegistry,
+        abi: provisionRegistryAbi,
+        functionName: "changeStateSigned",
+        args: [change.machine, stateIndex(change.to), BigInt(change.deadline), change.signature],
+      });
+      return wc.writeContract(request);
+    });
+    if (this.histories[change.machine]) await this.loadHistory(change.machine);
+    return ok;
   }
 }
