@@ -4,6 +4,7 @@
  * same proof. Works on bytes inside the loop; hex only at the edges.
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import type { Hex } from "../types.ts";
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
@@ -16,9 +17,7 @@ export function isBytes32Hex(value: unknown): value is Hex {
 /** 0x-prefixed 32-byte hex -> bytes. Throws RangeError on anything else. */
 export function bytes32FromHex(hex: string): Uint8Array {
   if (!HEX32.test(hex)) throw new RangeError(`expected 32 bytes as 0x-prefixed hex, got ${JSON.stringify(hex).slice(0, 80)}`);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
-  return out;
+  return hexToBytes(hex.slice(2));
 }
 
 const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
