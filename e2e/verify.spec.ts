@@ -108,6 +108,18 @@ test("the chain endpoint unreachable: unverifiable, never verified or invalid", 
   await page.screenshot({ path: shot(info, "unverifiable.png"), fullPage: true });
 });
 
+test("the host unreachable: unverifiable, never verified or invalid", async ({ page }) => {
+  const w = world();
+  await presetSettings(page, { hostOrigin: "http://localhost:8648" });
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
+  await expect(page.locator("[data-error-name]").first()).toHaveAttribute("data-error-name", /^(HostUnreachableError|FetchTimeoutError)$/);
+  const verdicts = await page.locator("[data-verdict]").evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
+  expect(verdicts).not.toContain("verified");
+  expect(verdicts).not.toContain("invalid");
+});
+
 test("hostile payloads are refused with a message, never opened", async ({ page }) => {
   const w = world();
   await page.goto(`${w.appUrl}/`);
