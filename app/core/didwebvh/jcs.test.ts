@@ -44,10 +44,22 @@ describe("JCS (RFC 8785)", () => {
   it("agrees with json-canonicalize (what didwebvh-ts uses) on random JSON", async () => {
     await fc.assert(
       fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue()), async (value) => {
+        // `__proto__` members are the one known difference, asserted in the next test.
+        fc.pre(!JSON.stringify(value).includes('"__proto__"'));
         expect(signingInput(proofOptions, canonicalize(value))).toEqual(await reference(value));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("keeps a __proto__ member, which json-canonicalize silently drops", async () => {
+    // RFC 8785 canonicalises every member of an object. json-canonicalize copies members by assignment,
+    // so `obj["__proto__"] = v` sets the copy's prototype and the member vanishes from its output: two
+    // different documents then have the same hash. (parseLog refuses such keys in did.jsonl anyway.)
+    const value = JSON.parse('{"__proto__":{"a":1},"b":2}') as unknown;
+    expect(canonicalize(value)).toBe('{"__proto__":{"a":1},"b":2}');
+    expect(signingInput(proofOptions, canonicalize(value))).not.toEqual(await reference(value));
+    expect(await reference(value)).toEqual(await reference({ b: 2 }));
   });
 
   it("is faster than json-canonicalize on a log entry (canonicalise + hash, as signing needs)", async () => {
@@ -68,14 +80,14 @@ describe("JCS (RFC 8785)", () => {
       for (let i = 0; i < 400; i++) await f();
       return performance.now() - t;
     };
-    const time = async (f: () => unknown) => {
-      let best = Infinity;
-      for (let r = 0; r < 5; r++) best = Math.min(best, await round(f));
-      return best;
-    };
     expect(signingInput(proofOptions, canonicalize(entry))).toEqual(await reference(entry));
-    const ours = await time(() => signingInput(proofOptions, canonicalize(entry)));
-    const theirs = await time(() => reference(entry));
+    let ours = Infinity;
+    let theirs = Infinity;
+    for (let r = 0; r < 7; r++) {
+      ours = Math.min(ours, await round(() => signingInput(proofOptions, canonicalize(entry))));
+      theirs = Math.min(theirs, await round(() => reference(entry)));
+    }
+    console.log(`JCS + sha256 of a log entry: ours ${(ours / 0.4).toFixed(1)} us, json-canonicalize ${(theirs / 0.4).toFixed(1)} us`);
     expect(ours).toBeLessThan(theirs);
   });
 });

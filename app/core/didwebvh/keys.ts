@@ -132,6 +132,23 @@ function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint
 }
 
 /**
+ * An Ed25519 verification function (the default is `verifyEd25519`; Node callers may inject one over
+ * node:crypto, see parallel.node.ts). Called only for well-formed input (64-byte signature with S < L,
+ * 32-byte key); `cacheKey` identifies the key (its multikey).
+ */
+export type Ed25519Verify = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+  cacheKey?: string,
+) => Promise<boolean> | boolean;
+
+/** RFC 8032's checks before any curve arithmetic: 64-byte signature, S < L, 32-byte public key. */
+export function ed25519InputWellFormed(signature: Uint8Array, publicKey: Uint8Array): boolean {
+  return signature.length === 64 && publicKey.length === 32 && sIsCanonical(signature);
+}
+
+/**
  * Verify an Ed25519 signature (RFC 8032, strict). Never throws for bad input: returns false.
  * `cacheKey` (e.g. the multikey) lets the imported WebCrypto key be reused.
  */

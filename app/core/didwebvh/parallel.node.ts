@@ -24,10 +24,11 @@ const { tsImport } = require("tsx/esm/api");
 (async () => {
   const { verifyLog } = await tsImport(workerData.verifyUrl, workerData.parentUrl);
   const { parseLog } = await tsImport(workerData.logUrl, workerData.parentUrl);
+  const verifier = workerData.nodeCrypto ? (await tsImport(workerData.nodeVerifyUrl, workerData.parentUrl)).nodeEd25519Verify : undefined;
   parentPort.on("message", async ({ id, jobs, now }) => {
     const results = await Promise.all(jobs.map(async (job) => {
       try {
-        const r = await verifyLog(parseLog(job.text), { ...(job.did === undefined ? {} : { did: job.did }), now });
+        const r = await verifyLog(parseLog(job.text), { ...(job.did === undefined ? {} : { did: job.did }), now, ...(verifier ? { verifier } : {}) });
         return { did: r.did, ok: !r.error, entries: r.entries.length, ...(r.error ? { error: r.error.toJSON() } : {}) };
       } catch (e) {
         return { did: job.did ?? "", ok: false, entries: 0, error: typeof e?.toJSON === "function" ? e.toJSON() : { name: "Error", message: String(e) } };
@@ -46,10 +47,16 @@ export class LogVerifierPool {
   #nextId = 0;
   readonly #pending = new Map<number, (results: LogJobResult[]) => void>();
 
-  constructor(threads = availableParallelism()) {
+  /**
+   * `nodeCrypto` (default true): verify signatures with node:crypto synchronously in each worker (each
+   * worker has its own core); false: WebCrypto, as the browser does.
+   */
+  constructor(threads = availableParallelism(), options: { nodeCrypto?: boolean } = {}) {
     const workerData = {
       verifyUrl: new URL("./verify.ts", import.meta.url).href,
       logUrl: new URL("./log.ts", import.meta.url).href,
+      nodeVerifyUrl: new URL("./nodeVerify.node.ts", import.meta.url).href,
+      nodeCrypto: options.nodeCrypto ?? true,
       parentUrl: import.meta.url,
     };
     this.#workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(WORKER_SOURCE, { eval: true, workerData }));

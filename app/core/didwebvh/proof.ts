@@ -9,7 +9,7 @@ import { base58 } from "@scure/base";
 import type { DataIntegrityProof } from "../types.ts";
 import { canonicalize } from "./jcs.ts";
 import { utf8 } from "./hash.ts";
-import { decodeMultikey, multikeyOfDidKey, verifyEd25519, type Signer } from "./keys.ts";
+import { decodeMultikey, ed25519InputWellFormed, multikeyOfDidKey, verifyEd25519, type Ed25519Verify, type Signer } from "./keys.ts";
 
 /** The bytes an eddsa-jcs-2022 signature covers, from the canonical (JCS) text of the document. */
 export function signingInput(proofOptions: Record<string, unknown>, canonicalDocument: string): Uint8Array {
@@ -73,6 +73,7 @@ export async function verifyProof(
   proof: DataIntegrityProof,
   canonicalDocument: string | { sha256: Uint8Array },
   purpose = "assertionMethod",
+  verify: Ed25519Verify = verifyEd25519,
 ): Promise<string | undefined> {
   const problem = proofFormProblem(proof, purpose);
   if (problem) return problem;
@@ -102,5 +103,12 @@ export async function verifyProof(
   } catch (error) {
     return `proof cannot be canonicalized: ${(error as Error).message}`;
   }
-  return (await verifyEd25519(signature, input, publicKey, multikey)) ? undefined : "signature does not verify";
+  if (!ed25519InputWellFormed(signature, publicKey)) return "signature is not a canonical Ed25519 signature (S >= L)";
+  let ok: boolean;
+  try {
+    ok = await verify(signature, input, publicKey, multikey);
+  } catch {
+    ok = false;
+  }
+  return ok ? undefined : "signature does not verify";
 }

@@ -30,7 +30,7 @@ import {
 import { sha256 } from "@noble/hashes/sha2.js";
 import { hashText, isSha256Multihash, keyHash, multihashOfDigest, utf8 } from "./hash.ts";
 import { canonicalize } from "./jcs.ts";
-import { multikeyOfDidKey } from "./keys.ts";
+import { multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
 import { entryShapeProblem } from "./log.ts";
 import { applyParameters, isWitnessActive, type ActiveParameters } from "./params.ts";
 import { proofFormProblem, verifyProof } from "./proof.ts";
@@ -63,6 +63,8 @@ export interface VerifyLogOptions {
   clockSkewMs?: number;
   /** did-witness.json, parsed (see parseWitnessFile). Required when the log uses witnesses. */
   witness?: readonly WitnessProofEntry[] | null;
+  /** Ed25519 verification; default WebCrypto with a strict noble fallback (keys.ts verifyEd25519). */
+  verifier?: Ed25519Verify;
 }
 
 export interface VerifyLogResult {
@@ -233,7 +235,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         if (!authorised.includes(key)) {
           throw new UnauthorizedKeyError("The proof's key is not an active update key", { ...where, details: key.slice(0, 80) });
         }
-        signatures.push({ index: i, where, result: verifyProof(proof, documentHash) });
+        signatures.push({ index: i, where, result: verifyProof(proof, documentHash, "assertionMethod", options.verifier) });
       }
 
       // Witnessing: the witnesses active before the entry govern it; a change from {} to a list takes
@@ -289,7 +291,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
       for (const w of needing) if (w) for (const x of w.witnesses) ids.add(x.id);
       let approvals: Map<string, number>;
       try {
-        approvals = await witnessApprovals(options.witness, verified.map((v) => v.versionId), ids);
+        approvals = await witnessApprovals(options.witness, verified.map((v) => v.versionId), ids, options.verifier);
       } catch (e) {
         approvals = new Map();
         error = new WitnessError("did-witness.json could not be checked", { details: (e as Error).message });

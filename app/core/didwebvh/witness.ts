@@ -6,7 +6,7 @@
 import type { DataIntegrityProof } from "../types.ts";
 import { WitnessError } from "./errors.ts";
 import { canonicalize } from "./jcs.ts";
-import type { Signer } from "./keys.ts";
+import type { Ed25519Verify, Signer } from "./keys.ts";
 import { multikeyOfDidKey } from "./keys.ts";
 import { createProof, verifyProof } from "./proof.ts";
 
@@ -51,6 +51,7 @@ export async function witnessApprovals(
   file: readonly WitnessProofEntry[],
   versionIds: readonly string[],
   witnesses: ReadonlySet<string>,
+  verify?: Ed25519Verify,
 ): Promise<Map<string, number>> {
   const index = new Map(versionIds.map((v, i) => [v, i]));
   const best = new Map<string, number>();
@@ -67,7 +68,7 @@ export async function witnessApprovals(
       const did = `did:key:${mk}`;
       if (!witnesses.has(did) || (best.get(did) ?? -1) >= at) continue;
       checks.push(
-        verifyProof(proof, canonical).then((problem) => {
+        verifyProof(proof, canonical, "assertionMethod", verify).then((problem) => {
           if (problem === undefined && (best.get(did) ?? -1) < at) best.set(did, at);
         }),
       );
