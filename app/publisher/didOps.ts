@@ -57,6 +57,17 @@ export async function createPassportDid(options: {
   return { did, entry: log[0]! };
 }
 
+/**
+ * Now, at one-second resolution, strictly after the previous entry: versionTimes must increase and must not
+ * be in the future, so an append within the same second as the last entry waits for the next second.
+ */
+export async function nextVersionTime(previous: string): Promise<string> {
+  const after = Math.floor(Date.parse(previous) / 1000) + 1;
+  const wait = after * 1000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait + 5));
+  return new Date(Math.max(after * 1000, Math.floor(Date.now() / 1000) * 1000)).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 export async function appendPassportEntry(options: {
   ks: Keystore;
   host: PublisherHost;
@@ -93,7 +104,7 @@ export async function appendPassportEntry(options: {
     signer,
     document: (prev) => withServices(prev, services(did, prev, options.changes)),
     parameters,
-    ...(options.versionTime ? { versionTime: options.versionTime } : {}),
+    versionTime: options.versionTime ?? (await nextVersionTime(log.at(-1)!.versionTime)),
   });
   ks.secrets.dids[did] = nextKeys;
   await ks.save();

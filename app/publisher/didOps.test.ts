@@ -1,0 +1,89 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { keyHash } from "../core/didwebvh/keys.ts";
+import { verifyLog } from "../core/didwebvh/verify.ts";
+import type { AnchoringDeclaration } from "../core/types.ts";
+import { appendPassportEntry, createPassportDid } from "./didOps.ts";
+import { PublisherHost } from "./host.ts";
+import { Keystore } from "./keystore.ts";
+import { publishHost } from "./publish.ts";
+import { HistoryRewriteError } from "./store.ts";
+
+const ANCHORING: AnchoringDeclaration = { chainId: 31337, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", anchorers: ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"] };
+const info = (kind: string) => ({ kind, name: kind, gtin: "00614141100019", serial: `${kind}-1`, manufacturer: "ACME" });
+
+let dir: string;
+let ks: Keystore;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "didops-test-"));
+  ks = await Keystore.create(path.join(dir, "keys.json"), "pw", { params: { N: 2 ** 10, r: 8, p: 1 } });
+});
+afterEach(async () => fs.rm(dir, { recursive: true, force: true }));
+
+describe("create and append with keystore keys", () => {
+  it("pre-rotation: every entry moves to the committed key; the log verifies; the keystore follows", async () => {
+    const host = await PublisherHost.open(path.join(dir, "host"));
+    const { did } = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/w1", info: info("window"), anchoring: ANCHORING, prerotate: true, changes: { event: { type: "Assembled", time: "2025-01-01T00:00:00Z" } } });
+    const first = ks.secrets.dids[did]!;
+    expect(host.log(did)[0]!.parameters.nextKeyHashes).toEqual([keyHash(first.nextKey!)]);
+    for (const type of ["Installed", "Inspected"]) await appendPassportEntry({ ks, host, did, changes: { event: { type, time: "2025-01-02T00:00:00Z" } } });
+    const log = host.log(did);
+    expect(log[1]!.parameters.updateKeys).toEqual([first.nextKey]);
+    expect(log[2]!.parameters.updateKeys).toEqual([ks.secrets.dids[did]!.updateKey]);
+    const result = await verifyLog(log, { did });
+    expect(result.error).toBeUndefined();
+    expect(result.entries).toHaveLength(3);
+    expect(log.at(-1)!.state.service!.filter((s) => s.type === "LifecycleEvent").map((s) => s.id)).toEqual([`${did}#event-1`, `${did}#event-2`, `${did}#event-3`]);
+    // The keystore on disk has the new keys (saved before anything is published).
+    const reopened = await Keystore.open(ks.file, "pw");
+    expect(reopened.secrets.dids[did]).toEqual(ks.secrets.dids[did]);
+  });
+
+  it("plain rotation: the rotating entry is signed by the old key, the next by the new one", async () => {
+    const host = await PublisherHost.open(path.join(dir, "host"));
+    const { did } = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/g1", info: info("glass"), anchoring: ANCHORING });
+    const oldKey = ks.secrets.dids[did]!.updateKey;
+    const { rotated } = await appendPassportEntry({ ks, host, did, rotate: true, changes: { parent: "did:webvh:QmX:localhost%3A8626:p:w1" } });
+    expect(rotated).toBe(true);
+    const newKey = ks.secrets.dids[did]!.updateKey;
+    expect(newKey).not.toBe(oldKey);
+    await appendPassportEntry({ ks, host, did, changes: { event: { type: "Inspected", time: "2025-01-03T00:00:00Z" } } });
+    const log = host.log(did);
+    expect(log[1]!.proof[0]!.verificationMethod).toContain(oldKey);
+    expect(log[2]!.proof[0]!.verificationMethod).toContain(newKey);
+    expect((await verifyLog(log, { did })).error).toBeUndefined();
+  });
+});
+
+describe("publishHost", () => {
+  it("copies a host, then refuses a rewritten log and leaves the published one intact", async () => {
+    const from = path.join(dir, "host");
+    const to = path.join(dir, "www");
+    const host = await PublisherHost.open(from);
+    const { did } = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/g1", info: info("glass"), anchoring: ANCHORING });
+    await appendPassportEntry({ ks, host, did, changes: { event: { type: "Inspected", time: "2025-01-03T00:00:00Z" } } });
+    await host.flush();
+    await fs.mkdir(path.join(from, ".publisher"), { recursive: true });
+    await fs.writeFile(path.join(from, ".publisher", "config.json"), "{}");
+    await fs.mkdir(path.join(from, "qr"), { recursive: true });
+    await fs.writeFile(path.join(from, "qr", "x.svg"), "<svg/>");
+
+    const first = await publishHost(from, to);
+    expect(first).toMatchObject({ dids: 1, logsWritten: 1, filesCopied: 1, refused: [] });
+    await expect(fs.access(path.join(to, ".publisher"))).rejects.toThrow();
+    expect(JSON.parse(await fs.readFile(path.join(to, "dids.json"), "utf8"))).toEqual({ dids: [did] });
+    const published = await fs.readFile(path.join(to, "p/g1/did.jsonl"), "utf8");
+
+    // The source loses its second entry (e.g. a stale checkout): publishing it must not rewrite history.
+    await fs.writeFile(path.join(from, "p/g1/did.jsonl"), `${published.split("\n")[0]}\n`);
+    const second = await publishHost(from, to);
+    expect(second.refused).toHaveLength(1);
+    expect(second.logsWritten).toBe(0);
+    expect(await fs.readFile(path.join(to, "p/g1/did.jsonl"), "utf8")).toBe(published);
+    // And the store itself throws the typed error.
+    const { HostStore } = await import("./store.ts");
+    await expect(new HostStore(to).writeLog(did, "{}\n")).rejects.toBeInstanceOf(HistoryRewriteError);
+  });
+});
