@@ -55,7 +55,7 @@ const ICON =
   Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" rx="6" fill="#0b3d2e"/></svg>').toString("base64");
 
 export class TestWallet {
-  readonly account: PrivateKeyAccount;
+  account: PrivateKeyAccount;
   /** Every request the page made, in order (method names), for assertions. */
   readonly requests: string[] = [];
   readonly #options: Required<TestWalletOptions>;
@@ -127,6 +127,12 @@ export class TestWallet {
       },
       { info: { uuid: crypto.randomUUID(), name: this.#options.name, icon: ICON, rdns: this.#options.rdns } },
     );
+  }
+
+  /** Simulates the user picking another account inside the wallet (accountsChanged). */
+  async userSwitchesAccount(privateKey: Hex): Promise<void> {
+    this.account = privateKeyToAccount(privateKey);
+    await this.#emit("accountsChanged", [this.account.address]);
   }
 
   /** Simulates the user switching chains inside the wallet. */

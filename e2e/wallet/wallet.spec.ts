@@ -133,6 +133,13 @@ test("connect: the wallet is discovered (EIP-6963), its panel and its provisions
     await expect(provision(page, p.machine).getByTestId("state-chip")).toHaveAttribute("data-state", p.state);
   }
   expect(wallet.requests).toContain("eth_requestAccounts");
+
+  // The user picks another account in the wallet (accountsChanged): the panel and dashboard follow.
+  const other = privateKeyToAccount(HARDHAT_KEYS[5]);
+  await wallet.userSwitchesAccount(HARDHAT_KEYS[5]);
+  await expect(page.getByTestId("wallet-address")).toHaveText(other.address);
+  await expect(page.getByText("This wallet controls no provision.")).toBeVisible();
+  await expect(page.getByTestId("provision")).toHaveCount(0);
   await context.close();
 });
 
