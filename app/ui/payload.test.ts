@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { didFromLinkset, parsePayload, passportHash } from "./payload.ts";
+import { didFromLinkset, parsePayload, passportHash, validGtin } from "./payload.ts";
 
 const HOST = "http://localhost:8630";
 const DID = "did:webvh:QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:localhost%3A8630:passports:w-000001";
@@ -36,6 +36,7 @@ describe("parsePayload", () => {
     ["did:web:example.com", /only did:webvh/],
     ["did:webvh:short:host", /only did:webvh/],
     [`${HOST}/some/page`, /not a product link/],
+    [`${HOST}/01/09506000134353/21/1`, /check digit/],
     [`http://user:pw@localhost:8630/01/09506000134352/21/1`, /credentials/],
     [`${HOST}/p/did%3Aweb%3Ax`, /does not name a did:webvh/],
     ["hello world", /neither/],
@@ -45,6 +46,13 @@ describe("parsePayload", () => {
     const p = parsePayload(input, [HOST]);
     expect(p.kind).toBe("refused");
     expect(p.kind === "refused" && p.reason).toMatch(reason);
+  });
+});
+
+describe("validGtin", () => {
+  it("checks the GS1 mod-10 check digit", () => {
+    for (const g of ["09506000134352", "00614141100019", "4006381333931", "96385074"]) expect(validGtin(g), g).toBe(true);
+    for (const g of ["09506000134353", "4006381333932", "1234567", "abcdefgh"]) expect(validGtin(g), g).toBe(false);
   });
 });
 

@@ -21,6 +21,15 @@ export function isWebvhDid(text: string): boolean {
   return text.length <= MAX_PAYLOAD && DID_WEBVH.test(text);
 }
 
+/** GS1 mod-10 check digit of a GTIN (any length, the last digit being the check digit). */
+export function validGtin(gtin: string): boolean {
+  if (!/^\d{8,14}$/.test(gtin)) return false;
+  const digits = [...gtin].map(Number);
+  const check = digits.pop()!;
+  const sum = digits.reverse().reduce((acc, d, i) => acc + d * (i % 2 === 0 ? 3 : 1), 0);
+  return (10 - (sum % 10)) % 10 === check;
+}
+
 export function parsePayload(input: string, acceptedOrigins: readonly string[]): Payload {
   const text = input.trim();
   if (!text) return { kind: "refused", reason: "Nothing to open: paste a link or a DID." };
@@ -59,6 +68,7 @@ export function parsePayload(input: string, acceptedOrigins: readonly string[]):
   if (m) {
     const prefix = m[1] ?? "";
     const gtin = (m[2] ?? "").padStart(14, "0");
+    if (!validGtin(gtin)) return { kind: "refused", reason: "Refused: the GTIN's check digit is wrong." };
     const serialRaw = m[3] ?? "";
     let serial: string;
     try {
