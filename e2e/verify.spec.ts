@@ -108,6 +108,14 @@ test("the chain endpoint unreachable: unverifiable, never verified or invalid", 
   await page.screenshot({ path: shot(info, "unverifiable.png"), fullPage: true });
 });
 
+test("a dead first RPC endpoint falls back to the next one: still verified", async ({ page }) => {
+  const w = world();
+  await presetSettings(page, { stage: "local", rpcUrls: { local: [w.deadRpcUrl, w.rpcUrl] } });
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified", { timeout: 30_000 });
+});
+
 test("the host unreachable: unverifiable, never verified or invalid", async ({ page }) => {
   const w = world();
   await presetSettings(page, { hostOrigin: "http://localhost:8648" });
