@@ -123,8 +123,21 @@ interface Pin {
   pinnedAt: number;
 }
 
+interface EarlyBlock {
+  number: bigint;
+  timestamp: bigint;
+}
+
+interface Connection {
+  client: PublicClient;
+  /** The latest block, read in the same batch as the chain id check. */
+  early?: EarlyBlock;
+}
+
 interface ChainState {
-  client: Promise<PublicClient>;
+  connection: Promise<Connection>;
+  /** Has a pin been taken (the early block is only good for the first)? */
+  pinned: boolean;
   clientAt: number;
   pin: Promise<Pin> | undefined;
   pinStartedAt: number;
@@ -149,11 +162,23 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     });
 
   /** Check every endpoint's eth_chainId; keep those that serve the declared chain. */
-  async function connect(chainId: number, urls: readonly string[]): Promise<PublicClient> {
+  /**
+   * Checks every endpoint's chain id; keeps those serving the declared chain. The first endpoint is asked
+   * for its latest block in the same JSON-RPC batch, so the first pin costs no extra round trip.
+   */
+  async function connect(chainId: number, urls: readonly string[]): Promise<Connection> {
+    let firstBlock: Promise<EarlyBlock | undefined> = Promise.resolve(undefined);
     const checks = await Promise.allSettled(
-      urls.map(async (url) => {
+      urls.map(async (url, i) => {
         const client = createPublicClient({ transport: transportFor(url) });
-        return { url, served: await client.getChainId() };
+        const served = client.getChainId();
+        if (i === 0) {
+          firstBlock = client.getBlock({ blockTag: "latest" }).then(
+            (b) => ({ number: b.number, timestamp: b.timestamp }),
+            () => undefined,
+          );
+        }
+        return { url, served: await served };
       }),
     );
     const good: string[] = [];
@@ -170,7 +195,8 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
       throw rpcFailure(firstFailure, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
     }
     const transport = good.length === 1 ? transportFor(good[0]!) : fallback(good.map(transportFor), { rank: false });
-    return createPublicClient({ transport });
+    const early = good[0] === urls[0] ? await firstBlock : undefined;
+    return { client: createPublicClient({ transport }), ...(early ? { early } : {}) };
   }
 
   function chainState(chainId: number): ChainState {
@@ -179,14 +205,23 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     // A failed connection is retried after pinMaxAgeMs (a long-lived app must recover; an audit must not hammer).
     if (state && state.clientAt + pinMaxAgeMs < now) {
       const old = state;
-      old.client.catch(() => chains.get(chainId) === old && chains.delete(chainId));
+      old.connection.catch(() => chains.get(chainId) === old && chains.delete(chainId));
     }
     state = chains.get(chainId);
     if (!state) {
       const urls = options.rpc[chainId];
       if (!urls || urls.length === 0) throw new UnsupportedChainError({ details: `chain ${chainId}` });
-      state = { client: connect(chainId, urls), clientAt: now, pin: undefined, pinStartedAt: 0, refreshedFrom: undefined, lastReadAt: undefined, reads: new Map() };
-      state.client.catch(() => {}); // observed by readAnchor; avoid an unhandled rejection meanwhile
+      state = {
+        connection: connect(chainId, urls),
+        pinned: false,
+        clientAt: now,
+        pin: undefined,
+        pinStartedAt: 0,
+        refreshedFrom: undefined,
+        lastReadAt: undefined,
+        reads: new Map(),
+      };
+      state.connection.catch(() => {}); // observed by readAnchor; avoid an unhandled rejection meanwhile
       chains.set(chainId, state);
     }
     return state;
@@ -197,11 +232,13 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     if (state.pin && state.pinStartedAt + maxAgeMs >= now) return state.pin;
     state.pinStartedAt = now;
     state.reads.clear(); // reads are keyed by block anyway; drop the old ones
+    const firstPin = !state.pinned;
+    state.pinned = true;
     state.pin = (async () => {
-      const client = await state.client;
-      let block;
+      const { client, early } = await state.connection;
+      let block: EarlyBlock;
       try {
-        block = await client.getBlock({ blockTag: "latest" });
+        block = firstPin && early ? early : await client.getBlock({ blockTag: "latest" });
       } catch (error) {
         throw rpcFailure(error, `chain ${chainId}: latest block`);
       }
@@ -220,7 +257,7 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
   }
 
   async function read(query: AnchorQuery, state: ChainState, at: Pin): Promise<AnchorRecord | null> {
-    const client = await state.client;
+    const { client } = await state.connection;
     let result: readonly [bigint, bigint];
     try {
       result = await client.readContract({
@@ -248,7 +285,7 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
   async function readPinned(query: AnchorQuery, state: ChainState, maxAgeMs?: number): Promise<{ record: AnchorRecord | null; at: Pin }> {
     let at: Pin;
     try {
-      await state.client;
+      await state.connection;
       at = await pin(query.chainId, state, maxAgeMs);
     } catch (error) {
       throw error instanceof VerifierError ? error : rpcFailure(error, `chain ${query.chainId}`);
