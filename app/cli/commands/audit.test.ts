@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "audit-host-"));
   host = await buildTestHost({ dir: path.join(dir, "host"), host: `localhost:${HTTP_PORT}`, chain });
   server = await serveDir(path.join(dir, "host"), HTTP_PORT);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -58,7 +58,8 @@ const EXPECTED: Record<string, [string, string | null]> = {
   window2: ["verified", null],
 };
 
-describe("audit (CLI process)", () => {
+// Each test spawns CLI processes (a second or two each, more on a loaded machine).
+describe("audit (CLI process)", { timeout: 120_000 }, () => {
   it("--json over a folder with dids.json: one line per DID, then the summary; exit 1 (some invalid)", async () => {
     const { code, stdout, stderr } = await cli("audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json");
     expect(stderr).toBe("");

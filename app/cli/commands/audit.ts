@@ -168,6 +168,7 @@ async function chainReader(urls: readonly string[], timeoutMs: number): Promise<
   return {
     readAnchor: (q) => (rpc[q.chainId] || !probeError ? inner.readAnchor(q) : Promise.reject(probeError)),
     readAt: (chainId) => inner.readAt(chainId),
+    prepare: (chainId) => inner.prepare?.(chainId),
   };
 }
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await env.anchor(env.accounts[0]!, root);
   silent = createServer(() => {});
   await new Promise<void>((r) => silent.listen(SILENT_PORT, "127.0.0.1", r));
-});
+}, 180_000);
 
 afterAll(async () => {
   silent?.closeAllConnections();
@@ -104,6 +104,24 @@ describe("createRpcChainReader on a real chain", () => {
     expect(again.slice(10).every((r) => r === null)).toBe(true);
     expect(ethCalls()).toHaveLength(41);
     expect(bodies.length).toBe(4);
+  });
+
+  it("prepare(chainId) connects and pins ahead, so the first read is a single request; never throws", async () => {
+    const bodies: string[] = [];
+    const fetchFn: typeof fetch = async (input, init) => {
+      bodies.push(String(init?.body));
+      return fetch(input, init);
+    };
+    const reader = createRpcChainReader({ rpc: { [env.chain.chainId]: [env.chain.url] }, fetchFn });
+    reader.prepare!(env.chain.chainId);
+    reader.prepare!(999); // no endpoint for it: ignored
+    for (let i = 0; i < 100 && !reader.readAt(env.chain.chainId); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(reader.readAt(env.chain.chainId)).toBeDefined();
+    const before = bodies.length;
+    const q = { chainId: env.chain.chainId, registry: env.registry, anchorer: env.accounts[0]!, root };
+    expect(await reader.readAnchor(q)).not.toBeNull();
+    expect(bodies.length - before).toBe(1);
+    createRpcChainReader({ rpc: { 5: ["http://127.0.0.1:8619"] } }).prepare!(5); // a failure stays silent here
   });
 
   it("uses the next endpoint when the first is down (fallback)", async () => {

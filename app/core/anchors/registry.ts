@@ -69,6 +69,12 @@ export interface ChainReader {
   readAnchor(query: AnchorQuery): Promise<AnchorRecord | null>;
   /** The chain state the latest reads of `chainId` were made at; undefined before any read. */
   readAt(chainId: number): ChainReadAt | undefined;
+  /**
+   * Optional hint: reads of `chainId` will follow soon; connect and pin a block now (never throws).
+   * verifyDid calls it as soon as it knows the declared chain, overlapping the chain's round trips with
+   * the log's verification. Wrappers may forward it or leave it out.
+   */
+  prepare?(chainId: number): void;
 }
 
 export interface RpcChainReaderOptions {
@@ -316,6 +322,11 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     },
     readAt(chainId) {
       return chains.get(chainId)?.lastReadAt;
+    },
+    prepare(chainId) {
+      if (!options.rpc[chainId]?.length) return;
+      const state = chainState(chainId);
+      state.connection.then(() => pin(chainId, state)).catch(() => {}); // failures surface in readAnchor
     },
   };
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
     source: httpSource({ timeoutMs: 5_000 }), // the DIDs' own URLs: http://localhost:8612/passports/...
     chain: createRpcChainReader({ rpc: { [chain.chain.chainId]: [chain.chain.url] } }),
   };
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await server?.stop();

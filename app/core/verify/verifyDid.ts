@@ -162,6 +162,13 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     return whole(error);
   }
 
+  // Warm up the chain the newest entry declares while the log is verified (saves round trips).
+  const lastState = parsed[parsed.length - 1]?.state;
+  if (lastState && options.chain.prepare) {
+    const declared = anchoringDeclaration(lastState);
+    if (declared.kind === "declared") options.chain.prepare(declared.declaration.chainId);
+  }
+
   let witness: WitnessProofEntry[] | null = null;
   let witnessError: VerifierError | undefined;
   if (witnessInUse(parsed)) {
