@@ -1,12 +1,11 @@
 /**
  * The publisher's connection to an EVM chain: a viem public client and a wallet client over HTTP for
- * one account, and the registry deployment.
+ * one account. The registry's deployment is in deploy.ts.
  */
 import {
   createPublicClient,
   createWalletClient,
   defineChain,
-  getAddress,
   http,
   type Account,
   type Chain,
@@ -15,8 +14,6 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { anchorRegistryAbi } from "../contracts/abi.ts";
-import { anchorRegistryBytecode } from "../contracts/bytecode.ts";
 import { InvalidError, UnverifiableError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
 
@@ -31,10 +28,6 @@ export class ChainUnreachableError extends UnverifiableError {
 /** No anchoring key: a real chain needs a keystore (the development key is for chain 31337 only). */
 export class AnchoringKeyMissingError extends InvalidError {
   override readonly name = "AnchoringKeyMissingError";
-}
-/** The address configured as the registry holds no contract (and deploying was not allowed). */
-export class RegistryMissingError extends InvalidError {
-  override readonly name = "RegistryMissingError";
 }
 
 export interface ChainConnection {
@@ -80,36 +73,4 @@ export async function connectChain(rpcUrl: string, privateKey?: Hex): Promise<Ch
     publicClient: createPublicClient({ chain, transport, pollingInterval: 50 }) as PublicClient<Transport, Chain>,
     walletClient: createWalletClient({ chain, transport, account, pollingInterval: 50 }),
   };
-}
-
-/** Does `address` hold contract code? */
-export async function hasCode(conn: ChainConnection, address: Hex): Promise<boolean> {
-  const code = await conn.publicClient.getCode({ address });
-  return code !== undefined && code !== "0x";
-}
-
-/** Deploys AnchorRegistry from the account and waits for it; returns its address. */
-export async function deployRegistry(conn: ChainConnection): Promise<Hex> {
-  const hash = await conn.walletClient.deployContract({ abi: anchorRegistryAbi, bytecode: anchorRegistryBytecode });
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new ChainUnreachableError("Deploying the anchor registry failed", { details: hash });
-  }
-  return receipt.contractAddress;
-}
-
-/**
- * The registry to anchor into: `registry` when it holds code; otherwise a fresh deployment when
- * `deployIfMissing` (the default), else RegistryMissingError.
- */
-export async function ensureRegistry(
-  conn: ChainConnection,
-  registry: Hex | undefined,
-  options: { deployIfMissing?: boolean } = {},
-): Promise<{ registry: Hex; deployed: boolean }> {
-  if (registry !== undefined && (await hasCode(conn, registry))) return { registry: getAddress(registry), deployed: false };
-  if (options.deployIfMissing === false) {
-    throw new RegistryMissingError("No contract at the registry address", { details: `${registry ?? "(none)"} on chain ${conn.chainId}` });
-  }
-  return { registry: getAddress(await deployRegistry(conn)), deployed: true };
 }

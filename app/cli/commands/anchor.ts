@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import type { Hex } from "../../core/types.ts";
 import { anchorPending } from "../../publisher/anchor.ts";
-import { connectChain, ensureRegistry } from "../../publisher/chain.ts";
+import { connectChain } from "../../publisher/chain.ts";
+import { ensureRegistry } from "../../publisher/deploy.ts";
 import { describeError, keystorePath, openKeystore, output, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { PublisherHost } from "../../publisher/host.ts";
 

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import type { Hex } from "../../core/types.ts";
-import { connectChain, ensureRegistry } from "../../publisher/chain.ts";
+import { connectChain } from "../../publisher/chain.ts";
+import { ensureRegistry } from "../../publisher/deploy.ts";
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
 import { PublisherHost } from "../../publisher/host.ts";
