@@ -266,4 +266,20 @@ describe("verifyDid: the anchors file and witnesses (the real host, with some fi
     expect(v).toMatchObject({ verdict: "pending", deactivated: true });
     expect((await verifyDid(host.dids.genuine, deps)).deactivated).toBeUndefined();
   });
+
+  it("property: any one character of a genuine log changed -> invalid (never verified, never unverifiable)", async () => {
+    const fc = (await import("fast-check")).default;
+    const g = host.dids.genuine;
+    const text = (await deps.source.get(g, "did.jsonl"))!;
+    const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: text.length - 2 }), printable, async (at, ch) => {
+        fc.pre(text[at] !== ch && text[at] !== "\n");
+        const changed = text.slice(0, at) + ch + text.slice(at + 1);
+        const v = await verifyDid(g, { ...deps, source: overlay({ [`${g}|did.jsonl`]: changed }) });
+        expect(v.verdict).toBe("invalid");
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
