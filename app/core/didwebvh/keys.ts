@@ -183,6 +183,11 @@ export async function verifyEd25519(
   return nobleVerify(signature, message, publicKey);
 }
 
+/** Forget imported keys (benchmarks measure cold caches). */
+export function clearKeyCache(): void {
+  keyCache.clear();
+}
+
 /** Force the @noble/curves path (tests of the fallback). */
 export function _useNobleOnly(on: boolean): void {
   webCryptoEd25519 = on ? false : subtle ? undefined : false;

@@ -10,6 +10,11 @@ import type { Ed25519Verify } from "./keys.ts";
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const keys = new Map<string, KeyObject>();
 
+/** Forget imported keys. */
+export function clearNodeKeys(): void {
+  keys.clear();
+}
+
 export const nodeEd25519Verify: Ed25519Verify = (signature, message, publicKey, cacheKey) => {
   const id = cacheKey ?? Buffer.from(publicKey).toString("hex");
   let key = keys.get(id);

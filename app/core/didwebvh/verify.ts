@@ -30,12 +30,12 @@ import {
 import { sha256 } from "@noble/hashes/sha2.js";
 import { hashText, isSha256Multihash, keyHash, multihashOfDigest, utf8 } from "./hash.ts";
 import { canonicalize } from "./jcs.ts";
-import { multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
+import { clearKeyCache, multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
 import { entryShapeProblem } from "./log.ts";
 import { applyParameters, isWitnessActive, type ActiveParameters } from "./params.ts";
-import { proofFormProblem, verifyProof } from "./proof.ts";
+import { clearDecodedKeys, proofFormProblem, verifyProof } from "./proof.ts";
 import { parseUtcTime } from "./time.ts";
-import { parseDid, SCID_PLACEHOLDER, type ParsedDid } from "./url.ts";
+import { clearParsedDids, parseDid, SCID_PLACEHOLDER, type ParsedDid } from "./url.ts";
 import { witnessApprovals, type WitnessProofEntry } from "./witness.ts";
 
 export type { ActiveParameters } from "./params.ts";
@@ -117,6 +117,13 @@ export function scidOfFirstEntry(entry: Omit<LogEntry, "proof">, scid: string): 
   // "Treat the resulting log entry as a string and do a text replacement of the scid value with {SCID}";
   // re-canonicalise, since a replacement inside a property name can change the key order.
   return hashText(canonicalize(JSON.parse(text.replaceAll(scid, SCID_PLACEHOLDER))));
+}
+
+/** Empty the caches of parsed DIDs, decoded and imported keys: what a first verification pays. */
+export function clearCaches(): void {
+  clearKeyCache();
+  clearDecodedKeys();
+  clearParsedDids();
 }
 
 function nowMs(now: VerifyLogOptions["now"]): number {
