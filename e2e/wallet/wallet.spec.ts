@@ -20,10 +20,10 @@ import { signerFromSecretKey } from "../../app/core/didwebvh/keys.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../app/core/provisions/registrationRequest.ts";
 import { provisionMetadataHash } from "../../app/core/provisions/metadata.ts";
 import { deadlineIn, registrationTypedData } from "../../app/core/provisions/typedData.ts";
-import { connectChain, deployRegistry } from "../../app/publisher/chain.ts";
+import { connectChain } from "../../app/publisher/chain.ts";
 import { HostStore } from "../../app/publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
-import { anchorLogs, createProvisionDid, publishLog } from "../../app/publisher/provision/provision.ts";
+import { anchorLogs, createProvisionDid, deployAnchorRegistry, publishLog } from "../../app/publisher/provision/provision.ts";
 import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -59,7 +59,7 @@ test.beforeAll(async () => {
   chain = await startLocalChain({ port: PORTS.chain });
   const built = build(path.join(tmp, "dist"), chain.url);
   const conn = await connectChain(chain.url);
-  const anchorRegistry = await deployRegistry(conn);
+  const anchorRegistry = await deployAnchorRegistry(conn);
   seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir, host: HOST, anchorRegistry });
 
   // A new provision, published and anchored, for the wallet to register: its machine signs the

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalChain, type LocalChain } from "../../../scripts/chain.ts";
+import type { LocalChain } from "../../../scripts/chain.ts";
+import { startChainInRange } from "../../publisher/provision/testChain.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 let chain: LocalChain;
@@ -26,7 +27,7 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
 }
 
 beforeAll(async () => {
-  chain = await startLocalChain({ port: 8653 });
+  chain = await startChainInRange(8653, 8656);
   dir = await mkdtemp(path.join(os.tmpdir(), "provision-cli-"));
 }, 90_000);
 
@@ -60,10 +61,19 @@ describe("provision and wallet commands", () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("ProvisionStateError");
 
-    for (const sub of ["start", "stop", "start"]) {
+    for (const sub of ["start", "stop"]) {
       const r = await cli("provision", sub, ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
       expect(r.code, r.err).toBe(0);
     }
+    // Signed on the machine, relayed by someone else (the development key pays).
+    const signed = await cli("provision", "sign", "--to", "running", ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
+    expect(signed.code, signed.err).toBe(0);
+    expect(JSON.parse(signed.out)).toMatchObject({ type: "ProvisionStateChangeSignature", machine, to: "running", signer: machine, nonce: "2" });
+    const relayed = await cli("provision", "relay", ...rpc, "--signed", signed.out);
+    expect(relayed.code, relayed.err).toBe(0);
+    const replay = await cli("provision", "relay", ...rpc, "--signed", signed.out);
+    expect(replay.code).toBe(1);
+    expect(replay.err).toContain("InvalidProvisionSignature");
     const show = await cli("provision", "show", ...rpc, "--cdn", cdn, "--machine", machine);
     expect(show.code, show.err).toBe(0);
     const shown = JSON.parse(show.out) as { provision: { state: string; did: string }; history: { kind: string; to?: string; by?: string }[] };

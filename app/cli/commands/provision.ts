@@ -4,6 +4,7 @@
  * changes are signed by it (EIP-712) and relayed by any account.
  */
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -11,6 +12,7 @@ import { signerFromSecretKey } from "../../core/didwebvh/keys.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
 import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
+import { parseSignedChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData } from "../../core/provisions/typedData.ts";
 import type { Hex } from "../../core/types.ts";
 import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
@@ -21,12 +23,14 @@ import {
   deployProvisionContracts,
   publishLog,
   registerProvision,
+  relaySignedChange,
   relayStateChange,
+  signStateChange,
   writeManifest,
 } from "../../publisher/provision/provision.ts";
 import { HostStore } from "../../publisher/store.ts";
 
-export const summary = "Compute provisions: keygen, register (DID + chain), consent, start, stop, show";
+export const summary = "Compute provisions: keygen, register (DID + chain), consent, start, stop, sign, relay, show";
 
 const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
 
@@ -45,6 +49,11 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
            --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]
            The machine signs the state change (EIP-712); the relayer (the keystore's key, or the development
            key on chain ${LOCAL_CHAIN_ID}) sends it.
+  sign     --to running|off --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR]
+           [--valid-for SECONDS]
+           On the machine: prints the signed state change (JSON) for anyone to relay; sends nothing.
+  relay    --signed JSON_OR_FILE --rpc URL [--keystore FILE]
+           Sends a signed state change (from the machine or the controller) and pays its gas.
   show     --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR]
            The provision's state, controller, DID and history from the chain's events.
 
@@ -69,6 +78,8 @@ const OPTIONS = {
   "anchor-registry": { type: "string" },
   anchorer: { type: "string" },
   "valid-for": { type: "string" },
+  to: { type: "string" },
+  signed: { type: "string" },
   deploy: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -183,6 +194,34 @@ async function change(flags: Flags, to: "running" | "off"): Promise<number> {
   return 0;
 }
 
+async function sign(flags: Flags): Promise<number> {
+  need(flags, "rpc", "machine-keystore", "to");
+  if (flags.to !== "running" && flags.to !== "off") throw new UsageError("--to must be running or off");
+  const machine = await accountFrom(flags["machine-keystore"]!);
+  const conn = await connectChain(flags.rpc!);
+  const contracts = await contractsFrom(conn.chainId, flags);
+  const { from: _from, ...change } = await signStateChange({
+    conn,
+    contracts,
+    machine: machine.address,
+    signer: machine,
+    to: flags.to,
+    validFor: Number(flags["valid-for"] ?? 3600),
+  });
+  print(change);
+  return 0;
+}
+
+async function relay(flags: Flags): Promise<number> {
+  need(flags, "rpc", "signed");
+  const text = flags.signed!.trim().startsWith("{") ? flags.signed! : await readFile(flags.signed!, "utf8");
+  const change = parseSignedChange(text);
+  const relayer = await connectChain(flags.rpc!, await relayerKey(flags));
+  const { txHash } = await relaySignedChange({ relayer, change });
+  print({ machine: change.machine, to: change.to, signer: change.signer, relayer: relayer.account.address, txHash });
+  return 0;
+}
+
 async function show(flags: Flags): Promise<number> {
   need(flags, "rpc", "machine");
   const conn = await connectChain(flags.rpc!);
@@ -214,6 +253,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       case "consent": return await consent(parsed.values);
       case "start": return await change(parsed.values, "running");
       case "stop": return await change(parsed.values, "off");
+      case "sign": return await sign(parsed.values);
+      case "relay": return await relay(parsed.values);
       case "show": return await show(parsed.values);
       default:
         process.stderr.write(`provision: unknown subcommand ${sub}\n\n${HELP}`);

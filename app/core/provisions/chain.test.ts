@@ -48,7 +48,15 @@ function wallet(account: typeof controller) {
 }
 
 beforeAll(async () => {
-  chain = await startLocalChain({ port: 8650 });
+  // The first free of this suite's ports (the same suite may run twice at once on a shared machine).
+  for (const port of [8650, 8657, 8658]) {
+    try {
+      chain = await startLocalChain({ port });
+      break;
+    } catch (e) {
+      if (port === 8658) throw e;
+    }
+  }
   viemChain = defineChain({
     id: chain.chainId,
     name: "local",

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
-import { startLocalChain, type LocalChain } from "../../../scripts/chain.ts";
+import type { LocalChain } from "../../../scripts/chain.ts";
+import { startChainInRange } from "./testChain.ts";
 import { anchorRegistryAbi } from "../../contracts/abi.ts";
 import { parseLog } from "../../core/didwebvh/log.ts";
 import { verifyLog } from "../../core/didwebvh/verify.ts";
@@ -12,16 +13,16 @@ import { provisionInfoFromDocument, provisionMetadataHash } from "../../core/pro
 import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
 import { documentNamesWallet } from "../../core/provisions/walletLink.ts";
 import type { AnchorsFile } from "../../core/types.ts";
-import { connectChain, deployRegistry } from "../chain.ts";
+import { connectChain } from "../chain.ts";
 import { HostStore } from "../store.ts";
 import { DEMO_CONTROLLER_KEY, DEMO_PROVISIONS, demoMachineKey, seedDemoProvisions } from "./demo.ts";
-import { ProvisionStateError, relayStateChange } from "./provision.ts";
+import { deployAnchorRegistry, ProvisionStateError, relayStateChange } from "./provision.ts";
 
 let chain: LocalChain;
 let dir: string;
 
 beforeAll(async () => {
-  chain = await startLocalChain({ port: 8651 });
+  chain = await startChainInRange(8651, 8652);
   dir = await mkdtemp(path.join(os.tmpdir(), "provisions-demo-"));
 }, 90_000);
 
@@ -33,7 +34,7 @@ afterAll(async () => {
 describe("seedDemoProvisions", () => {
   it("publishes, anchors and registers the demo provisions in their states, and is re-runnable", async () => {
     const conn = await connectChain(chain.url);
-    const anchorRegistry = await deployRegistry(conn);
+    const anchorRegistry = await deployAnchorRegistry(conn);
     const first = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir: dir, host: "localhost:8652", anchorRegistry });
     expect(first.provisions.map((p) => p.state)).toEqual(DEMO_PROVISIONS.map((p) => p.state));
     const manifest = JSON.parse(await readFile(path.join(dir, "provisions.json"), "utf8"));

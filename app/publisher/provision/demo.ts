@@ -14,7 +14,7 @@ import { readProvision } from "../../core/provisions/read.ts";
 import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
 import type { ProvisionState } from "../../core/provisions/state.ts";
 import type { Hex } from "../../core/types.ts";
-import { connectChain, hasCode, HARDHAT_DEV_KEY, type ChainConnection } from "../chain.ts";
+import { connectChain, HARDHAT_DEV_KEY, type ChainConnection } from "../chain.ts";
 import { HostStore } from "../store.ts";
 import {
   anchorLogs,
@@ -68,6 +68,11 @@ export interface SeedDemoResult {
 }
 
 /** The contracts of the host's provisions.json, when they are on this chain and hold code. */
+async function hasCode(conn: ChainConnection, address: Hex): Promise<boolean> {
+  const code = await conn.publicClient.getCode({ address });
+  return code !== undefined && code !== "0x";
+}
+
 async function reusableContracts(conn: ChainConnection, cdnDir: string): Promise<SeedDemoOptions["contracts"] | null> {
   const manifest = await readManifest(cdnDir);
   if (!manifest || manifest.chainId !== conn.chainId) return null;

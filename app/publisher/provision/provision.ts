@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { LocalAccount } from "viem";
 import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../contracts/abi.ts";
-import { provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
+import { anchorRegistryBytecode, provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
 import type { Signer } from "../../core/didwebvh/keys.ts";
 import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
@@ -16,6 +16,7 @@ import { provisionMetadataHash, provisionService, checkProvisionInfo, type Provi
 import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
 import { stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
 import { describeTxFailure } from "../../core/provisions/txError.ts";
+import { SIGNED_CHANGE_TYPE, type SignedStateChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData, stateChangeTypedData } from "../../core/provisions/typedData.ts";
 import { caip10, pkhDid } from "../../core/provisions/walletLink.ts";
 import {
@@ -77,6 +78,14 @@ async function send(
   const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
   if (receipt.status !== "success") throw new ProvisionTransactionError(`${what}: the transaction reverted`, { details: txHash });
   return { txHash, blockNumber: receipt.blockNumber };
+}
+
+/** Deploys an AnchorRegistry from the connection's account (for tests and a fresh local chain). */
+export async function deployAnchorRegistry(conn: ChainConnection): Promise<Hex> {
+  const hash = await conn.walletClient.deployContract({ abi: anchorRegistryAbi, bytecode: anchorRegistryBytecode });
+  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError("Deploying the anchor registry failed", { details: hash });
+  return receipt.contractAddress;
 }
 
 /** Deploys ProvisionRegistry and WalletLinks from the connection's account. */
@@ -183,9 +192,61 @@ export async function registerProvision(options: {
 }
 
 /**
- * The machine signs `ProvisionStateChange` for the provision's current nonce, and `relayer` (anyone)
- * sends it. `to` is a state, or "start" / "stop" (running / off).
+ * The machine (or the controller) signs `ProvisionStateChange` for the provision's current nonce: a
+ * SignedStateChange anyone can relay before its deadline. Refuses a move the state machine lacks.
  */
+export async function signStateChange(options: {
+  conn: ChainConnection;
+  contracts: ProvisionContracts;
+  machine: Hex;
+  signer: LocalAccount;
+  to: ProvisionState;
+  validFor?: number;
+}): Promise<SignedStateChange & { from: ProvisionState }> {
+  const { conn, contracts, machine, signer, to } = options;
+  const current = await readProvision(conn.publicClient, contracts, machine);
+  if (!current) throw new ProvisionStateError("The provision is not registered", { details: machine });
+  if (!isTransitionAllowed(current.state, to)) {
+    throw new ProvisionStateError(`The provision cannot move from ${current.state} to ${to}`, { details: machine });
+  }
+  const deadline = deadlineIn(options.validFor ?? 600);
+  const signature = await signer.signTypedData(
+    stateChangeTypedData({ chainId: contracts.chainId, registry: contracts.provisionRegistry, machine, to, nonce: BigInt(current.nonce), deadline }),
+  );
+  return {
+    type: SIGNED_CHANGE_TYPE,
+    chainId: contracts.chainId,
+    registry: contracts.provisionRegistry,
+    machine,
+    to,
+    nonce: String(current.nonce),
+    deadline: deadline.toString(),
+    signer: signer.address,
+    signature,
+    from: current.state,
+  };
+}
+
+/** Sends a signed state change (`changeStateSigned`) from `relayer`, whoever signed it. */
+export async function relaySignedChange(options: {
+  relayer: ChainConnection;
+  change: SignedStateChange;
+}): Promise<{ txHash: Hex }> {
+  const { relayer, change } = options;
+  if (change.chainId !== relayer.chainId) throw new ProvisionStateError("The signed change is for another chain", { details: String(change.chainId) });
+  return send(relayer, `Changing the provision's state to ${change.to}`, provisionRegistryAbi, async () => {
+    const { request } = await relayer.publicClient.simulateContract({
+      account: relayer.account,
+      address: change.registry,
+      abi: provisionRegistryAbi,
+      functionName: "changeStateSigned",
+      args: [change.machine, stateIndex(change.to), BigInt(change.deadline), change.signature],
+    });
+    return relayer.walletClient.writeContract(request);
+  });
+}
+
+/** The machine signs the change and `relayer` (anyone) sends it at once. */
 export async function relayStateChange(options: {
   relayer: ChainConnection;
   contracts: ProvisionContracts;
@@ -193,27 +254,16 @@ export async function relayStateChange(options: {
   to: ProvisionState;
   validFor?: number;
 }): Promise<{ txHash: Hex; from: ProvisionState; to: ProvisionState }> {
-  const { relayer, contracts, machine, to } = options;
-  const current = await readProvision(relayer.publicClient, contracts, machine.address);
-  if (!current) throw new ProvisionStateError("The provision is not registered", { details: machine.address });
-  if (!isTransitionAllowed(current.state, to)) {
-    throw new ProvisionStateError(`The provision cannot move from ${current.state} to ${to}`, { details: machine.address });
-  }
-  const deadline = deadlineIn(options.validFor ?? 600);
-  const signature = await machine.signTypedData(
-    stateChangeTypedData({ chainId: contracts.chainId, registry: contracts.provisionRegistry, machine: machine.address, to, nonce: BigInt(current.nonce), deadline }),
-  );
-  const { txHash } = await send(relayer, `Changing the provision's state to ${to}`, provisionRegistryAbi, async () => {
-    const { request } = await relayer.publicClient.simulateContract({
-      account: relayer.account,
-      address: contracts.provisionRegistry,
-      abi: provisionRegistryAbi,
-      functionName: "changeStateSigned",
-      args: [machine.address, stateIndex(to), deadline, signature],
-    });
-    return relayer.walletClient.writeContract(request);
+  const { from, ...change } = await signStateChange({
+    conn: options.relayer,
+    contracts: options.contracts,
+    machine: options.machine.address,
+    signer: options.machine,
+    to: options.to,
+    ...(options.validFor === undefined ? {} : { validFor: options.validFor }),
   });
-  return { txHash, from: current.state, to };
+  const { txHash } = await relaySignedChange({ relayer: options.relayer, change });
+  return { txHash, from, to: options.to };
 }
 
 /**
