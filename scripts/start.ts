@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import QRCode from "qrcode";
 import { FixturesMismatchError, generateFixtures, type FixtureManifest } from "../fixtures/generate.ts";
+import { seedDemoProvisions } from "../app/publisher/provision/demo.ts";
 import { probeChain, startLocalChain, type LocalChain } from "./chain.ts";
 import { startServer, type RunningServer } from "./serve.ts";
 
@@ -105,7 +106,9 @@ async function main(): Promise<void> {
     say(`demo data: ${windows} windows (x3 passports) into ${path.relative(ROOT, CDN)}`);
     const manifest = await demoData(windows, chain !== undefined);
     say(`  ${manifest.counts.dids} DIDs, ${manifest.counts.entries} entries, ${manifest.batches.length} batches anchored in ${manifest.registry}, ${manifest.counts.pendingEntries} pending (${manifest.elapsedMs} ms)`);
-    // TODO(provisions): demo compute provisions are seeded by the provisions engineer's script when it exists.
+    say("demo provisions: registering and anchoring the demo compute provisions");
+    const provisions = await seedDemoProvisions({ rpcUrl: RPC, cdnDir: CDN, host: `localhost:${APP_PORT}`, anchorRegistry: manifest.registry });
+    say(`  ${provisions.provisions.map((p) => `${p.provisionId} (${p.state})`).join(", ")}`);
 
     if (values["skip-build"] && existsSync(path.join(DIST, "index.html"))) say("app: using the existing dist/");
     else {
