@@ -5,10 +5,11 @@
  * signature (4001), is asked to switch (and add) the chain; a provision's public page is verified, then
  * shown offline from the cache.
  *
- * Self-contained: its own chain (127.0.0.1:8660), build and server (localhost:8661).
+ * Self-contained: its own chain (127.0.0.1:8660), build and server (localhost:8661); the next ports of
+ * its range when those are taken.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,8 +28,9 @@ import { anchorLogs, createProvisionDid, deployAnchorRegistry, publishLog } from
 import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PORTS = { chain: 8660, app: 8661 } as const;
-const HOST = `localhost:${PORTS.app}`;
+/** This suite's ports (tried in turn, so that two runs at once on a shared machine do not collide). */
+const PORTS = { chain: [8660, 8662, 8664], app: [8661, 8663, 8665] } as const;
+let HOST: string;
 
 let tmp: string;
 let chain: LocalChain;
@@ -50,14 +52,32 @@ function build(outDir: string, rpc: string): Promise<void> {
   });
 }
 
+async function firstFree<T>(ports: readonly number[], start: (port: number) => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (const port of ports) {
+    try {
+      return await start(port);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   test.setTimeout(240_000);
   tmp = await mkdtemp(path.join(os.tmpdir(), "e2e-wallet-"));
   const cdnDir = path.join(tmp, "host");
-  chain = await startLocalChain({ port: PORTS.chain });
-  const built = build(path.join(tmp, "dist"), chain.url);
+  const distDir = path.join(tmp, "dist");
+  await mkdir(cdnDir, { recursive: true });
+  await mkdir(distDir, { recursive: true });
+  chain = await firstFree(PORTS.chain, (port) => startLocalChain({ port }));
+  // The server first (its port names the DIDs' host); it serves the build once it is there.
+  server = await firstFree(PORTS.app, (port) => startServer({ port, appDir: distDir, cdnDir, rpcOrigins: [chain.url] }));
+  HOST = `localhost:${server.port}`;
+  const built = build(distDir, chain.url);
   const conn = await connectChain(chain.url);
   const anchorRegistry = await deployAnchorRegistry(conn);
   seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir, host: HOST, anchorRegistry });
@@ -90,7 +110,6 @@ test.beforeAll(async () => {
   };
 
   await built;
-  server = await startServer({ port: PORTS.app, appDir: path.join(tmp, "dist"), cdnDir, rpcOrigins: [chain.url] });
 });
 
 test.afterAll(async () => {
