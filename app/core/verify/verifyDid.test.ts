@@ -4,6 +4,7 @@
  * HTTP by a real server (ports 8611-8612).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -268,7 +269,6 @@ describe("verifyDid: the anchors file and witnesses (the real host, with some fi
   });
 
   it("property: any one character of a genuine log changed -> invalid (never verified, never unverifiable)", async () => {
-    const fc = (await import("fast-check")).default;
     const g = host.dids.genuine;
     const text = (await deps.source.get(g, "did.jsonl"))!;
     const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
