@@ -9,6 +9,18 @@ const encoder = new TextEncoder();
 
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 
+let scratch = new Uint8Array(16 * 1024);
+
+/**
+ * Feed `text` as UTF-8 to a hash without allocating (a reused scratch buffer: the hash must consume
+ * it before the next call, which noble's `update` does).
+ */
+export function updateUtf8<H extends { update(data: Uint8Array): H }>(hash: H, text: string): H {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
+  const { written } = encoder.encodeInto(text, scratch);
+  return hash.update(scratch.subarray(0, written));
+}
+
 /** base58btc (no multibase prefix) of the sha2-256 multihash of `bytes`. */
 export function multihashSha256(bytes: Uint8Array): string {
   return multihashOfDigest(sha256(bytes));

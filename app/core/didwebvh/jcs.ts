@@ -20,7 +20,11 @@ export class CanonicalizationError extends TypeError {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 
+// Characters that need more than quoting: escapes (control, quote, backslash) or a surrogate check.
+const SPECIAL = /["\\\u0000-\u001f\uD800-\uDFFF]/;
+
 function str(s: string): string {
+  if (!SPECIAL.test(s)) return `"${s}"`;
   if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) {
     throw new CanonicalizationError("JCS: string contains a lone surrogate (not valid Unicode)");
   }

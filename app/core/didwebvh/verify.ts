@@ -28,7 +28,7 @@ import {
   WitnessProofsMissingError,
 } from "./errors.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { hashText, isSha256Multihash, keyHash, multihashOfDigest, utf8 } from "./hash.ts";
+import { hashText, isSha256Multihash, keyHash, multihashOfDigest, updateUtf8 } from "./hash.ts";
 import { canonicalize } from "./jcs.ts";
 import { clearKeyCache, multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
 import { entryShapeProblem } from "./log.ts";
@@ -111,12 +111,25 @@ export function entryHash(entry: Omit<LogEntry, "proof">, previousVersionId: str
   );
 }
 
+/** Whether any property name in `value` contains `needle`. */
+function keysContain(value: unknown, needle: string): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => keysContain(v, needle));
+  for (const key of Object.keys(value)) {
+    if (key.includes(needle) || keysContain((value as Record<string, unknown>)[key], needle)) return true;
+  }
+  return false;
+}
+
 /** The SCID of a first entry as published (SCID filled in): the spec's "Verify SCID" steps 4-7. */
-export function scidOfFirstEntry(entry: Omit<LogEntry, "proof">, scid: string): string {
-  const text = canonicalEntry(canonicalize(entry.parameters), canonicalize(entry.state), SCID_PLACEHOLDER, entry.versionTime);
-  // "Treat the resulting log entry as a string and do a text replacement of the scid value with {SCID}";
-  // re-canonicalise, since a replacement inside a property name can change the key order.
-  return hashText(canonicalize(JSON.parse(text.replaceAll(scid, SCID_PLACEHOLDER))));
+export function scidOfFirstEntry(entry: Omit<LogEntry, "proof">, scid: string, p?: string, s?: string): string {
+  const text = canonicalEntry(p ?? canonicalize(entry.parameters), s ?? canonicalize(entry.state), SCID_PLACEHOLDER, entry.versionTime);
+  // "Treat the resulting log entry as a string and do a text replacement of the scid value with {SCID}".
+  // The result is still canonical unless a property name contained the SCID (the replacement can then
+  // change the key order): only then re-canonicalise.
+  const replaced = text.replaceAll(scid, SCID_PLACEHOLDER);
+  const rekeyed = keysContain(entry.parameters, scid) || keysContain(entry.state, scid);
+  return hashText(rekeyed ? canonicalize(JSON.parse(replaced)) : replaced);
 }
 
 /** Empty the caches of parsed DIDs, decoded and imported keys: what a first verification pays. */
@@ -194,7 +207,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
 
       if (first) {
         if (!isSha256Multihash(next.scid)) throw new ScidMismatchError("The SCID is not a base58btc sha2-256 multihash", where);
-        if (scidOfFirstEntry(entry, next.scid) !== next.scid) {
+        if (scidOfFirstEntry(entry, next.scid, p, s) !== next.scid) {
           throw new ScidMismatchError("The SCID is not the hash of the first entry", where);
         }
         scid = next.scid;
@@ -209,9 +222,9 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
 
       // The entry hash input and the signed document differ only in versionId, which JCS puts after
       // parameters and state: hash that common prefix once and finish it twice.
-      const prefix = sha256.create().update(utf8(`{"parameters":${p},"state":${s},"versionId":`));
-      const tail = (versionId: string) => utf8(`${canonicalize(versionId)},"versionTime":${canonicalize(entry.versionTime)}}`);
-      const computed = multihashOfDigest(prefix.clone().update(tail(first ? next.scid : previousVersionId)).digest());
+      const prefix = updateUtf8(sha256.create(), `{"parameters":${p},"state":${s},"versionId":`);
+      const tail = (versionId: string) => `${canonicalize(versionId)},"versionTime":${canonicalize(entry.versionTime)}}`;
+      const computed = multihashOfDigest(updateUtf8(prefix.clone(), tail(first ? next.scid : previousVersionId)).digest());
       if (computed !== hash) throw new HashChainError("entryHash does not match the entry", { ...where, details: `computed ${computed}` });
 
       // Authorised keys: the entry's own updateKeys for the first entry and under pre-rotation,
@@ -234,7 +247,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         authorised = next.updateKeys;
       } else authorised = before!.updateKeys;
 
-      const documentHash = { sha256: prefix.update(tail(entry.versionId)).digest() };
+      const documentHash = { sha256: updateUtf8(prefix, tail(entry.versionId)).digest() };
       for (const proof of entry.proof) {
         const form = proofFormProblem(proof);
         if (form) throw new SignatureError("Malformed proof", { ...where, details: form });
