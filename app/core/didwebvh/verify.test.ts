@@ -51,6 +51,20 @@ describe("create + append + verify", () => {
     await expect(appendEntry(log, { signer, document: (p) => p, versionTime: at(1) })).rejects.toMatchObject({ name: "VersionTimeError" });
   });
 
+  it("verifies the SCID when a property name holds it (the replacement changes the key order)", async () => {
+    const signer = testSigner(4);
+    // "{SCID}-note" sorts after "Z-last" and "id" ('{' is 0x7b); once the placeholder is replaced by
+    // the SCID ("Qm..."), it sorts first: the SCID check must re-sort (re-canonicalise).
+    const { did, log } = await createLog({
+      host: "example.com",
+      signer,
+      document: () => ({ "{SCID}-note": "a", "Z-last": "b" }),
+      versionTime: at(0),
+    });
+    expect(Object.keys(log[0]!.state)).toContain(`${log[0]!.parameters.scid}-note`);
+    expect((await verifyLog(log, { did })).error).toBeUndefined();
+  });
+
   it("creates with placeholders replaced everywhere the DID appears", async () => {
     const signer = testSigner(3);
     const { did, log } = await createLog({
