@@ -35,7 +35,7 @@ async function runVite(): Promise<void> {
     const child = spawn(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], {
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, VITE_CHAIN_STAGE: "local", VITE_LOCAL_RPC: RPC },
+      env: { ...process.env, CHAIN_STAGE: "local", LOCAL_RPC: RPC, VITE_CHAIN_STAGE: "local", VITE_LOCAL_RPC: RPC },
     });
     child.once("error", reject);
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited with ${code}`))));
