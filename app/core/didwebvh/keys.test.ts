@@ -50,6 +50,17 @@ describe("Ed25519 keys", () => {
     });
   }
 
+  it("rejects non-canonical encodings of A and R (y >= p) on every path", async () => {
+    const nonCanonicalY = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0xee : i === 31 ? 0x7f : 0xff)); // p + 1
+    for (const noble of [false, true]) {
+      _useNobleOnly(noble);
+      expect(await verifyEd25519(SIG, MSG, nonCanonicalY)).toBe(false);
+      const badR = SIG.slice();
+      badR.set(nonCanonicalY, 0);
+      expect(await verifyEd25519(badR, MSG, PUB)).toBe(false);
+    }
+  });
+
   it("agrees with noble on random signatures and keys", async () => {
     for (let i = 0; i < 20; i++) {
       const seed = ed25519.utils.randomSecretKey();

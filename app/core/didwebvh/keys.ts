@@ -143,9 +143,26 @@ export type Ed25519Verify = (
   cacheKey?: string,
 ) => Promise<boolean> | boolean;
 
-/** RFC 8032's checks before any curve arithmetic: 64-byte signature, S < L, 32-byte public key. */
+/**
+ * RFC 8032's checks before any curve arithmetic: 64-byte signature with S < L, 32-byte public key, and
+ * canonical point encodings (y < p) for A and R, so that every backend (OpenSSL behind WebCrypto or
+ * node:crypto, noble) rejects the same non-canonical inputs.
+ */
 export function ed25519InputWellFormed(signature: Uint8Array, publicKey: Uint8Array): boolean {
-  return signature.length === 64 && publicKey.length === 32 && sIsCanonical(signature);
+  return (
+    signature.length === 64 &&
+    publicKey.length === 32 &&
+    sIsCanonical(signature) &&
+    yIsCanonical(publicKey, 0) &&
+    yIsCanonical(signature, 0)
+  );
+}
+
+/** The 32 bytes at `offset` encode y < p = 2^255 - 19 (the sign bit of x ignored). */
+function yIsCanonical(bytes: Uint8Array, offset: number): boolean {
+  if ((bytes[offset + 31]! & 0x7f) !== 0x7f) return true;
+  for (let i = 30; i >= 1; i--) if (bytes[offset + i] !== 0xff) return true;
+  return bytes[offset]! < 0xed;
 }
 
 /**
@@ -158,7 +175,7 @@ export async function verifyEd25519(
   publicKey: Uint8Array,
   cacheKey?: string,
 ): Promise<boolean> {
-  if (signature.length !== 64 || publicKey.length !== 32 || !sIsCanonical(signature)) return false;
+  if (!ed25519InputWellFormed(signature, publicKey)) return false;
   if (webCryptoEd25519 !== false) {
     try {
       const key = await importKey(publicKey, cacheKey ?? base58.encode(publicKey));
