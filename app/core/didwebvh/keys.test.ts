@@ -85,3 +85,34 @@ describe("Ed25519 keys", () => {
     expect(keyHash(mk)).toMatch(/^Qm[1-9A-HJ-NP-Za-km-z]{44}$/);
   });
 });
+
+describe("Ed25519 differential (property)", () => {
+  it("the WebCrypto path, the noble fallback and noble strict (zip215: false) agree on mutated signatures and keys", async () => {
+    const fc = (await import("fast-check")).default;
+    const seed = ed25519.utils.randomSecretKey();
+    const pub = ed25519.getPublicKey(seed);
+    const msg = Uint8Array.from([1, 2, 3]);
+    const sig = ed25519.sign(msg, seed);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 95 }), fc.integer({ min: 1, max: 255 }), async (position, xor) => {
+        const s = sig.slice();
+        const k = pub.slice();
+        if (position < 64) s[position]! ^= xor;
+        else k[position - 64]! ^= xor;
+        const strict = (() => {
+          try {
+            return ed25519.verify(s, msg, k, { zip215: false });
+          } catch {
+            return false;
+          }
+        })();
+        _useNobleOnly(false);
+        const web = await verifyEd25519(s, msg, k);
+        _useNobleOnly(true);
+        const noble = await verifyEd25519(s, msg, k);
+        expect([web, noble]).toEqual([strict, strict]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
