@@ -246,8 +246,9 @@ test("sign for a relayer (EIP-712, declined once), then anyone relays it and the
   await other.page.getByLabel(/Signed state change/).fill(signed!);
   await other.page.getByRole("button", { name: "Relay", exact: true }).click();
   await expect(other.page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
-  // Replaying the same signature (the form is still open): the nonce moved on, the contract refuses
-  // with a decoded reason.
+  // Replaying the same signature (the form is still open, emptied once the relay went through): the
+  // nonce moved on, the contract refuses with a decoded reason.
+  await expect(other.page.getByLabel(/Signed state change/)).toHaveValue("");
   await other.page.getByLabel(/Signed state change/).fill(signed!);
   await other.page.getByRole("button", { name: "Relay", exact: true }).click();
   const refused = other.page.getByTestId("tx").first();
