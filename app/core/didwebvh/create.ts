@@ -86,7 +86,7 @@ export interface AppendEntryOptions {
   document: (previous: DidDocument) => Omit<DidDocument, "id"> & { id?: string };
   /** Only what changes; `{}` when nothing does. */
   parameters?: LogParameters;
-  /** Default: now, or one second after the previous entry if that is later. */
+  /** Default: now (to the second; to the millisecond when the previous entry is from this second). */
   versionTime?: Date | string | number;
 }
 
@@ -108,7 +108,12 @@ export async function appendEntry(log: readonly LogEntry[], options: AppendEntry
   const index = log.length;
   if (before.deactivated) throw new DeactivatedError("The DID is deactivated", { entryIndex: index });
   const lastTime = parseUtcTime(last.versionTime) ?? 0;
-  const versionTime = timeString(options.versionTime, () => formatUtcTime(Math.max(Date.now(), lastTime + 1000)));
+  // Default: now, to the second; when the previous entry is from this same second, one millisecond
+  // after it (never a time in the future, which resolvers reject).
+  const versionTime = timeString(options.versionTime, () => {
+    const now = formatUtcTime(Date.now());
+    return parseUtcTime(now)! > lastTime ? now : new Date(lastTime + 1).toISOString();
+  });
   const time = parseUtcTime(versionTime);
   if (time === undefined || time <= lastTime) {
     throw new VersionTimeError("versionTime must be after the previous entry's", { entryIndex: index, details: versionTime });

@@ -46,6 +46,13 @@ describe("create + append + verify", () => {
     });
   });
 
+  it("appends many entries in the same second with default times that are increasing and not in the future", async () => {
+    const signer = testSigner(5);
+    const { did, log } = await createLog({ host: "example.com", signer, document: () => ({}) });
+    for (let i = 0; i < 5; i++) log.push(await appendEntry(log, { signer, document: (p) => p }));
+    expect((await verifyLog(log, { did })).error).toBeUndefined();
+  });
+
   it("refuses a versionTime that is not after the previous entry", async () => {
     const { log, signer } = await makeLog(2);
     await expect(appendEntry(log, { signer, document: (p) => p, versionTime: at(1) })).rejects.toMatchObject({ name: "VersionTimeError" });
