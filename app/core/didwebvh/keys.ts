@@ -188,13 +188,10 @@ export async function verifyEd25519(
       webCryptoEd25519 = true;
       return ok;
     } catch (error) {
-      // NotSupportedError: this WebCrypto has no Ed25519 -> noble from now on. Any other failure
-      // (a key WebCrypto refuses to import, e.g. not a curve point) is a failed verification.
-      if (webCryptoEd25519 === undefined && (error as Error)?.name === "NotSupportedError") {
-        webCryptoEd25519 = false;
-      } else {
-        return false;
-      }
+      // NotSupportedError: this WebCrypto has no Ed25519 -> noble from now on. Any other failure (a key
+      // this WebCrypto refuses to import, an engine quirk) is decided by noble for this call: its answer
+      // is the RFC 8032 one either way.
+      if (webCryptoEd25519 === undefined && (error as Error)?.name === "NotSupportedError") webCryptoEd25519 = false;
     }
   }
   return nobleVerify(signature, message, publicKey);
