@@ -23,6 +23,7 @@ describe("didFolder", () => {
     expect(() => didFolder("did:web:example.com")).toThrow(HostPathError);
     expect(() => didFolder("did:webvh:QmAbc:example.com:..:etc")).toThrow(HostPathError);
     expect(() => didFolder("did:webvh:QmAbc:example.com:a%2F..%2Fb")).toThrow(HostPathError);
+    expect(() => didFolder("did:webvh:QmAbc:example.com:%E0%A4%A")).toThrow(HostPathError);
   });
 });
 

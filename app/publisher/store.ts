@@ -70,7 +70,12 @@ export async function readFileOrNull(file: string): Promise<string | null> {
 export function didFolder(did: string): string {
   const parts = did.split(":");
   if (parts.length < 4 || parts[0] !== "did" || parts[1] !== "webvh") throw new HostPathError("Not a did:webvh DID", { details: did });
-  const segments = parts.slice(4).map((s) => decodeURIComponent(s));
+  let segments: string[];
+  try {
+    segments = parts.slice(4).map((s) => decodeURIComponent(s));
+  } catch (cause) {
+    throw new HostPathError("DID path segment is not valid percent-encoding", { details: did, cause });
+  }
   for (const s of segments) {
     if (s === "" || s === "." || s === ".." || s.includes("/") || s.includes("\\")) {
       throw new HostPathError("DID path segment cannot be a folder", { details: did });
