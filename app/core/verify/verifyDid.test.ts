@@ -58,6 +58,17 @@ describe("verifyDid against a real host and chain", () => {
     expect(v.chainReadAt).toMatchObject({ offline: false, blockNumber: expect.any(Number) });
   });
 
+  it("a device clock a little behind (under 5 minutes) still verifies; further behind is the spec's future-time error", async () => {
+    const newest = Date.parse((await verifyDid(host.dids.genuine, deps)).entries.at(-1)!.versionTime);
+    const behind = await verifyDid(host.dids.genuine, { ...deps, now: newest - 2 * 60_000 });
+    expect(behind.verdict).toBe("verified");
+    const strict = await verifyDid(host.dids.genuine, { ...deps, now: newest - 2 * 60_000, clockSkewMs: 0 });
+    expect(strict.verdict).toBe("invalid");
+    expect(strict.error).toMatchObject({ name: "VersionTimeError" });
+    const farBehind = await verifyDid(host.dids.genuine, { ...deps, now: newest - 10 * 60_000 });
+    expect(farBehind.error).toMatchObject({ name: "VersionTimeError" });
+  });
+
   it("covered: entries without their own proof are verified via the later anchored entry", async () => {
     const v = await verifyDid(host.dids.covered, deps);
     expect(v.verdict).toBe("verified");

@@ -45,7 +45,15 @@ export interface VerifyDidOptions {
   now?: Date | number | string;
   /** Limits for did.jsonl (bytes, line length, entries). */
   logLimits?: LogLimits;
+  /**
+   * How far a versionTime may be ahead of `now` (ms). Default DEFAULT_CLOCK_SKEW_MS: a phone whose clock
+   * runs a little behind must not call a just-published entry invalid. 0 applies the spec's rule exactly.
+   */
+  clockSkewMs?: number;
 }
+
+/** Five minutes, as the reference library tolerates. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 type ProofOutcome =
   | { status: "verified"; anchor: NonNullable<EntryVerdict["anchor"]> }
@@ -183,6 +191,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
   // 2. The log.
   const result = await verifyLog(parsed, {
     did,
+    clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(witness ? { witness } : {}),
   });
