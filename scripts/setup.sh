@@ -14,7 +14,10 @@ need_install=0
 if [[ -f node_modules/.package-lock.json && package-lock.json -nt node_modules/.package-lock.json ]]; then need_install=1; fi
 if ((need_install)); then
   echo "setup: installing dependencies with npm on Node 22" >&2
-  npx -y -p "$NODE22" -- npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` from the committed lock, not `npm ci`: npm 11.19 leaves other platforms' optional
+  # packages (edr-darwin-*, rollup-android-*, ...) out of the lock it writes, and `npm ci` then rejects
+  # that same lock as "out of sync". `npm install` installs exactly the locked versions for this platform.
+  npx -y -p "$NODE22" -- npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [[ "${1:-}" == "--browser" ]]; then
