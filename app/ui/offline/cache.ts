@@ -60,7 +60,8 @@ export function cachingSource(inner: FileSource, db: CacheDb, now: () => Date = 
       const key = `${did}|${file}`;
       try {
         const text = await inner.get(did, file);
-        await db.put("files", { key, text, readTime: now().toISOString() }).catch(() => undefined);
+        // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
+        void db.put("files", { key, text, readTime: now().toISOString() }).catch(() => undefined);
         return text;
       } catch (e) {
         if (!OFFLINE_FILE_ERRORS.has(errorName(e))) throw e;
@@ -90,12 +91,15 @@ export function cachingChain(
     get usedCache() {
       return usedCache;
     },
+    prepare(chainId: number) {
+      inner.prepare?.(chainId);
+    },
     async readAnchor(query: AnchorQuery) {
       const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
       try {
         const record = await inner.readAnchor(query);
         const at = inner.readAt(query.chainId);
-        await db
+        void db // not awaited, as for files
           .put("anchors", { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 })
           .catch(() => undefined);
         return record;

@@ -34,6 +34,11 @@ export class PassportState {
     this.#client = client;
   }
 
+  /** Starts the verification worker ahead of the first passport (the auditor's first verdict comes sooner). */
+  warm(): void {
+    this.#client.warm(this.verifyConfig());
+  }
+
   get status() { return this.#status; }
   get did() { return this.#did; }
   get product() { return this.#product; }
@@ -98,11 +103,13 @@ export class PassportState {
     this.#status = "verifying";
     const config = this.verifyConfig();
     this.#configKey = JSON.stringify(config);
+    performance.mark("passport:verify");
     const { id, result } = this.#client.verify(did, config);
     this.#current = id;
     try {
       const { product, ms } = await result;
       if (gen !== this.#generation) return;
+      performance.mark("passport:verdict");
       this.#product = product;
       this.#ms = ms;
       this.#status = "done";

@@ -61,6 +61,14 @@ export class VerifyClient {
     return { id, result };
   }
 
+  /**
+   * Starts the worker now (its script loads and compiles while the page resolves what was opened) and lets it
+   * open the cache and connect to the chains ahead of the first request.
+   */
+  warm(config: VerifyConfig): void {
+    this.#ensure().postMessage({ type: "warm", id: 0, config } satisfies WorkerRequest);
+  }
+
   /** One DID alone (no component tree): a line of the bulk audit. */
   verifyDid(did: string, config: VerifyConfig): { id: number; result: Promise<AuditRow> } {
     const id = this.#nextId++;

@@ -27,7 +27,9 @@ export interface VerifyConfig {
 export type WorkerRequest =
   | { type: "verify"; id: number; did: string; config: VerifyConfig }
   | { type: "did"; id: number; did: string; config: VerifyConfig }
-  | { type: "cancel"; id: number };
+  | { type: "cancel"; id: number }
+  /** Start up before the first request: open the cache, connect to the configured chains. No response. */
+  | { type: "warm"; id: number; config: VerifyConfig };
 
 export type WorkerResponse =
   | { type: "product"; id: number; product: ProductNode; ms: number }

@@ -43,6 +43,14 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     cancelled.add(msg.id);
     return;
   }
+  if (msg.type === "warm") {
+    // Overlaps the cache's opening and the chains' first round trips (chain id check, block) with the app's
+    // own start and the linkset fetch; failures surface in the real request, never here.
+    void cacheDb();
+    const chain = chainFor(msg.config);
+    for (const chainId of Object.keys(msg.config.rpc)) chain.prepare?.(Number(chainId));
+    return;
+  }
   const started = performance.now();
   try {
     const live = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
