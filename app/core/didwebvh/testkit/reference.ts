@@ -67,6 +67,8 @@ const creationVerifier = webCryptoVerifier();
 /** A log of `entries` entries made with didwebvh-ts (createDID then updateDID), dated in the past. */
 export async function referenceLog(options: {
   domain?: string;
+  /** Path segments after the domain (did:webvh:{SCID}:domain:a:b -> https://domain/a/b/did.jsonl). */
+  paths?: string[];
   entries: number;
   key?: ReferenceKey;
   start?: number;
@@ -76,6 +78,7 @@ export async function referenceLog(options: {
   const at = (i: number) => new Date(start + i * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const created = await ref.createDID({
     domain: options.domain ?? "example.com",
+    ...(options.paths ? { paths: options.paths } : {}),
     signer: key.signer,
     updateKeys: [key.multikey],
     verificationMethods: [{ type: "Multikey", publicKeyMultibase: key.multikey, purpose: "assertionMethod" }],
