@@ -64,6 +64,27 @@ test("a genuine passport: window, glass and frame are all verified", async ({ pa
   expect(problems).toEqual([]);
 });
 
+test("the auditor is asked to compare the label's serial; a mismatch warns without touching the verdict", async ({ page }, info) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  const check = page.getByTestId("serial-check");
+  await expect(check).toContainText(window.serial);
+  await expect(check).toHaveAttribute("data-serial-match", "unanswered");
+  // Keyboard only: Tab to the answer and press it.
+  await check.getByRole("button", { name: "No, it differs" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(check).toHaveAttribute("data-serial-match", "no");
+  await expect(check.getByRole("alert")).toContainText("does not match this passport");
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified");
+  await page.screenshot({ path: shot(info, "serial-mismatch.png"), fullPage: false });
+  await check.getByRole("button", { name: "I misread it" }).click();
+  await check.getByRole("button", { name: "Yes, it matches" }).click();
+  await expect(check).toHaveAttribute("data-serial-match", "yes");
+  await expect(check.getByRole("status")).toHaveText("The label matches this passport.");
+});
+
 test("a GS1 Digital Link of the host opens the same passport", async ({ page }) => {
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;

@@ -1,6 +1,6 @@
 /** Words and ordering for verdicts, shared by the views. */
 import type { SerializedError } from "../core/errors.ts";
-import { VERDICT_SEVERITY, type ProductNode, type Verdict } from "../core/types.ts";
+import { PASSPORT_SERVICE_TYPE, VERDICT_SEVERITY, type DidDocument, type PassportInfo, type ProductNode, type Verdict } from "../core/types.ts";
 
 export const VERDICT_LABEL: Record<Verdict, string> = {
   verified: "Verified",
@@ -48,4 +48,13 @@ export function passportName(node: ProductNode): string {
   const svc = node.result.document?.service?.find((s) => s.type === "ProductPassport");
   const ep = svc?.serviceEndpoint as { kind?: unknown; name?: unknown } | undefined;
   return typeof ep?.name === "string" ? `${typeof ep.kind === "string" ? `${ep.kind}: ` : ""}${ep.name}` : shortId(node.did, 14);
+}
+
+/** The passport's own description (service type ProductPassport), when its document carries one. */
+export function passportInfo(document: DidDocument | undefined): PassportInfo | null {
+  const svc = document?.service?.find((s) =>
+    Array.isArray(s.type) ? s.type.includes(PASSPORT_SERVICE_TYPE) : s.type === PASSPORT_SERVICE_TYPE,
+  );
+  const ep = svc?.serviceEndpoint as Partial<PassportInfo> | undefined;
+  return ep && typeof ep === "object" && typeof ep.name === "string" ? (ep as PassportInfo) : null;
 }
