@@ -7,7 +7,7 @@
  * invalid (ComponentCycleError); beyond `maxNodes` or `maxDepth` the rest is unverifiable
  * (ProductTooLargeError), never silently dropped. Never throws.
  */
-import type { DidVerdict, ProductNode, Verdict } from "../types.ts";
+import type { DidDocument, DidVerdict, ProductNode, Verdict } from "../types.ts";
 import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
 import type { VerifierError } from "../errors.ts";
 import { ComponentCycleError, ComponentLinkError, ProductTooLargeError } from "./errors.ts";
@@ -40,11 +40,19 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   const verifyOnce = (d: string): Promise<DidVerdict> => {
     let p = verdicts.get(d);
     if (!p) {
-      p = verifyDid(d, deps);
+      // As soon as a passport's log is verified, start on the components it names: their files and chain
+      // reads then overlap the parent's anchor checks. visit() still decides links, cycles and limits;
+      // this only starts verifications it will ask for (bounded by maxNodes).
+      p = verifyDid(d, { ...deps, onDocument: prefetchComponents });
       verdicts.set(d, p);
     }
     return p;
   };
+  function prefetchComponents(document: DidDocument): void {
+    for (const link of componentLinks(document)) {
+      if (typeof link === "string" && link.startsWith("did:") && verdicts.size < maxNodes) void verifyOnce(link);
+    }
+  }
 
   async function visit(d: string, parent: string | undefined, ancestors: readonly string[]): Promise<ProductNode> {
     let result = await verifyOnce(d);

@@ -50,6 +50,11 @@ export interface VerifyDidOptions {
    * runs a little behind must not call a just-published entry invalid. 0 applies the spec's rule exactly.
    */
   clockSkewMs?: number;
+  /**
+   * Called once the log is verified, before the anchors are checked against the chain, with the newest
+   * valid document: a caller may start on what it names (verifyProduct starts the components).
+   */
+  onDocument?: (document: DidDocument) => void;
 }
 
 /** Five minutes, as the reference library tolerates. */
@@ -196,6 +201,14 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     ...(witness ? { witness } : {}),
   });
   const valid = result.entries;
+  const newest = valid[valid.length - 1]?.state;
+  if (newest && options.onDocument) {
+    try {
+      options.onDocument(newest);
+    } catch {
+      // A caller's hint must not change this DID's verdict.
+    }
+  }
 
   // The anchors file: fetched concurrently; its failures matter only for the entries they leave unproven.
   let anchors: AnchorsFile | null = null;
