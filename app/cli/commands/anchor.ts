@@ -2,13 +2,13 @@
  * `anchor --dir DIR --rpc URL [--registry ADDR] [--keystore FILE] [--batch NAME] [--json]`
  * Anchors every unanchored entry of a host as one Merkle batch and writes the proofs (re-runnable).
  */
-import { parseArgs } from "node:util";
 import type { Hex } from "../../core/types.ts";
 import { anchorPending } from "../../publisher/anchor.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
 import { describeError, keystorePath, openKeystore, output, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { PublisherHost } from "../../publisher/host.ts";
+import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Anchor every unanchored log entry of a host folder as one Merkle root, then write the proofs";
 
@@ -31,29 +31,18 @@ sending again. Nothing is ever anchored twice.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: "string" },
-        rpc: { type: "string" },
-        registry: { type: "string" },
-        keystore: { type: "string" },
-        batch: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+  const values = parseCommand("anchor", USAGE, argv, {
+    dir: { type: "string" },
+    rpc: { type: "string" },
+    registry: { type: "string" },
+    keystore: { type: "string" },
+    batch: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, (values) => {
     if (!values.dir || !values.rpc) throw new UsageError("--dir and --rpc are required");
-  } catch (error) {
-    process.stderr.write(`anchor: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  });
+  if (typeof values === "number") return values;
   try {
     const ksFile = keystorePath(values.keystore);
     // No anchoring key (no keystore, or none in it): connectChain accepts only the local chain 31337.

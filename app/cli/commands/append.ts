@@ -2,10 +2,10 @@
  * `append --dir DIR --did DID [--event TYPE [--detail k=v ...]] [--component DID ...] [--parent DID] [--rotate]`
  * Appends one signed entry to a DID's log (never rewriting what is published).
  */
-import { parseArgs } from "node:util";
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, UsageError } from "../../publisher/cliSupport.ts";
 import { appendPassportEntry } from "../../publisher/didOps.ts";
 import { PublisherHost } from "../../publisher/host.ts";
+import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Append a signed lifecycle event / link / key rotation to a passport DID's log";
 
@@ -24,36 +24,25 @@ is only ever extended (HistoryRewriteError otherwise). The entry is not anchored
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: "string" },
-        did: { type: "string" },
-        event: { type: "string" },
-        detail: { type: "string", multiple: true },
-        component: { type: "string", multiple: true },
-        parent: { type: "string" },
-        rotate: { type: "boolean", default: false },
-        time: { type: "string" },
-        keystore: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+  const values = parseCommand("append", USAGE, argv, {
+    dir: { type: "string" },
+    did: { type: "string" },
+    event: { type: "string" },
+    detail: { type: "string", multiple: true },
+    component: { type: "string", multiple: true },
+    parent: { type: "string" },
+    rotate: { type: "boolean", default: false },
+    time: { type: "string" },
+    keystore: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, (values) => {
     if (!values.dir || !values.did) throw new UsageError("--dir and --did are required");
     if (!values.event && !values.component && !values.parent && !values.rotate) throw new UsageError("nothing to append: --event, --component, --parent or --rotate");
     if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
     if (values.detail && !values.event) throw new UsageError("--detail needs --event");
-  } catch (error) {
-    process.stderr.write(`append: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  });
+  if (typeof values === "number") return values;
   try {
     const versionTime = parseTime(values.time);
     const details = parseDetails(values.detail);

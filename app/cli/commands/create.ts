@@ -2,13 +2,13 @@
  * `create --dir DIR --host HOST --path a/b --rpc URL --kind K --name N --gtin G --serial S --manufacturer M ...`
  * Creates a passport DID (did:webvh v1.0) with a new key from the keystore and publishes its first entry.
  */
-import { parseArgs } from "node:util";
 import type { Hex } from "../../core/types.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
 import { PublisherHost } from "../../publisher/host.ts";
+import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Create a passport DID (did:webvh) in a host folder, signed with a new key from the keystore";
 
@@ -32,43 +32,32 @@ is not anchored yet: run \`anchor\`.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: "string" },
-        host: { type: "string" },
-        path: { type: "string" },
-        rpc: { type: "string" },
-        registry: { type: "string" },
-        kind: { type: "string" },
-        name: { type: "string" },
-        gtin: { type: "string" },
-        serial: { type: "string" },
-        manufacturer: { type: "string" },
-        event: { type: "string" },
-        detail: { type: "string", multiple: true },
-        component: { type: "string", multiple: true },
-        parent: { type: "string" },
-        prerotate: { type: "boolean", default: false },
-        time: { type: "string" },
-        keystore: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+  const values = parseCommand("create", USAGE, argv, {
+    dir: { type: "string" },
+    host: { type: "string" },
+    path: { type: "string" },
+    rpc: { type: "string" },
+    registry: { type: "string" },
+    kind: { type: "string" },
+    name: { type: "string" },
+    gtin: { type: "string" },
+    serial: { type: "string" },
+    manufacturer: { type: "string" },
+    event: { type: "string" },
+    detail: { type: "string", multiple: true },
+    component: { type: "string", multiple: true },
+    parent: { type: "string" },
+    prerotate: { type: "boolean", default: false },
+    time: { type: "string" },
+    keystore: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, (values) => {
     for (const k of ["dir", "host", "path", "rpc", "kind", "name", "gtin", "serial", "manufacturer"] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
     if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
     if (values.detail && !values.event) throw new UsageError("--detail needs --event");
-  } catch (error) {
-    process.stderr.write(`create: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  });
+  if (typeof values === "number") return values;
   try {
     const versionTime = parseTime(values.time);
     const details = parseDetails(values.detail);

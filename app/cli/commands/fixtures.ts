@@ -2,10 +2,10 @@
  * `fixtures --out DIR --rpc URL [--windows N] [--host HOST] [--seed S] [--registry ADDR] [--keystore FILE] [--json]`
  * Generates, anchors and publishes the Digital Product Passport dataset (fixtures/generate.ts).
  */
-import { parseArgs } from "node:util";
 import { generateFixtures } from "../../../fixtures/generate.ts";
 import type { Hex } from "../../core/types.ts";
 import { describeError, keystorePath, openKeystore, output, progressBar, UsageError } from "../../publisher/cliSupport.ts";
+import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Generate, anchor and publish the demo dataset of window passports (deterministic from a seed)";
 
@@ -35,38 +35,26 @@ is finished from its journal and the chain.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: "string" },
-        rpc: { type: "string" },
-        windows: { type: "string" },
-        host: { type: "string" },
-        seed: { type: "string" },
-        registry: { type: "string" },
-        keystore: { type: "string" },
-        "pending-every": { type: "string" },
-        "no-qr": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+  const values = parseCommand("fixtures", USAGE, argv, {
+    out: { type: "string" },
+    rpc: { type: "string" },
+    windows: { type: "string" },
+    host: { type: "string" },
+    seed: { type: "string" },
+    registry: { type: "string" },
+    keystore: { type: "string" },
+    "pending-every": { type: "string" },
+    "no-qr": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, (values) => {
     if (!values.out || !values.rpc) throw new UsageError("--out and --rpc are required");
     if (values.registry !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.registry)) throw new UsageError("--registry must be an address");
     for (const k of ["windows", "pending-every"] as const) {
       if (values[k] !== undefined && !/^\d+$/.test(values[k])) throw new UsageError(`--${k} must be a whole number`);
     }
-  } catch (error) {
-    process.stderr.write(`fixtures: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  });
+  if (typeof values === "number") return values;
   const bar = progressBar();
   try {
     const ksFile = keystorePath(values.keystore);
@@ -77,8 +65,8 @@ export async function run(argv: string[]): Promise<number> {
       privateKey = ks.secrets.anchoringKey;
     }
     const manifest = await generateFixtures({
-      out: values.out,
-      rpcUrl: values.rpc,
+      out: values.out!, // required by the check above
+      rpcUrl: values.rpc!,
       ...(values.windows === undefined ? {} : { windows: Number(values.windows) }),
       ...(values.host === undefined ? {} : { host: values.host }),
       ...(values.seed === undefined ? {} : { seed: values.seed }),

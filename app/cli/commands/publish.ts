@@ -1,9 +1,9 @@
 /**
  * `publish --from DIR --to DEST [--json]`: copies a host folder to where it is served, append-only.
  */
-import { parseArgs } from "node:util";
 import { describeError, output, progressBar, UsageError } from "../../publisher/cliSupport.ts";
 import { publishHost } from "../../publisher/publish.ts";
+import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Copy a host folder to its served location, refusing any log that would rewrite published history";
 
@@ -18,21 +18,16 @@ dids.json last. Every file is written atomically. DIR/.publisher (the journal, t
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { from: { type: "string" }, to: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
-    }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (!values.from || !values.to) throw new UsageError("--from and --to are required");
-  } catch (error) {
-    process.stderr.write(`publish: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const values = parseCommand(
+    "publish",
+    USAGE,
+    argv,
+    { from: { type: "string" }, to: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    (values) => {
+      if (!values.from || !values.to) throw new UsageError("--from and --to are required");
+    },
+  );
+  if (typeof values === "number") return values;
   const bar = progressBar();
   try {
     const result = await publishHost(values.from!, values.to!, (d, n) => bar.update("DIDs", d, n));
