@@ -10,6 +10,7 @@ import path from "node:path";
 import { network } from "hardhat";
 import { hashTypedData, keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { REGISTRATION_TYPES, STATE_CHANGE_TYPES } from "../app/core/provisions/typedData.ts";
 
 /** Gas budgets per operation: the design's targets (see contracts/*.sol NatSpec). */
 export const GAS_BUDGETS: Record<string, number> = {
@@ -22,23 +23,6 @@ export const GAS_BUDGETS: Record<string, number> = {
 /** A did:webvh DID of realistic length (SCID of 46 characters, a host and a path). */
 const DID = "did:webvh:QmPEQVM1JPTyrvEgBcDXwjK4TeyLGSX1PxjgyeAisdWM1p:cdn.example.com:providers:acme:p-000001";
 
-const registrationTypes = {
-  ProvisionRegistration: [
-    { name: "machine", type: "address" },
-    { name: "controller", type: "address" },
-    { name: "did", type: "string" },
-    { name: "metadataHash", type: "bytes32" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-const changeTypes = {
-  ProvisionStateChange: [
-    { name: "machine", type: "address" },
-    { name: "state", type: "uint8" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 /** Deploys everything on a fresh in-process network and returns the gas used by each operation. */
 export async function measureGas(): Promise<Record<string, number>> {
@@ -72,7 +56,7 @@ export async function measureGas(): Promise<Record<string, number>> {
   const consent = await machine.signTypedData({
     account: machine.account,
     domain,
-    types: registrationTypes,
+    types: REGISTRATION_TYPES,
     primaryType: "ProvisionRegistration",
     message: { machine: machine.account.address, controller: controller.account.address, did: DID, metadataHash, deadline },
   });
@@ -90,7 +74,7 @@ export async function measureGas(): Promise<Record<string, number>> {
   const signature = await machine.signTypedData({
     account: machine.account,
     domain,
-    types: changeTypes,
+    types: STATE_CHANGE_TYPES,
     primaryType: "ProvisionStateChange",
     message: { machine: machine.account.address, state: OFF, nonce, deadline },
   });
@@ -104,7 +88,7 @@ export async function measureGas(): Promise<Record<string, number>> {
   const walletConsent = await owner.sign({
     hash: hashTypedData({
       domain,
-      types: registrationTypes,
+      types: REGISTRATION_TYPES,
       primaryType: "ProvisionRegistration",
       message: { machine: contractMachine.address, controller: controller.account.address, did: DID, metadataHash, deadline },
     }),
@@ -115,7 +99,7 @@ export async function measureGas(): Promise<Record<string, number>> {
   const walletSignature = await owner.sign({
     hash: hashTypedData({
       domain,
-      types: changeTypes,
+      types: STATE_CHANGE_TYPES,
       primaryType: "ProvisionStateChange",
       message: { machine: contractMachine.address, state: RUNNING, nonce: 0n, deadline },
     }),

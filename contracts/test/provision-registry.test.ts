@@ -5,29 +5,13 @@ import { provisionRegistryAbi } from "../../app/contracts/abi.ts";
 import { deployWithAbi } from "./deploy.ts";
 import { domainSeparator, getAddress, hashTypedData, keccak256, toHex, type Address, type Hex, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { REGISTRATION_TYPES, STATE_CHANGE_TYPES } from "../../app/core/provisions/typedData.ts";
 
 const State = { None: 0, Started: 1, Running: 2, Off: 3 } as const;
 const DID = "did:webvh:QmPEQVM1JPTyrvEgBcDXwjK4TeyLGSX1PxjgyeAisdWM1p:cdn.example.com:providers:acme:p-000001";
 const META = keccak256(toHex('{"tier":"gpu-a","country":"DE"}'));
 const FAR = 2n ** 40n;
 
-const registrationTypes = {
-  ProvisionRegistration: [
-    { name: "machine", type: "address" },
-    { name: "controller", type: "address" },
-    { name: "did", type: "string" },
-    { name: "metadataHash", type: "bytes32" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-const changeTypes = {
-  ProvisionStateChange: [
-    { name: "machine", type: "address" },
-    { name: "state", type: "uint8" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 describe("ProvisionRegistry", async () => {
   const { viem, networkHelpers } = await network.create();
@@ -47,7 +31,7 @@ describe("ProvisionRegistry", async () => {
   async function register({ registry, domain }: Deployed, machine: LocalAccount) {
     const consent = await machine.signTypedData({
       domain,
-      types: registrationTypes,
+      types: REGISTRATION_TYPES,
       primaryType: "ProvisionRegistration",
       message: { machine: machine.address, controller: controller!.account.address, did: DID, metadataHash: META, deadline: FAR },
     });
@@ -58,7 +42,7 @@ describe("ProvisionRegistry", async () => {
     const nonce = await registry.read.nonceOf([machine]);
     return signer.signTypedData({
       domain,
-      types: changeTypes,
+      types: STATE_CHANGE_TYPES,
       primaryType: "ProvisionStateChange",
       message: { machine, state, nonce, deadline },
     });
@@ -97,7 +81,7 @@ describe("ProvisionRegistry", async () => {
     const machine = privateKeyToAccount(generatePrivateKey());
     const consentForController = await machine.signTypedData({
       domain,
-      types: registrationTypes,
+      types: REGISTRATION_TYPES,
       primaryType: "ProvisionRegistration",
       message: { machine: machine.address, controller: controller.account.address, did: DID, metadataHash: META, deadline: FAR },
     });
@@ -203,7 +187,7 @@ describe("ProvisionRegistry", async () => {
     // The wallet's owner signs the EIP-712 digest; the wallet vouches for it through isValidSignature.
     const consentDigest = hashTypedData({
       domain,
-      types: registrationTypes,
+      types: REGISTRATION_TYPES,
       primaryType: "ProvisionRegistration",
       message: { machine: wallet.address, controller: controller.account.address, did: DID, metadataHash: META, deadline: FAR },
     });
@@ -211,7 +195,7 @@ describe("ProvisionRegistry", async () => {
       account: controller.account,
     });
     const changeDigest = (state: number, nonce: bigint): Hex =>
-      hashTypedData({ domain, types: changeTypes, primaryType: "ProvisionStateChange", message: { machine: wallet.address, state, nonce, deadline: FAR } });
+      hashTypedData({ domain, types: STATE_CHANGE_TYPES, primaryType: "ProvisionStateChange", message: { machine: wallet.address, state, nonce, deadline: FAR } });
     await registry.write.changeStateSigned([wallet.address, State.Running, FAR, await owner.sign({ hash: changeDigest(State.Running, 0n) })], {
       account: relayer.account,
     });
