@@ -1,14 +1,15 @@
 /**
- * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--json] [--concurrency N] [--timeout MS]`
+ * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--json] [--concurrency N] [--workers N] [--timeout MS]`
  *
  * Verifies every DID of a host: the DIDs listed in `dids.json` at the host's root, or, for a folder
- * without one, every did.jsonl found in it (each DID taken from its log, and its URL path checked to map
- * to the file's place). Files of a folder are read through `dirSource` (as didToUrl maps each DID, no
+ * without one, every did.jsonl found in it (each read once: the DID taken from its log, its URL path
+ * checked to map to the file's place, and that text verified). Files of a folder are read through `dirSource` (as didToUrl maps each DID, no
  * traversal); a URL is used as the origin of every DID's files (a mirror of the host).
  *
  * The chain: each --rpc endpoint is asked its chain id once, then every DID's anchors are read on the
  * chain it declares, through one reader: identical (anchorer, root) reads are made once and concurrent
- * reads go out as JSON-RPC batches. Logs are verified concurrently (--concurrency, default 16).
+ * reads go out as JSON-RPC batches. Logs are verified concurrently (--concurrency, default 16), on the
+ * main thread and, for large audits, on worker threads (lib/auditPool.ts).
  */
 import { parseArgs } from "node:util";
 import { stat, readdir, readFile } from "node:fs/promises";
@@ -17,13 +18,15 @@ import { createPublicClient, http } from "viem";
 import { createRpcChainReader, rpcFailure, type ChainReader } from "../../core/anchors/registry.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
-import { verifyDid } from "../../core/verify/verifyDid.ts";
-import { DidMismatchError, LogParseError } from "../../core/didwebvh/errors.ts";
-import { toVerifierError, type VerifierError } from "../../core/errors.ts";
-import type { DidVerdict, Verdict, VerdictReason } from "../../core/types.ts";
-import { dirSource, didRelativePath } from "../lib/dirSource.ts";
-import { verifyOnWorkers, type SourceSpec } from "../lib/auditPool.ts";
+import type { VerifierError } from "../../core/errors.ts";
+import type { Verdict, VerdictReason } from "../../core/types.ts";
+import { dirSource, type DirSource } from "../lib/dirSource.ts";
+import type { AuditItem, Row } from "../lib/auditItem.ts";
+import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
 import { availableParallelism } from "node:os";
+
+/** From this many DIDs on, worker threads join the main thread (see runAudit). */
+const WORKERS_FROM = 2000;
 
 export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
 
@@ -40,27 +43,17 @@ chain are checked.
                      then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
                      (verdict counts are of DIDs; entries is the number of log entries checked)
   --concurrency N    DIDs verified at once (default 16)
-  --workers N        worker threads verifying logs (default: the cores, at most 4, from 64 DIDs on;
-                     1: all on the main thread); chain reads stay in one shared, batched reader
+  --workers N        worker threads verifying logs (default: the cores, at most 4, from 2000 DIDs on;
+                     1: all on the main thread); by default the main thread starts at once and hands
+                     over when they are loaded; chain reads stay in one shared, batched reader
   --timeout MS       per HTTP file and per RPC request (default 10000)
 
 Exit status: 0 when every DID is verified or pending; 1 when any is invalid or unverifiable, or the host
 could not be listed; 2 on bad usage.
 `;
 
-interface Row {
-  did: string;
-  verdict: Verdict;
-  reason: VerdictReason | null;
-  entries: number;
-}
-
 class UsageError extends Error {
   override readonly name = "UsageError";
-}
-
-function rowOfError(did: string, error: VerifierError): Row {
-  return { did, verdict: error.verdict, reason: error.toJSON(), entries: 0 };
 }
 
 /** dids.json: `{ "dids": [did, ...] }`, strictly. */
@@ -79,9 +72,11 @@ function parseIndex(text: string, where: string): string[] {
 
 interface Plan {
   source: FileSource;
+  /** The folder, when auditing one. */
+  dir?: DirSource;
   spec: SourceSpec;
-  /** DIDs to verify, or rows already decided (a file in the wrong place). */
-  items: ({ did: string } | { row: Row })[];
+  /** DIDs to verify, or folder-relative did.jsonl files (each read once, its DID taken from its log). */
+  items: AuditItem[];
 }
 
 async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
@@ -106,7 +101,7 @@ async function planDir(dir: string): Promise<Plan> {
     if (e.code === "ENOENT") return null;
     throw e;
   });
-  if (index !== null) return { source, spec, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
+  if (index !== null) return { source, dir: source, spec, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
 
   // No index: every did.jsonl in the folder (not in dot-folders other than .well-known).
   const files = (await readdir(dir, { recursive: true }))
@@ -114,40 +109,7 @@ async function planDir(dir: string): Promise<Plan> {
     .filter((f) => f === "did.jsonl" || f.endsWith("/did.jsonl"))
     .filter((f) => !f.split("/").some((s) => s.startsWith(".") && s !== ".well-known"))
     .sort();
-  const items: Plan["items"] = [];
-  for (const rel of files) {
-    const text = await readFile(path.join(dir, rel), "utf8");
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
-    let did: string | undefined;
-    for (const line of [lines[lines.length - 1], lines[0]]) {
-      try {
-        const id = (JSON.parse(line ?? "") as { state?: { id?: unknown } }).state?.id;
-        if (typeof id === "string") {
-          did = id;
-          break;
-        }
-      } catch {
-        // try the other line
-      }
-    }
-    if (did === undefined) {
-      items.push({ row: rowOfError(`(${rel})`, new LogParseError("No log entry with a state.id", { details: rel })) });
-      continue;
-    }
-    let mapped: string;
-    try {
-      mapped = didRelativePath(did);
-    } catch (error) {
-      items.push({ row: rowOfError(did, toVerifierError(error)) });
-      continue;
-    }
-    if (mapped !== rel) {
-      items.push({ row: rowOfError(did, new DidMismatchError("The log is not at the DID's place on the host", { details: `found at ${rel}, the DID maps to ${mapped}` })) });
-      continue;
-    }
-    items.push({ did });
-  }
-  return { source, spec, items };
+  return { source, dir: source, spec, items: files.map((file) => ({ file })) };
 }
 
 /** Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error. */
@@ -233,35 +195,25 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.json) process.stdout.write(`${"VERDICT".padEnd(12)} ${"ENTRIES".padStart(5)}  DID\n`);
 
   const concurrency = Number(values.concurrency);
-  const toVerify: { index: number; did: string }[] = [];
-  plan.items.forEach((item, i) => {
-    if ("row" in item) rows[i] = item.row;
-    else toVerify.push({ index: i, did: item.did });
-  });
-  print();
-  const rowOf = (v: DidVerdict): Row => ({ did: v.did, verdict: v.verdict, reason: v.error ?? null, entries: v.entries.length });
+  // Worker threads take a while to load (the verification core and its dependencies, in each): worth it
+  // only for large audits. The main thread starts at once and hands over when they are ready.
   const workers =
-    values.workers !== undefined ? Number(values.workers) : toVerify.length >= 64 ? Math.min(availableParallelism(), 4) : 1;
-  if (workers > 1) {
-    await verifyOnWorkers(
-      toVerify.map((t) => t.did),
-      { workers, concurrency: Math.max(1, Math.ceil(concurrency / workers)), source: plan.spec, chain },
-      (k, verdict) => {
-        rows[toVerify[k]!.index] = rowOf(verdict);
-        print();
-      },
-    );
-  } else {
-    let next = 0;
-    const worker = async () => {
-      while (next < toVerify.length) {
-        const t = toVerify[next++]!;
-        rows[t.index] = rowOf(await verifyDid(t.did, { source: plan.source, chain }));
-        print();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, toVerify.length)) }, worker));
-  }
+    values.workers !== undefined ? (Number(values.workers) === 1 ? 0 : Number(values.workers)) : plan.items.length >= WORKERS_FROM ? Math.min(availableParallelism(), 4) : 0;
+  await runAudit(
+    plan.items,
+    {
+      workers,
+      concurrency,
+      source: plan.spec,
+      local: { source: plan.source, chain, ...(plan.dir ? { dir: plan.dir } : {}) },
+      // Asked for by name, the workers do all the work.
+      mainThreadHelps: values.workers === undefined,
+    },
+    (i, row) => {
+      rows[i] = row;
+      print();
+    },
+  );
   print();
 
   const done = rows as Row[];

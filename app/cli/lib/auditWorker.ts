@@ -1,6 +1,7 @@
 /**
- * A verification worker of auditPool: verifies the DIDs it is sent with the core pipeline, reading files
- * itself and asking the main thread for chain reads (one shared reader there).
+ * A verification worker of auditPool: audits the items it is sent (auditItem, the core pipeline), reading
+ * files itself and asking the main thread for chain reads (one shared reader there). Says "ready" once
+ * loaded.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
@@ -16,13 +17,15 @@ import {
 import { UnexpectedError, type SerializedError, type VerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import type { AnchorRecord } from "../../core/types.ts";
-import { verifyDid } from "../../core/verify/verifyDid.ts";
+import { nodeEd25519Verify } from "../../core/didwebvh/nodeVerify.node.ts";
+import { auditItem, type AuditContext } from "./auditItem.ts";
 import { dirSource } from "./dirSource.ts";
 import type { FromWorker, SourceSpec, ToWorker } from "./auditPool.ts";
 
 const port = parentPort!;
 const { source: spec } = workerData as { source: SourceSpec };
-const source = spec.kind === "dir" ? dirSource(spec.dir) : httpSource({ origin: spec.origin, timeoutMs: spec.timeoutMs });
+const dir = spec.kind === "dir" ? dirSource(spec.dir) : undefined;
+const source = spec.kind === "dir" ? dir! : httpSource({ origin: spec.origin, timeoutMs: spec.timeoutMs });
 
 /** The chain failures a reader may throw, rebuilt under their own names (callers switch on `name`). */
 const CHAIN_ERRORS: Record<string, new (o: { details?: string }) => VerifierError> = {
@@ -54,9 +57,12 @@ const chain: ChainReader = {
   readAt: (chainId) => readAts.get(chainId),
 };
 
+// node:crypto's synchronous verify: this thread has a core of its own (no WebCrypto hop per signature).
+const context: AuditContext = { source, chain, verifier: nodeEd25519Verify, ...(dir ? { dir } : {}) };
+
 port.on("message", (m: ToWorker) => {
   if (m.type === "verify") {
-    void verifyDid(m.did, { source, chain }).then((verdict) => port.postMessage({ type: "done", index: m.index, verdict } satisfies FromWorker));
+    void auditItem(m.item, context).then((row) => port.postMessage({ type: "done", index: m.index, row } satisfies FromWorker));
   } else if (m.type === "read" || m.type === "readError") {
     const w = waiting.get(m.id);
     if (!w) return;
@@ -67,3 +73,4 @@ port.on("message", (m: ToWorker) => {
     } else w.reject(rebuild(m.error));
   } else if (m.type === "close") port.close();
 });
+port.postMessage({ type: "ready" } satisfies FromWorker);

@@ -46,6 +46,16 @@ describe("dirSource", () => {
     await expect(source.get(did("example.com:..:x"), "did.jsonl")).rejects.toMatchObject({ name: "InvalidDidError" });
   });
 
+  it("getFile reads by folder-relative path with the same checks", async () => {
+    const source = dirSource(dir);
+    expect(await source.getFile("passports/a b/did.jsonl", "did.jsonl")).toBe('{"x":1}\n');
+    expect(await source.getFile("passports/none/did.jsonl", "did.jsonl")).toBeNull();
+    await expect(source.getFile("passports/escape/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(source.getFile("../outside/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(source.getFile("passports//did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(source.getFile("passports/html/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+  });
+
   it("the same content checks and limits as over HTTP", async () => {
     await expect(dirSource(dir).get(did("example.com:passports:html"), "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
     await expect(dirSource(dir, { maxBytes: 3 }).get(did("example.com"), "did.jsonl")).rejects.toMatchObject({ name: "FileTooLargeError" });

@@ -26,43 +26,50 @@ export function didRelativePath(did: string, file: DidFileName = "did.jsonl"): s
     .join("/");
 }
 
-export function dirSource(dir: string, options: { maxBytes?: number } = {}): FileSource {
+/** A FileSource over a folder, and the same reads by folder-relative path. */
+export interface DirSource extends FileSource {
+  /**
+   * The text of the file at `rel` (folder-relative, `/`-separated), with every check of `get`; null when
+   * there is none. `file` names its kind (for the size limit).
+   */
+  getFile(rel: string, file: DidFileName): Promise<string | null>;
+}
+
+export function dirSource(dir: string, options: { maxBytes?: number } = {}): DirSource {
   const rootP = realpath(dir);
-  return {
-    async get(did, file: DidFileName) {
-      const root = await rootP;
-      const rel = didRelativePath(did, file);
-      const segments = rel.split("/");
-      if (segments.some((s) => s === "" || s === "." || s === ".." || s.includes(path.sep) || s.includes("\0")))
-        throw new HostPathError("The DID maps outside the folder", { details: rel });
-      const target = path.join(root, ...segments);
-      let real: string;
-      try {
-        real = await realpath(target);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
-        throw new HostUnreachableError({ details: `${target}: ${(error as Error).message}`, cause: error });
-      }
-      if (!real.startsWith(root + path.sep)) throw new HostPathError("The DID's file links outside the folder", { details: rel });
-      const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES[file];
-      const handle = await open(real, "r");
-      let bytes: Buffer;
-      try {
-        const { size } = await handle.stat();
-        if (size > maxBytes) throw new FileTooLargeError({ details: `${rel}: ${size} bytes, limit ${maxBytes}` });
-        bytes = await handle.readFile();
-        if (bytes.length > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
-      } finally {
-        await handle.close();
-      }
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-      } catch (error) {
-        throw new UnexpectedContentError({ details: `${rel} is not UTF-8 text`, cause: error });
-      }
-      if (!looksLikeJsonFile(text)) throw new UnexpectedContentError({ details: `${rel} does not start with a JSON object` });
-      return text;
-    },
+  const getFile = async (rel: string, file: DidFileName): Promise<string | null> => {
+    const root = await rootP;
+    const segments = rel.split("/");
+    if (segments.some((s) => s === "" || s === "." || s === ".." || s.includes(path.sep) || s.includes("\0")))
+      throw new HostPathError("The DID maps outside the folder", { details: rel });
+    const target = path.join(root, ...segments);
+    let real: string;
+    try {
+      real = await realpath(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+      throw new HostUnreachableError({ details: `${target}: ${(error as Error).message}`, cause: error });
+    }
+    if (!real.startsWith(root + path.sep)) throw new HostPathError("The DID's file links outside the folder", { details: rel });
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES[file];
+    const handle = await open(real, "r");
+    let bytes: Buffer;
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes) throw new FileTooLargeError({ details: `${rel}: ${size} bytes, limit ${maxBytes}` });
+      bytes = await handle.readFile();
+      if (bytes.length > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
+    } finally {
+      await handle.close();
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (error) {
+      throw new UnexpectedContentError({ details: `${rel} is not UTF-8 text`, cause: error });
+    }
+    if (!looksLikeJsonFile(text)) throw new UnexpectedContentError({ details: `${rel} does not start with a JSON object` });
+    return text;
   };
+  return { getFile, get: async (did, file) => getFile(didRelativePath(did, file), file) };
 }

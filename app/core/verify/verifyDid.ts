@@ -21,6 +21,7 @@ import { parseLog, type LogLimits } from "../didwebvh/log.ts";
 import { didToUrl } from "../didwebvh/url.ts";
 import { verifyLog, type VerifiedEntry } from "../didwebvh/verify.ts";
 import { parseWitnessFile, type WitnessProofEntry } from "../didwebvh/witness.ts";
+import type { Ed25519Verify } from "../didwebvh/keys.ts";
 import { DidMismatchError } from "../didwebvh/errors.ts";
 import { parseAnchorsFile } from "../anchors/file.ts";
 import { leafHash } from "../anchors/leaf.ts";
@@ -55,6 +56,11 @@ export interface VerifyDidOptions {
    * valid document: a caller may start on what it names (verifyProduct starts the components).
    */
   onDocument?: (document: DidDocument) => void;
+  /**
+   * Ed25519 verification (default: WebCrypto with the strict noble fallback). The command line's worker
+   * threads pass node:crypto's synchronous verify: each thread already has a core of its own.
+   */
+  verifier?: Ed25519Verify;
 }
 
 /** Five minutes, as the reference library tolerates. */
@@ -199,6 +205,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(witness ? { witness } : {}),
+    ...(options.verifier ? { verifier: options.verifier } : {}),
   });
   const valid = result.entries;
   const newest = valid[valid.length - 1]?.state;
