@@ -22,9 +22,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { tsImport } = require("tsx/esm/api");
 (async () => {
-  const { verifyLog } = await tsImport(workerData.verifyUrl, workerData.parentUrl);
-  const { parseLog } = await tsImport(workerData.logUrl, workerData.parentUrl);
-  const verifier = workerData.nodeCrypto ? (await tsImport(workerData.nodeVerifyUrl, workerData.parentUrl)).nodeEd25519Verify : undefined;
+  const { verifyLog, parseLog, nodeEd25519Verify } = await tsImport(workerData.moduleUrl, workerData.parentUrl);
+  const verifier = workerData.nodeCrypto ? nodeEd25519Verify : undefined;
   parentPort.on("message", async ({ id, jobs, now }) => {
     const results = await Promise.all(jobs.map(async (job) => {
       try {
@@ -53,9 +52,7 @@ export class LogVerifierPool {
    */
   constructor(threads = availableParallelism(), options: { nodeCrypto?: boolean } = {}) {
     const workerData = {
-      verifyUrl: new URL("./verify.ts", import.meta.url).href,
-      logUrl: new URL("./log.ts", import.meta.url).href,
-      nodeVerifyUrl: new URL("./nodeVerify.node.ts", import.meta.url).href,
+      moduleUrl: new URL("./poolWorker.node.ts", import.meta.url).href,
       nodeCrypto: options.nodeCrypto ?? true,
       parentUrl: import.meta.url,
     };
