@@ -6,6 +6,15 @@
  */
 import type QrScannerType from "qr-scanner";
 
+/**
+ * The device the video plays: "environment" (the first preference) names none, and qr-scanner falls back to any
+ * camera when the preferred one cannot be opened, so the picker shows this rather than what was asked for.
+ */
+function playing(video: HTMLVideoElement): string | undefined {
+  const track = video.srcObject instanceof MediaStream ? video.srcObject.getVideoTracks()[0] : undefined;
+  return track?.getSettings().deviceId;
+}
+
 export type ScannerStatus = "idle" | "starting" | "scanning" | "denied" | "nocamera" | "error";
 
 export class Scanner {
@@ -48,9 +57,14 @@ export class Scanner {
       });
       this.#scanner = scanner;
       await scanner.start();
+      // "scanning" once its controls are known: the picker and the torch button never pop in after it.
+      const cameras = await QrScanner.listCameras(true);
+      const torch = await scanner.hasFlash();
+      if (this.#scanner !== scanner) return; // stopped meanwhile
+      this.#cameras = cameras;
+      this.#cameraId = playing(video) ?? this.#cameraId;
+      this.#torch = torch ? scanner.isFlashOn() : null;
       this.#status = "scanning";
-      this.#cameras = await QrScanner.listCameras(true);
-      this.#torch = (await scanner.hasFlash()) ? scanner.isFlashOn() : null;
     } catch (e) {
       const name = e instanceof DOMException ? e.name : "";
       this.#status = name === "NotAllowedError" ? "denied" : /camera not found/i.test(String(e)) ? "nocamera" : "error";
@@ -62,6 +76,7 @@ export class Scanner {
   async switchCamera(id: string): Promise<void> {
     this.#cameraId = id;
     await this.#scanner?.setCamera(id);
+    if (this.#scanner) this.#cameraId = playing(this.#scanner.$video) ?? id;
     this.#torch = this.#scanner && (await this.#scanner.hasFlash()) ? this.#scanner.isFlashOn() : null;
   }
 
