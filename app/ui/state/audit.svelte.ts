@@ -33,6 +33,8 @@ export class AuditState {
   #ms = $state(0);
   #run = 0;
   #pool: VerifyClient[] = [];
+  /** Publishes the running audit's results now (null when none is running). */
+  #flush: (() => void) | null = null;
 
   get status() { return this.#status; }
   get total() { return this.#total; }
@@ -75,14 +77,22 @@ export class AuditState {
     const counts = emptyCounts();
     let next = 0;
     let lastFlush = 0;
+    let trailing: ReturnType<typeof setTimeout> | undefined;
     const flush = (force = false) => {
       const now = performance.now();
-      if (!force && now - lastFlush < 100) return;
+      if (!force && now - lastFlush < 100) {
+        // Later: the next result may be long in coming (a slow host), or never come (cancel).
+        trailing ??= setTimeout(() => run === this.#run && flush(true), 100 - (now - lastFlush));
+        return;
+      }
+      clearTimeout(trailing);
+      trailing = undefined;
       lastFlush = now;
       this.#counts = { ...counts };
       this.#rows = rows.slice();
       this.#ms = now - started;
     };
+    this.#flush = () => flush(true);
     const lane = async (client: VerifyClient) => {
       while (run === this.#run && next < dids.length) {
         const did = dids[next++]!;
@@ -106,12 +116,15 @@ export class AuditState {
     await Promise.all(this.#pool.flatMap((c) => Array.from({ length: 8 }, () => lane(c))));
     if (run !== this.#run) return;
     flush(true);
+    this.#flush = null;
     this.#status = "done";
     this.#stopPool();
   }
 
   cancel(): void {
     if (!this.running) return;
+    this.#flush?.(); // what was verified before the cancel is shown, counted and downloadable
+    this.#flush = null;
     ++this.#run;
     this.#stopPool();
     this.#status = "cancelled";
