@@ -9,7 +9,8 @@
  * Node-only (merkletreejs uses Buffer): the browser recomputes paths with @noble/hashes.
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { abiEncodeTwoStrings, leafBytes } from "../core/anchors/leaf.ts";
 import { MerkleTree } from "merkletreejs";
 import type { Hex } from "../core/types.ts";
 
@@ -37,28 +38,11 @@ export class EmptyBatchError extends Error {
   }
 }
 
-/** abi.encode(string a, string b) as bytes (two dynamic strings: two offsets, then length + padded data each). */
-export function abiEncodeTwoStrings(a: string, b: string): Uint8Array {
-  const ab = utf8ToBytes(a);
-  const bb = utf8ToBytes(b);
-  const padA = Math.ceil(ab.length / 32) * 32;
-  const padB = Math.ceil(bb.length / 32) * 32;
-  const out = new Uint8Array(64 + 32 + padA + 32 + padB);
-  const view = new DataView(out.buffer);
-  const offsetB = 64 + 32 + padA;
-  // Lengths and offsets are far below 2^32: write them in the last 4 bytes of their 32-byte words.
-  view.setUint32(28, 64);
-  view.setUint32(60, offsetB);
-  view.setUint32(64 + 28, ab.length);
-  out.set(ab, 96);
-  view.setUint32(offsetB + 28, bb.length);
-  out.set(bb, offsetB + 32);
-  return out;
-}
+export { abiEncodeTwoStrings };
 
 /** The standard leaf of a log entry, as bytes. */
 export function entryLeafBytes(did: string, versionId: string): Uint8Array {
-  return keccak_256(keccak_256(abiEncodeTwoStrings(did, versionId)));
+  return leafBytes(did, versionId);
 }
 
 export function entryLeaf(did: string, versionId: string): Hex {
