@@ -7,6 +7,10 @@
 import { readdir } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
+import { useNodeCrypto } from "../core/didwebvh/nodeVerify.node.ts";
+
+// Every command hashes through node:crypto (native) rather than @noble/hashes (the browser's).
+useNodeCrypto();
 
 const COMMANDS = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
 const NAME = /^[a-z][a-z0-9-]*$/;

@@ -17,11 +17,12 @@ import {
 import { UnexpectedError, type SerializedError, type VerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import type { AnchorRecord } from "../../core/types.ts";
-import { nodeEd25519Verify } from "../../core/didwebvh/nodeVerify.node.ts";
+import { nodeEd25519Verify, useNodeCrypto } from "../../core/didwebvh/nodeVerify.node.ts";
 import { auditItem, type AuditContext } from "./auditItem.ts";
 import { dirSource } from "./dirSource.ts";
 import type { FromWorker, SourceSpec, ToWorker } from "./auditPool.ts";
 
+useNodeCrypto();
 const port = parentPort!;
 const { source: spec } = workerData as { source: SourceSpec };
 const dir = spec.kind === "dir" ? dirSource(spec.dir) : undefined;

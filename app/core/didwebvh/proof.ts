@@ -4,22 +4,21 @@
  * where the proof options are the proof without `proofValue`; `proofValue` is multibase base58btc
  * (`z...`) of the 64-byte Ed25519 signature.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { base58 } from "@scure/base";
 import type { DataIntegrityProof } from "../types.ts";
 import { canonicalize } from "./jcs.ts";
-import { utf8 } from "./hash.ts";
+import { sha256Text } from "./hash.ts";
 import { decodeMultikey, ed25519InputWellFormed, multikeyOfDidKey, verifyEd25519, type Ed25519Verify, type Signer } from "./keys.ts";
 
 /** The bytes an eddsa-jcs-2022 signature covers, from the canonical (JCS) text of the document. */
 export function signingInput(proofOptions: Record<string, unknown>, canonicalDocument: string): Uint8Array {
-  return signingInputFromHash(proofOptions, sha256(utf8(canonicalDocument)));
+  return signingInputFromHash(proofOptions, sha256Text(canonicalDocument));
 }
 
 /** The same, given sha256 of the canonical document (computed incrementally by the log verifier). */
 export function signingInputFromHash(proofOptions: Record<string, unknown>, documentHash: Uint8Array): Uint8Array {
   const out = new Uint8Array(64);
-  out.set(sha256(utf8(canonicalize(proofOptions))), 0);
+  out.set(sha256Text(canonicalize(proofOptions)), 0);
   out.set(documentHash, 32);
   return out;
 }

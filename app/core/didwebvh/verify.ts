@@ -27,8 +27,7 @@ import {
   WitnessError,
   WitnessProofsMissingError,
 } from "./errors.ts";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { hashText, isSha256Multihash, keyHash, multihashOfDigest, updateUtf8 } from "./hash.ts";
+import { hashText, isSha256Multihash, keyHash, multihashOfDigest, sha256Hasher } from "./hash.ts";
 import { canonicalize } from "./jcs.ts";
 import { clearKeyCache, multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
 import { entryShapeProblem } from "./log.ts";
@@ -222,9 +221,9 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
 
       // The entry hash input and the signed document differ only in versionId, which JCS puts after
       // parameters and state: hash that common prefix once and finish it twice.
-      const prefix = updateUtf8(sha256.create(), `{"parameters":${p},"state":${s},"versionId":`);
+      const prefix = sha256Hasher().update(`{"parameters":${p},"state":${s},"versionId":`);
       const tail = (versionId: string) => `${canonicalize(versionId)},"versionTime":${canonicalize(entry.versionTime)}}`;
-      const computed = multihashOfDigest(updateUtf8(prefix.clone(), tail(first ? next.scid : previousVersionId)).digest());
+      const computed = multihashOfDigest(prefix.clone().update(tail(first ? next.scid : previousVersionId)).digest());
       if (computed !== hash) throw new HashChainError("entryHash does not match the entry", { ...where, details: `computed ${computed}` });
 
       // Authorised keys: the entry's own updateKeys for the first entry and under pre-rotation,
@@ -247,7 +246,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         authorised = next.updateKeys;
       } else authorised = before!.updateKeys;
 
-      const documentHash = { sha256: updateUtf8(prefix, tail(entry.versionId)).digest() };
+      const documentHash = { sha256: prefix.update(tail(entry.versionId)).digest() };
       for (const proof of entry.proof) {
         const form = proofFormProblem(proof);
         if (form) throw new SignatureError("Malformed proof", { ...where, details: form });
