@@ -3,8 +3,8 @@
  *
  * Verifies every DID of a host: the DIDs listed in `dids.json` at the host's root, or, for a folder
  * without one, every did.jsonl found in it (each read once: the DID taken from its log, its URL path
- * checked to map to the file's place, and that text verified). Files of a folder are read through `dirSource` (as didToUrl maps each DID, no
- * traversal); a URL is used as the origin of every DID's files (a mirror of the host).
+ * checked to map to the file's place, and that text verified). Files of a folder are read through
+ * `dirSource` (as didToUrl maps each DID, no traversal); a URL is used as the origin of every DID's files (a mirror of the host).
  *
  * The chain: each --rpc endpoint is asked its chain id once, then every DID's anchors are read on the
  * chain it declares, through one reader: identical (anchorer, root) reads are made once and concurrent
@@ -12,7 +12,7 @@
  * main thread and, for large audits, on worker threads (lib/auditPool.ts).
  */
 import { parseArgs } from "node:util";
-import { stat, readdir, readFile } from "node:fs/promises";
+import { stat, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createPublicClient, http } from "viem";
 import { createRpcChainReader, rpcFailure, type ChainReader } from "../../core/anchors/registry.ts";
@@ -20,12 +20,13 @@ import { httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import type { VerifierError } from "../../core/errors.ts";
 import type { Verdict, VerdictReason } from "../../core/types.ts";
-import { dirSource, type DirSource } from "../lib/dirSource.ts";
+import { dirSource, findLogFiles, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
+import { nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
 import { availableParallelism } from "node:os";
 
-/** From this many DIDs on, worker threads join the main thread (see runAudit). */
+/** From this many DIDs on (and four cores), worker threads join the main thread (see runAudit). */
 const WORKERS_FROM = 2000;
 
 export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
@@ -43,7 +44,8 @@ chain are checked.
                      then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
                      (verdict counts are of DIDs; entries is the number of log entries checked)
   --concurrency N    DIDs verified at once (default 16)
-  --workers N        worker threads verifying logs (default: the cores, at most 4, from 2000 DIDs on;
+  --workers N        worker threads verifying logs (default: none, or with 4 cores or more and from 2000
+                     DIDs on, the cores, at most 4;
                      1: all on the main thread); by default the main thread starts at once and hands
                      over when they are loaded; chain reads stay in one shared, batched reader
   --timeout MS       per HTTP file and per RPC request (default 10000)
@@ -103,12 +105,8 @@ async function planDir(dir: string): Promise<Plan> {
   });
   if (index !== null) return { source, dir: source, spec, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
 
-  // No index: every did.jsonl in the folder (not in dot-folders other than .well-known).
-  const files = (await readdir(dir, { recursive: true }))
-    .map((f) => f.split(path.sep).join("/"))
-    .filter((f) => f === "did.jsonl" || f.endsWith("/did.jsonl"))
-    .filter((f) => !f.split("/").some((s) => s.startsWith(".") && s !== ".well-known"))
-    .sort();
+  // No index: every did.jsonl in the folder.
+  const files = findLogFiles(dir);
   return { source, dir: source, spec, items: files.map((file) => ({ file })) };
 }
 
@@ -171,6 +169,8 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   const timeoutMs = Number(values.timeout);
   const cdn = values.cdn;
+  // The endpoints are asked their chain ids while the host is listed.
+  const chainPromise = chainReader(values.rpc, timeoutMs);
   let plan: Plan;
   if (/^https?:\/\//i.test(cdn)) plan = await planUrl(cdn, timeoutMs);
   else {
@@ -181,31 +181,48 @@ export async function run(argv: string[]): Promise<number> {
     }
     plan = await planDir(cdn);
   }
-  const chain = await chainReader(values.rpc, timeoutMs);
+  const chain = await chainPromise;
 
   const rows: (Row | undefined)[] = new Array(plan.items.length);
   let printed = 0;
+  // Rows are printed in order as soon as they and all before them are done, gathered into one write per
+  // turn of the event loop (a write per row costs a system call each: a tenth of a large audit's time).
+  let pending = "";
+  const flush = () => {
+    if (pending) process.stdout.write(pending);
+    pending = "";
+  };
   const print = () => {
+    const before = pending.length;
     while (printed < rows.length && rows[printed]) {
       const r = rows[printed++]!;
-      if (values.json) process.stdout.write(`${JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason })}\n`);
-      else process.stdout.write(`${r.verdict.padEnd(12)} ${String(r.entries).padStart(5)}  ${r.did}${r.reason ? `\n${" ".repeat(20)}${reasonText(r.reason)}` : ""}\n`);
+      if (values.json) pending += `${JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason })}\n`;
+      else pending += `${r.verdict.padEnd(12)} ${String(r.entries).padStart(5)}  ${r.did}${r.reason ? `\n${" ".repeat(20)}${reasonText(r.reason)}` : ""}\n`;
     }
+    if (before === 0 && pending.length > 0) setImmediate(flush);
   };
   if (!values.json) process.stdout.write(`${"VERDICT".padEnd(12)} ${"ENTRIES".padStart(5)}  DID\n`);
 
   const concurrency = Number(values.concurrency);
-  // Worker threads take a while to load (the verification core and its dependencies, in each): worth it
-  // only for large audits. The main thread starts at once and hands over when they are ready.
+  // Worker threads take a while to load and to warm up (each compiles the core anew): worth it only for
+  // large audits on machines with cores to spare. With two cores, the main thread and the libuv pool
+  // (which runs the signatures) already keep both busy, and were measured faster than two workers.
   const workers =
-    values.workers !== undefined ? (Number(values.workers) === 1 ? 0 : Number(values.workers)) : plan.items.length >= WORKERS_FROM ? Math.min(availableParallelism(), 4) : 0;
+    values.workers !== undefined
+      ? Number(values.workers) === 1
+        ? 0
+        : Number(values.workers)
+      : plan.items.length >= WORKERS_FROM && availableParallelism() >= 4
+        ? Math.min(availableParallelism(), 4)
+        : 0;
   await runAudit(
     plan.items,
     {
       workers,
       concurrency,
       source: plan.spec,
-      local: { source: plan.source, chain, ...(plan.dir ? { dir: plan.dir } : {}) },
+      // node:crypto on the libuv pool: the signatures run on every core while this thread parses and hashes.
+      local: { source: plan.source, chain, verifier: nodeEd25519VerifyAsync, ...(plan.dir ? { dir: plan.dir } : {}) },
       // Asked for by name, the workers do all the work.
       mainThreadHelps: values.workers === undefined,
     },
@@ -216,6 +233,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   print();
 
+  flush();
   const done = rows as Row[];
   const count = (v: Verdict) => done.filter((r) => r.verdict === v).length;
   const totals = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { didRelativePath, dirSource } from "./dirSource.ts";
+import { didRelativePath, dirSource, findLogFiles } from "./dirSource.ts";
 import { fileUrl } from "../../core/fetch/http.ts";
 
 const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
@@ -59,5 +59,13 @@ describe("dirSource", () => {
   it("the same content checks and limits as over HTTP", async () => {
     await expect(dirSource(dir).get(did("example.com:passports:html"), "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
     await expect(dirSource(dir, { maxBytes: 3 }).get(did("example.com"), "did.jsonl")).rejects.toMatchObject({ name: "FileTooLargeError" });
+  });
+});
+
+describe("findLogFiles", () => {
+  it("lists every did.jsonl, sorted, skipping dot-folders but .well-known and links to folders", async () => {
+    await mkdir(path.join(dir, ".git", "x"), { recursive: true });
+    await writeFile(path.join(dir, ".git", "x", "did.jsonl"), '{"hidden":1}\n');
+    expect(findLogFiles(dir)).toEqual([".well-known/did.jsonl", "passports/a b/did.jsonl", "passports/html/did.jsonl"]);
   });
 });
