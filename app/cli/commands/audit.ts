@@ -14,11 +14,11 @@
 import { parseArgs } from "node:util";
 import { stat, readFile } from "node:fs/promises";
 import path from "node:path";
-import { createPublicClient, http } from "viem";
-import { createRpcChainReader, rpcFailure, type ChainReader } from "../../core/anchors/registry.ts";
+import { createRpcChainReader, type ChainReader } from "../../core/anchors/registry.ts";
+import { httpRpc, quantity } from "../../core/anchors/jsonRpc.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
-import type { VerifierError } from "../../core/errors.ts";
+import { toVerifierError, type VerifierError } from "../../core/errors.ts";
 import type { Verdict, VerdictReason } from "../../core/types.ts";
 import { dirSource, findLogFiles, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
@@ -117,10 +117,10 @@ async function chainReader(urls: readonly string[], timeoutMs: number): Promise<
   await Promise.all(
     urls.map(async (url) => {
       try {
-        const chainId = await createPublicClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0 }) }).getChainId();
+        const chainId = Number(quantity(await httpRpc(url, { timeoutMs, retryCount: 0 }).request<unknown>("eth_chainId", []), "eth_chainId"));
         (rpc[chainId] ??= []).push(url);
       } catch (error) {
-        probeError ??= rpcFailure(error, `${url}: eth_chainId`);
+        probeError ??= toVerifierError(error);
       }
     }),
   );

@@ -3,10 +3,10 @@
  * anchorer never anchored that root.
  *
  * `ChainReader` is an interface so the app can wrap it (an IndexedDB cache for offline use, a staleness
- * limit); `createRpcChainReader` is the live one over JSON-RPC (viem):
+ * limit); `createRpcChainReader` is the live one over JSON-RPC (jsonRpc.ts):
  * - every endpoint's `eth_chainId` must equal the chain id it is configured for (ChainIdMismatchError);
- * - several endpoints per chain are used through viem's `fallback`;
- * - concurrent calls go out as JSON-RPC batches (`http(url, { batch: true })`), identical reads are made once;
+ * - several endpoints per chain are tried in order (fallback);
+ * - concurrent calls go out as JSON-RPC batches, identical reads are made once;
  * - all reads of a chain are pinned to one block (the latest when first needed, re-read after
  *   `pinMaxAgeMs`), so `readAt(chainId)` says exactly which chain state the verdicts rest on; records are
  *   never removed, so only an absent record needs a fresh block (`absentMaxAgeMs`): it is read again at
@@ -14,8 +14,6 @@
  *
  * What is trusted: the RPC endpoint (it could lie about state), as the README of the project says.
  */
-import { BaseError, ContractFunctionZeroDataError, HttpRequestError, TimeoutError, createPublicClient, fallback, http } from "viem";
-import type { PublicClient, Transport } from "viem";
 import type { AnchorRecord, Hex } from "../types.ts";
 import { UnexpectedError, VerifierError } from "../errors.ts";
 import {
@@ -26,6 +24,7 @@ import {
   RpcUnreachableError,
   UnsupportedChainError,
 } from "./errors.ts";
+import { anchorOfCalldata, decodeAnchorOf, fallbackRpc, httpRpc, quantity, toQuantity, type RpcClient } from "./jsonRpc.ts";
 
 /** The one function of the AnchorRegistry the verifier reads (core does not import app/contracts). */
 export const anchorOfAbi = [
@@ -78,7 +77,7 @@ export interface ChainReader {
 }
 
 export interface RpcChainReaderOptions {
-  /** JSON-RPC endpoints per chain id, tried in order (viem fallback). */
+  /** JSON-RPC endpoints per chain id, tried in order (fallback). */
   rpc: Record<number, readonly string[]>;
   /** Per request. Default 8000 ms. */
   timeoutMs?: number;
@@ -108,17 +107,9 @@ export type ReadAnchorErrorType =
   | RegistryNotFoundError
   | UnexpectedError;
 
-/** A viem failure -> the verifier's typed, unverifiable error. Never classified by message text. */
-export function rpcFailure(error: unknown, details: string): VerifierError {
-  if (error instanceof BaseError) {
-    const cause = error;
-    const opts = { details: `${details}: ${error.shortMessage}`, cause };
-    if (error.walk((e) => e instanceof TimeoutError) instanceof TimeoutError) return new RpcTimeoutError(opts);
-    if (error.walk((e) => e instanceof ContractFunctionZeroDataError) instanceof ContractFunctionZeroDataError)
-      return new RegistryNotFoundError(opts);
-    if (error.walk((e) => e instanceof HttpRequestError) instanceof HttpRequestError) return new RpcUnreachableError(opts);
-    return new RpcResponseError(opts);
-  }
+/** Any failure of a read -> the verifier's typed, unverifiable error (ours pass through). */
+function asFailure(error: unknown, details: string): VerifierError {
+  if (error instanceof VerifierError) return error;
   if (error instanceof TypeError) return new RpcUnreachableError({ details: `${details}: ${error.message}`, cause: error });
   return new UnexpectedError(error);
 }
@@ -135,7 +126,7 @@ interface EarlyBlock {
 }
 
 interface Connection {
-  client: PublicClient;
+  client: RpcClient;
   /** The latest block, read in the same batch as the chain id check. */
   early?: EarlyBlock;
 }
@@ -159,13 +150,14 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
   const freshMs = Math.min(options.absentMaxAgeMs ?? 0, pinMaxAgeMs);
   const chains = new Map<number, ChainState>();
 
-  const transportFor = (url: string): Transport =>
-    http(url, {
-      batch: { wait: options.batchWaitMs ?? 0 },
-      timeout,
-      retryCount: 1,
-      ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
-    });
+  const transportFor = (url: string): RpcClient =>
+    httpRpc(url, { timeoutMs: timeout, batchWaitMs: options.batchWaitMs ?? 0, retryCount: 1, ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}) });
+
+  const latestBlock = async (client: RpcClient): Promise<EarlyBlock> => {
+    const block = await client.request<{ number?: unknown; timestamp?: unknown } | null>("eth_getBlockByNumber", ["latest", false]);
+    if (!block || typeof block !== "object") throw new RpcResponseError({ details: "eth_getBlockByNumber(latest) returned no block" });
+    return { number: quantity(block.number, "block number"), timestamp: quantity(block.timestamp, "block timestamp") };
+  };
 
   /** Check every endpoint's eth_chainId; keep those that serve the declared chain. */
   /**
@@ -176,15 +168,10 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     let firstBlock: Promise<EarlyBlock | undefined> = Promise.resolve(undefined);
     const checks = await Promise.allSettled(
       urls.map(async (url, i) => {
-        const client = createPublicClient({ transport: transportFor(url) });
-        const served = client.getChainId();
-        if (i === 0) {
-          firstBlock = client.getBlock({ blockTag: "latest" }).then(
-            (b) => ({ number: b.number, timestamp: b.timestamp }),
-            () => undefined,
-          );
-        }
-        return { url, served: await served };
+        const client = transportFor(url);
+        const served = client.request<unknown>("eth_chainId", []);
+        if (i === 0) firstBlock = latestBlock(client).catch(() => undefined);
+        return { url, served: Number(quantity(await served, "eth_chainId")) };
       }),
     );
     const good: string[] = [];
@@ -198,11 +185,11 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     if (good.length === 0) {
       if (wrong.length > 0)
         throw new ChainIdMismatchError({ details: `declared chain ${chainId}, but ${wrong.join(", ")}` });
-      throw rpcFailure(firstFailure, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
+      throw asFailure(firstFailure, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
     }
-    const transport = good.length === 1 ? transportFor(good[0]!) : fallback(good.map(transportFor), { rank: false });
+    const client = fallbackRpc(good.map(transportFor));
     const early = good[0] === urls[0] ? await firstBlock : undefined;
-    return { client: createPublicClient({ transport }), ...(early ? { early } : {}) };
+    return { client, ...(early ? { early } : {}) };
   }
 
   function chainState(chainId: number): ChainState {
@@ -244,9 +231,9 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
       const { client, early } = await state.connection;
       let block: EarlyBlock;
       try {
-        block = firstPin && early ? early : await client.getBlock({ blockTag: "latest" });
+        block = firstPin && early ? early : await latestBlock(client);
       } catch (error) {
-        throw rpcFailure(error, `chain ${chainId}: latest block`);
+        throw asFailure(error, `chain ${chainId}: latest block`);
       }
       const readAt: ChainReadAt = {
         time: new Date(Number(block.timestamp) * 1000).toISOString(),
@@ -264,19 +251,16 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
 
   async function read(query: AnchorQuery, state: ChainState, at: Pin): Promise<AnchorRecord | null> {
     const { client } = await state.connection;
-    let result: readonly [bigint, bigint];
+    const where = `chain ${query.chainId}: anchorOf at ${query.registry}`;
+    let timestamp: bigint;
+    let blockNumber: bigint;
     try {
-      result = await client.readContract({
-        address: query.registry.toLowerCase() as Hex,
-        abi: anchorOfAbi,
-        functionName: "anchorOf",
-        args: [query.anchorer.toLowerCase() as Hex, query.root],
-        blockNumber: at.blockNumber,
-      });
+      const data = anchorOfCalldata(query.anchorer, query.root);
+      const call = { to: query.registry.toLowerCase(), data };
+      ({ timestamp, blockNumber } = decodeAnchorOf(await client.request<unknown>("eth_call", [call, toQuantity(at.blockNumber)]), where));
     } catch (error) {
-      throw rpcFailure(error, `chain ${query.chainId}: anchorOf at ${query.registry}`);
+      throw asFailure(error, where);
     }
-    const [timestamp, blockNumber] = result;
     if (timestamp === 0n) return null;
     return {
       chainId: query.chainId,
@@ -294,7 +278,7 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
       await state.connection;
       at = await pin(query.chainId, state, maxAgeMs);
     } catch (error) {
-      throw error instanceof VerifierError ? error : rpcFailure(error, `chain ${query.chainId}`);
+      throw asFailure(error, `chain ${query.chainId}`);
     }
     const key = `${query.registry}|${query.anchorer}|${query.root}|${at.blockNumber}`.toLowerCase();
     let pending = state.reads.get(key);
