@@ -32,7 +32,17 @@ function failedNode(did: string, error: VerifierError): ProductNode {
   return { did, result, children: [], verdict: error.verdict };
 }
 
-export async function verifyProduct(did: string, deps: VerifyDidOptions, limits: ProductLimits = {}): Promise<ProductNode> {
+export interface ProductOptions extends ProductLimits {
+  /**
+   * DIDs likely to be in the tree (the components seen the last time this product was opened): their
+   * verification starts at once instead of after their parent's log is verified, so their files and
+   * chain reads overlap it. Only a head start: the tree is still what the verified documents name, and a
+   * hint that is not in it is verified for nothing (within maxNodes).
+   */
+  hints?: readonly string[] | Promise<readonly string[]>;
+}
+
+export async function verifyProduct(did: string, deps: VerifyDidOptions, limits: ProductOptions = {}): Promise<ProductNode> {
   const maxNodes = limits.maxNodes ?? 64;
   const maxDepth = limits.maxDepth ?? 4;
   const verdicts = new Map<string, Promise<DidVerdict>>();
@@ -76,5 +86,12 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   }
 
   nodes = 1;
-  return visit(did, undefined, []);
+  const root = visit(did, undefined, []);
+  void Promise.resolve(limits.hints).then(
+    (hints) => {
+      for (const h of hints ?? []) if (typeof h === "string" && h.startsWith("did:") && h !== did && verdicts.size < maxNodes) void verifyOnce(h);
+    },
+    () => undefined,
+  );
+  return root;
 }

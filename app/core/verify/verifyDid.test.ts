@@ -161,6 +161,43 @@ describe("verifyProduct", () => {
     expect(tree.children[0]!.result.error).toMatchObject({ name: "ComponentLinkError" });
   });
 
+  it("hints give components a head start, never a place in the tree", async () => {
+    // The window's log is held back until released: with hints, the glass's log is asked for meanwhile;
+    // without, only once the window's log has been read and verified.
+    const gated = () => {
+      const asked: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const source = {
+        get: async (d: string, f: Parameters<typeof deps.source.get>[1]) => {
+          asked.push(`${d}|${f}`);
+          if (d === host.dids.window && f === "did.jsonl") await gate;
+          return deps.source.get(d, f);
+        },
+      };
+      return { asked, release, deps: { ...deps, source } };
+    };
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    const shape = (n: Awaited<ReturnType<typeof verifyProduct>>): unknown => [n.did, n.verdict, n.children.map(shape)];
+
+    const without = gated();
+    const plainP = verifyProduct(host.dids.window, without.deps);
+    await tick();
+    expect(without.asked).not.toContain(`${host.dids.glass}|did.jsonl`);
+    without.release();
+    const plain = await plainP;
+
+    const withHints = gated();
+    const hintedP = verifyProduct(host.dids.window, withHints.deps, { hints: Promise.resolve([host.dids.glass, host.dids.window2]) });
+    await tick();
+    expect(withHints.asked).toContain(`${host.dids.glass}|did.jsonl`);
+    expect(withHints.asked).toContain(`${host.dids.window2}|did.jsonl`); // verified for nothing...
+    withHints.release();
+    expect(shape(await hintedP)).toEqual(shape(plain)); // ...and not in the tree
+    // Hints that fail to come (a cache that cannot be read) change nothing either.
+    expect(shape(await verifyProduct(host.dids.window, deps, { hints: Promise.reject(new Error("no cache")) }))).toEqual(shape(plain));
+  });
+
   it("limits the tree's size: beyond maxNodes the rest is unverifiable, not dropped", async () => {
     const tree = await verifyProduct(host.dids.window, deps, { maxNodes: 2 });
     expect(tree.children.map((c) => c.verdict)).toEqual(["verified", "unverifiable"]);

@@ -8,6 +8,8 @@ import { createRpcChainReader, type ChainReader } from "../../core/anchors/regis
 import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
+import { componentLinks } from "../../core/verify/document.ts";
+import type { DidDocument } from "../../core/types.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
 import { cachingChain, cachingSource, openCache, type CacheDb } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
@@ -31,6 +33,21 @@ let cache: Promise<CacheDb | null> | null = null;
 function cacheDb(): Promise<CacheDb | null> {
   cache ??= openCache().catch(() => null);
   return cache;
+}
+
+/**
+ * The components the product named when last verified (from its cached log's newest entry): a head start
+ * for verifyProduct, never a verdict. Empty when nothing is cached or it cannot be read.
+ */
+async function componentHints(db: CacheDb, did: string): Promise<string[]> {
+  try {
+    const cached = await db.get("files", `${did}|did.jsonl`);
+    const lines = cached?.text?.trimEnd().split("\n") ?? [];
+    const state = (JSON.parse(lines[lines.length - 1] ?? "null") as { state?: DidDocument } | null)?.state;
+    return state ? componentLinks(state).filter((l): l is string => typeof l === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 function post(msg: WorkerResponse): void {
@@ -64,7 +81,7 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
       post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length } });
       return;
     }
-    const product = await verifyProduct(msg.did, { source, chain, now: new Date() });
+    const product = await verifyProduct(msg.did, { source, chain, now: new Date() }, { hints: db ? componentHints(db, msg.did) : [] });
     if (cancelled.delete(msg.id)) return;
     post({ type: "product", id: msg.id, product, ms: performance.now() - started });
   } catch (error) {
