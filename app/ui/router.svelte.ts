@@ -32,9 +32,10 @@ export class Router {
     return parseRoute(this.#hash);
   }
 
+  /** Goes to `hash`; the route changes at once (not only when the hashchange event comes). */
   go(hash: string): void {
-    if (location.hash === hash) this.#hash = hash;
-    else location.hash = hash;
+    this.#hash = hash;
+    if (location.hash !== hash) location.hash = hash;
   }
 }
 

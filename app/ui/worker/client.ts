@@ -5,6 +5,7 @@
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
 import type { AuditRow, VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
+import { createVerifyWorker, takeEarlyWorker } from "./early.ts";
 
 export class WorkerFailure extends Error {
   override readonly name = "WorkerFailure";
@@ -25,7 +26,7 @@ export class VerifyClient {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module", name: "verify" });
+    const worker = takeEarlyWorker() ?? createVerifyWorker();
     worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
       const msg = e.data;
       const p = this.#pending.get(msg.id);
