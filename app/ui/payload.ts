@@ -14,6 +14,11 @@ export type Payload =
   | { kind: "refused"; reason: string };
 
 export const MAX_PAYLOAD = 2048;
+
+/** How a product's linkset is requested (no cookies, no redirects to follow elsewhere). */
+export function fetchLinkset(url: string): Promise<Response> {
+  return fetch(url, { headers: { accept: "application/linkset+json, application/json" }, credentials: "omit", redirect: "error" });
+}
 /** did:webvh:<scid>:<host>[:path...]: method-specific-id chars of DID Core (plus %-escapes). */
 const DID_WEBVH = /^did:webvh:[A-Za-z0-9]{16,}(?::[A-Za-z0-9._~%-]+)+$/;
 

@@ -6,7 +6,8 @@
  */
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
-import { didFromLinkset, parsePayload } from "../payload.ts";
+import { didFromLinkset, fetchLinkset, parsePayload } from "../payload.ts";
+import { takeEarlyLinkset } from "../worker/early.ts";
 import { VerifyClient, WorkerFailure } from "../worker/client.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 import type { Settings } from "./settings.svelte.ts";
@@ -76,7 +77,8 @@ export class PassportState {
     if (p.kind === "did") return p.did;
     this.#status = "resolving";
     try {
-      const res = await fetch(p.linksetUrl, { headers: { accept: "application/linkset+json, application/json" }, credentials: "omit", redirect: "error" });
+      // A product link opened on this origin had its linkset requested at boot (worker/early.ts).
+      const res = await (takeEarlyLinkset(p.linksetUrl) ?? fetchLinkset(p.linksetUrl));
       if (gen !== this.#generation) return null;
       if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
       const type = res.headers.get("content-type") ?? "";
