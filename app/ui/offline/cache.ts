@@ -54,14 +54,22 @@ function errorName(e: unknown): string {
   return e instanceof Error ? e.name : "";
 }
 
-export function cachingSource(inner: FileSource, db: CacheDb, now: () => Date = () => new Date()): FileSource {
+/**
+ * When a cache write runs: at once by default; the worker passes a queue it runs after the verdict is
+ * posted, so that no write (a structured clone and a transaction) stands between the files and the verdict.
+ */
+export type WriteScheduler = (write: () => void) => void;
+const now_: WriteScheduler = (write) => write();
+
+export function cachingSource(inner: FileSource, db: CacheDb, now: () => Date = () => new Date(), schedule: WriteScheduler = now_): FileSource {
   return {
     async get(did: string, file: DidFileName) {
       const key = `${did}|${file}`;
       try {
         const text = await inner.get(did, file);
         // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
-        void db.put("files", { key, text, readTime: now().toISOString() }).catch(() => undefined);
+        const readTime = now().toISOString();
+        schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
         return text;
       } catch (e) {
         if (!OFFLINE_FILE_ERRORS.has(errorName(e))) throw e;
@@ -81,7 +89,7 @@ export interface CachingChainReader extends ChainReader {
 export function cachingChain(
   inner: ChainReader,
   db: CacheDb,
-  options: { stalenessMs: number; now?: () => Date },
+  options: { stalenessMs: number; now?: () => Date; schedule?: WriteScheduler },
 ): CachingChainReader {
   const now = options.now ?? (() => new Date());
   /** Per chain: the oldest cached read used in this session (offline). */
@@ -99,9 +107,8 @@ export function cachingChain(
       try {
         const record = await inner.readAnchor(query);
         const at = inner.readAt(query.chainId);
-        void db // not awaited, as for files
-          .put("anchors", { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 })
-          .catch(() => undefined);
+        const entry = { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 };
+        (options.schedule ?? now_)(() => void db.put("anchors", entry).catch(() => undefined)); // not awaited, as for files
         return record;
       } catch (e) {
         if (!OFFLINE_CHAIN_ERRORS.has(errorName(e))) throw e;

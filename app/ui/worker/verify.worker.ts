@@ -69,12 +69,17 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     return;
   }
   const started = performance.now();
+  // Cache writes wait until this request's answer is posted (they serve a later, offline visit); any
+  // made after that (a hinted component still in flight) run at once.
+  const writes: (() => void)[] = [];
+  let answered = false;
+  const schedule = (write: () => void) => (answered ? write() : void writes.push(write));
   try {
     const live = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
     const db = await cacheDb();
-    const source = db ? cachingSource(live, db) : live;
+    const source = db ? cachingSource(live, db, undefined, schedule) : live;
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
-    const chain = db ? cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs }) : chainFor(msg.config);
+    const chain = db ? cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule }) : chainFor(msg.config);
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date() });
       if (cancelled.delete(msg.id)) return;
@@ -87,5 +92,8 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   } catch (error) {
     if (cancelled.delete(msg.id)) return;
     post({ type: "failure", id: msg.id, error: toVerifierError(error).toJSON() });
+  } finally {
+    answered = true;
+    setTimeout(() => writes.splice(0).forEach((write) => write()), 0);
   }
 };
