@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signerFromSecretKey, verifyEd25519, decodeMultikey } from "../core/didwebvh/keys.ts";
+import { verifyEd25519, decodeMultikey } from "../core/didwebvh/keys.ts";
+import { signerFromSecretKey } from "../core/didwebvh/signer.ts";
 import { nodeSigner } from "./signer.ts";
 
 describe("nodeSigner", () => {

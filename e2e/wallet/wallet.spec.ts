@@ -17,7 +17,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startLocalChain, type LocalChain } from "../../scripts/chain.ts";
 import { startServer, type RunningServer } from "../../scripts/serve.ts";
-import { signerFromSecretKey } from "../../app/core/didwebvh/keys.ts";
+import { signerFromSecretKey } from "../../app/core/didwebvh/signer.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../app/core/provisions/registrationRequest.ts";
 import { provisionMetadataHash } from "../../app/core/provisions/metadata.ts";
 import { deadlineIn, registrationTypedData } from "../../app/core/provisions/typedData.ts";

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { signerFromSecretKey } from "../../core/didwebvh/keys.ts";
+import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
 import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";

@@ -2,7 +2,8 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { hashText, keyHash } from "./hash.ts";
-import { _useNobleOnly, decodeMultikey, encodeMultikey, multikeyOfDidKey, signerFromSecretKey, verifyEd25519 } from "./keys.ts";
+import { _useNobleOnly, decodeMultikey, encodeMultikey, multikeyOfDidKey, verifyEd25519 } from "./keys.ts";
+import { signerFromSecretKey } from "./signer.ts";
 
 // RFC 8032 section 7.1, TEST 2.
 const SEED = hexToBytes("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");

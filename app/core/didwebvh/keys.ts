@@ -8,7 +8,6 @@
  * paths first reject what RFC 8032 rejects before any curve arithmetic: a signature that is not 64 bytes,
  * or whose S is not below the group order L.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { base58 } from "@scure/base";
 
 export { keyHash } from "./hash.ts";
@@ -72,23 +71,6 @@ export function multikeyOfDidKey(value: string): string | undefined {
   return mk;
 }
 
-/** A Signer from a 32-byte Ed25519 seed (the secret key of RFC 8032). */
-export function signerFromSecretKey(seed: Uint8Array): Signer {
-  if (seed.length !== 32) throw new KeyFormatError("Ed25519 secret key (seed) must be 32 bytes");
-  const secret = Uint8Array.from(seed);
-  const publicKeyMultibase = encodeMultikey(ed25519.getPublicKey(secret));
-  return {
-    verificationMethod: didKeyVerificationMethod(publicKeyMultibase),
-    publicKeyMultibase,
-    sign: (data) => Promise.resolve(ed25519.sign(data, secret)),
-  };
-}
-
-/** A fresh random signer (tests, fixtures). */
-export function randomSigner(): Signer {
-  return signerFromSecretKey(ed25519.utils.randomSecretKey());
-}
-
 // Group order L of edwards25519, little-endian bytes.
 const L = Uint8Array.from([
   0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0,
@@ -123,9 +105,14 @@ function importKey(publicKey: Uint8Array, cacheKey: string): Promise<CryptoKey> 
   return key;
 }
 
-function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+// The fallback is loaded when first needed: where WebCrypto has Ed25519 (Node 22, current browsers) the
+// verification worker then neither loads nor initialises @noble/curves (it is bundled apart).
+let noble: Promise<typeof import("@noble/curves/ed25519.js")> | undefined;
+
+async function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    const { ed25519: curve } = await (noble ??= import("@noble/curves/ed25519.js"));
+    return curve.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
   }

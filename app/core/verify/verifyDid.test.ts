@@ -269,7 +269,7 @@ describe("verifyDid: the anchors file and witnesses (the real host, with some fi
 
   it("a witnessed DID: verified with did-witness.json, unverifiable without, invalid with a forged approval", async () => {
     const { createLog } = await import("../didwebvh/create.ts");
-    const { signerFromSecretKey } = await import("../didwebvh/keys.ts");
+    const { signerFromSecretKey } = await import("../didwebvh/signer.ts");
     const { serializeLog } = await import("../didwebvh/log.ts");
     const { createWitnessProof } = await import("../didwebvh/witness.ts");
     const { leafHash } = await import("../anchors/leaf.ts");

@@ -9,7 +9,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { signerFromSecretKey } from "../../core/didwebvh/keys.ts";
+import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { readProvision } from "../../core/provisions/read.ts";
 import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
 import type { ProvisionState } from "../../core/provisions/state.ts";

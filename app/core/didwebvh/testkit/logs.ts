@@ -1,7 +1,8 @@
 /** Test helpers: deterministic did:webvh logs made with our own create/append. */
 import type { DidDocument, LogEntry, LogParameters } from "../../types.ts";
 import { appendEntry, createLog } from "../create.ts";
-import { signerFromSecretKey, type Signer } from "../keys.ts";
+import { type Signer } from "../keys.ts";
+import { signerFromSecretKey } from "../signer.ts";
 
 /** A deterministic signer from a small number. */
 export function testSigner(n: number): Signer {
