@@ -19,7 +19,7 @@ import { startServer } from "../scripts/serve.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORTS = { app: 8690, chain: 8691 } as const;
-const RUNS = 7;
+const RUNS = Number(process.env.RUNS ?? 11);
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
