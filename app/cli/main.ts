@@ -110,6 +110,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   };
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);
+  // The reader went away (`audit ... | head`): stop quietly, as command-line tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    fatal(error);
+  });
   const code = await main(process.argv.slice(2));
   await flush();
   process.exit(code);
