@@ -3,18 +3,8 @@
  */
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { CHROMIUM_ARGS } from "../playwright.config.ts";
 import { world } from "./world.ts";
-import { CAMERA_FILES } from "./y4m.ts";
-
-const fakeCamera = (file: string) => ({
-  viewport: { width: 390, height: 844 },
-  permissions: ["camera"],
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${file}`],
-  },
-});
+import { CAMERA_FILES, fakeCamera } from "./y4m.ts";
 
 test.use(fakeCamera(CAMERA_FILES.hostile));
 

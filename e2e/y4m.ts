@@ -6,6 +6,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import QRCode from "qrcode";
+import { CHROMIUM_ARGS } from "../playwright.config.ts";
 
 /**
  * Where the global setup writes the fake camera videos. Fixed paths (per port range): launch options are
@@ -16,6 +17,16 @@ export const CAMERA_FILES = {
   genuine: path.join(CAMERA_DIR, "genuine.y4m"),
   hostile: path.join(CAMERA_DIR, "hostile.y4m"),
 } as const;
+
+/** Playwright options of a phone-sized page whose camera (granted) shows the video `file`. */
+export const fakeCamera = (file: string) => ({
+  viewport: { width: 390, height: 844 },
+  permissions: ["camera"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${file}`],
+  },
+});
 
 export async function writeQrY4m(file: string, text: string, { width = 640, height = 480, frames = 6 } = {}): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
