@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
+import { runSubcommands } from "../lib/command.ts";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
@@ -234,37 +235,14 @@ async function show(flags: Flags): Promise<number> {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    process.stderr.write(`provision: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
-    return 2;
-  }
-  const [sub] = parsed.positionals;
-  if (parsed.values.help || !sub) {
-    process.stdout.write(HELP);
-    return parsed.values.help ? 0 : 2;
-  }
-  try {
-    switch (sub) {
-      case "keygen": return await keygen(parsed.values);
-      case "register": return await register(parsed.values);
-      case "consent": return await consent(parsed.values);
-      case "start": return await change(parsed.values, "running");
-      case "stop": return await change(parsed.values, "off");
-      case "sign": return await sign(parsed.values);
-      case "relay": return await relay(parsed.values);
-      case "show": return await show(parsed.values);
-      default:
-        process.stderr.write(`provision: unknown subcommand ${sub}\n\n${HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`provision ${sub}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return runSubcommands("provision", HELP, argv, OPTIONS, {
+    keygen: keygen,
+    register: register,
+    consent: consent,
+    start: (v) => change(v, "running"),
+    stop: (v) => change(v, "off"),
+    sign: sign,
+    relay: relay,
+    show: show,
+  });
 }

@@ -2,7 +2,8 @@
  * `wallet <show|link|unlink>`: a wallet's view of our contracts from the command line. `show` checks the
  * wallet link on both sides (the chain's claim and the DID's verified document), like the app.
  */
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
+import { runSubcommands } from "../lib/command.ts";
 import { formatEther, isAddress } from "viem";
 import { walletLinksAbi } from "../../contracts/abi.ts";
 import { checkWalletLink } from "../../core/provisions/linkCheck.ts";
@@ -93,32 +94,9 @@ async function send(flags: Flags, what: "link" | "unlink"): Promise<number> {
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    process.stderr.write(`wallet: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
-    return 2;
-  }
-  const [sub] = parsed.positionals;
-  if (parsed.values.help || !sub) {
-    process.stdout.write(HELP);
-    return parsed.values.help ? 0 : 2;
-  }
-  try {
-    switch (sub) {
-      case "show": return await show(parsed.values);
-      case "link": return await send(parsed.values, "link");
-      case "unlink": return await send(parsed.values, "unlink");
-      default:
-        process.stderr.write(`wallet: unknown subcommand ${sub}\n\n${HELP}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`wallet ${sub}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return runSubcommands("wallet", HELP, argv, OPTIONS, {
+    show: show,
+    link: (v) => send(v, "link"),
+    unlink: (v) => send(v, "unlink"),
+  });
 }
