@@ -5,7 +5,7 @@
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, UsageError } from "../../publisher/cliSupport.ts";
 import { appendPassportEntry } from "../../publisher/didOps.ts";
 import { PublisherHost } from "../../publisher/host.ts";
-import { parseCommand } from "../lib/command.ts";
+import { ENTRY_FLAGS, parseCommand } from "../lib/command.ts";
 
 export const summary = "Append a signed lifecycle event / link / key rotation to a passport DID's log";
 
@@ -25,17 +25,9 @@ is only ever extended (HistoryRewriteError otherwise). The entry is not anchored
 
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommand("append", USAGE, argv, {
-    dir: { type: "string" },
+    ...ENTRY_FLAGS,
     did: { type: "string" },
-    event: { type: "string" },
-    detail: { type: "string", multiple: true },
-    component: { type: "string", multiple: true },
-    parent: { type: "string" },
     rotate: { type: "boolean", default: false },
-    time: { type: "string" },
-    keystore: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   }, (values) => {
     if (!values.dir || !values.did) throw new UsageError("--dir and --did are required");
     if (!values.event && !values.component && !values.parent && !values.rotate) throw new UsageError("nothing to append: --event, --component, --parent or --rotate");

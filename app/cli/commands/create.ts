@@ -8,7 +8,7 @@ import { ensureRegistry } from "../../publisher/deploy.ts";
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
 import { PublisherHost } from "../../publisher/host.ts";
-import { parseCommand } from "../lib/command.ts";
+import { ENTRY_FLAGS, parseCommand } from "../lib/command.ts";
 
 export const summary = "Create a passport DID (did:webvh) in a host folder, signed with a new key from the keystore";
 
@@ -33,7 +33,7 @@ is not anchored yet: run \`anchor\`.
 
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommand("create", USAGE, argv, {
-    dir: { type: "string" },
+    ...ENTRY_FLAGS,
     host: { type: "string" },
     path: { type: "string" },
     rpc: { type: "string" },
@@ -43,15 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     gtin: { type: "string" },
     serial: { type: "string" },
     manufacturer: { type: "string" },
-    event: { type: "string" },
-    detail: { type: "string", multiple: true },
-    component: { type: "string", multiple: true },
-    parent: { type: "string" },
     prerotate: { type: "boolean", default: false },
-    time: { type: "string" },
-    keystore: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   }, (values) => {
     for (const k of ["dir", "host", "path", "rpc", "kind", "name", "gtin", "serial", "manufacturer"] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
     if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");

@@ -5,6 +5,19 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
+/** The flags of the commands that write a log entry (`create`, `append`). */
+export const ENTRY_FLAGS = {
+  dir: { type: "string" },
+  event: { type: "string" },
+  detail: { type: "string", multiple: true },
+  component: { type: "string", multiple: true },
+  parent: { type: "string" },
+  time: { type: "string" },
+  keystore: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
 export type CommandValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"];
 
 export function parseCommand<O extends ParseArgsOptionsConfig>(
