@@ -20,7 +20,7 @@ import { httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import { toVerifierError, type VerifierError } from "../../core/errors.ts";
 import type { Verdict, VerdictReason } from "../../core/types.ts";
-import { dirSource, findLogFiles, type DirSource } from "../lib/dirSource.ts";
+import { dirSource, listFolder, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
 import { nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
@@ -97,17 +97,19 @@ async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
 }
 
 async function planDir(dir: string): Promise<Plan> {
-  const source = dirSource(dir);
-  const spec: SourceSpec = { kind: "dir", dir: path.resolve(dir) };
   const index = await readFile(path.join(dir, "dids.json"), "utf8").catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return null;
     throw e;
   });
-  if (index !== null) return { source, dir: source, spec, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
-
-  // No index: every did.jsonl in the folder.
-  const files = findLogFiles(dir);
-  return { source, dir: source, spec, items: files.map((file) => ({ file })) };
+  if (index !== null) {
+    const source = dirSource(dir);
+    return { source, dir: source, spec: { kind: "dir", dir: path.resolve(dir) }, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
+  }
+  // No index: every did.jsonl in the folder. The walk's listing also tells the source which files are
+  // missing (most DIDs' did-anchors.json in a folder of unanchored logs) without asking the file system.
+  const listing = listFolder(dir);
+  const source = dirSource(dir, { listing });
+  return { source, dir: source, spec: { kind: "dir", dir: path.resolve(dir), listing }, items: listing.logs.map((file) => ({ file })) };
 }
 
 /** Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error. */

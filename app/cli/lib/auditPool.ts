@@ -13,9 +13,10 @@ import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/r
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import type { AnchorRecord } from "../../core/types.ts";
 import { auditItem, type AuditContext, type AuditItem, type Row } from "./auditItem.ts";
+import type { FolderListing } from "./dirSource.ts";
 
 /** How a worker gets a DID's files: the same source as the main thread uses. */
-export type SourceSpec = { kind: "dir"; dir: string } | { kind: "url"; origin: string; timeoutMs: number };
+export type SourceSpec = { kind: "dir"; dir: string; listing?: FolderListing } | { kind: "url"; origin: string; timeoutMs: number };
 
 export type ToWorker =
   | { type: "verify"; index: number; item: AuditItem }

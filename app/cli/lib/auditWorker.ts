@@ -25,7 +25,7 @@ import type { FromWorker, SourceSpec, ToWorker } from "./auditPool.ts";
 useNodeCrypto();
 const port = parentPort!;
 const { source: spec } = workerData as { source: SourceSpec };
-const dir = spec.kind === "dir" ? dirSource(spec.dir) : undefined;
+const dir = spec.kind === "dir" ? dirSource(spec.dir, spec.listing ? { listing: spec.listing } : {}) : undefined;
 const source = spec.kind === "dir" ? dir! : httpSource({ origin: spec.origin, timeoutMs: spec.timeoutMs });
 
 /** The chain failures a reader may throw, rebuilt under their own names (callers switch on `name`). */

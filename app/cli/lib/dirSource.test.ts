@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { didRelativePath, dirSource, findLogFiles } from "./dirSource.ts";
+import { didRelativePath, dirSource, findLogFiles, listFolder } from "./dirSource.ts";
 import { fileUrl } from "../../core/fetch/http.ts";
 
 const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
@@ -67,5 +67,57 @@ describe("findLogFiles", () => {
     await mkdir(path.join(dir, ".git", "x"), { recursive: true });
     await writeFile(path.join(dir, ".git", "x", "did.jsonl"), '{"hidden":1}\n');
     expect(findLogFiles(dir)).toEqual([".well-known/did.jsonl", "passports/a b/did.jsonl", "passports/html/did.jsonl"]);
+  });
+});
+
+describe("dirSource with the folder's listing", () => {
+  let host: string;
+  beforeAll(async () => {
+    host = path.join(base, "listed");
+    await mkdir(path.join(host, "a"), { recursive: true });
+    await mkdir(path.join(host, "b"), { recursive: true });
+    await mkdir(path.join(host, "c", "did.jsonl"), { recursive: true });
+    await writeFile(path.join(host, "a", "did.jsonl"), '{"a":1}\n');
+    await writeFile(path.join(host, "a", "did-anchors.json"), '{"anchors":1}');
+    await writeFile(path.join(host, "b", "did.jsonl"), '{"b":1}\n');
+    // A link named as a DID file, pointing out of the folder.
+    await symlink(path.join(base, "outside", "did.jsonl"), path.join(host, "b", "did-anchors.json"));
+  });
+
+  it("lists DID files as regular or not", () => {
+    const listing = listFolder(host);
+    expect(listing.logs).toEqual(["a/did.jsonl", "b/did.jsonl"]);
+    expect([...listing.regular].sort()).toEqual(["a/did-anchors.json", "a/did.jsonl", "b/did.jsonl"]);
+    expect([...listing.other].sort()).toEqual(["b/did-anchors.json", "c/did.jsonl"]);
+    expect(listing.folders.has("")).toBe(true);
+    expect(listing.folders.has("c/did.jsonl")).toBe(true);
+  });
+
+  it("reads what the walk saw, answers missing for what it did not, and fully checks links and the rest", async () => {
+    const source = dirSource(host, { listing: listFolder(host) });
+    expect(await source.getFile("a/did.jsonl", "did.jsonl")).toBe('{"a":1}\n');
+    expect(await source.getFile("a/did-anchors.json", "did-anchors.json")).toBe('{"anchors":1}');
+    expect(await source.getFile("b/did-witness.json", "did-witness.json")).toBeNull();
+    // Not walked (no such folder): the full check, which finds nothing.
+    expect(await source.getFile("zz/did.jsonl", "did.jsonl")).toBeNull();
+    await expect(source.getFile("b/did-anchors.json", "did-anchors.json")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(source.getFile("c/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+    await expect(source.getFile("../outside/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    await expect(dirSource(host, { listing: listFolder(host), maxBytes: 3 }).getFile("a/did.jsonl", "did.jsonl")).rejects.toMatchObject({
+      name: "FileTooLargeError",
+    });
+  });
+
+  it("a file replaced by a link out of the folder after the walk is refused, not followed", async () => {
+    const listing = listFolder(host);
+    const source = dirSource(host, { listing });
+    await rename(path.join(host, "a", "did.jsonl"), path.join(host, "a", "old.jsonl"));
+    await symlink(path.join(base, "outside", "did.jsonl"), path.join(host, "a", "did.jsonl"));
+    try {
+      await expect(source.getFile("a/did.jsonl", "did.jsonl")).rejects.toMatchObject({ name: "HostPathError" });
+    } finally {
+      await rm(path.join(host, "a", "did.jsonl"));
+      await rename(path.join(host, "a", "old.jsonl"), path.join(host, "a", "did.jsonl"));
+    }
   });
 });
