@@ -6,8 +6,14 @@
  * Children are verified concurrently; each DID is verified once even if it appears twice; a cycle is
  * invalid (ComponentCycleError); beyond `maxNodes` or `maxDepth` the rest is unverifiable
  * (ProductTooLargeError), never silently dropped. Never throws.
+ *
+ * Head starts, never verdicts: the components a passport's log names in its newest entry are asked for
+ * as soon as that log's text arrives, before it is verified (their files and chain reads then overlap
+ * the parent's verification); so are `hints`. What the tree holds is still decided by the verified
+ * documents alone.
  */
 import type { DidDocument, DidVerdict, ProductNode, Verdict } from "../types.ts";
+import type { FileSource } from "../fetch/source.ts";
 import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
 import type { VerifierError } from "../errors.ts";
 import { ComponentCycleError, ComponentLinkError, ProductTooLargeError } from "./errors.ts";
@@ -42,6 +48,20 @@ export interface ProductOptions extends ProductLimits {
   hints?: readonly string[] | Promise<readonly string[]>;
 }
 
+/**
+ * The components a log's newest entry names, read without verifying anything: a hint only. Empty when
+ * the last line is not an entry with a state.
+ */
+export function componentHintsOfLog(text: string): string[] {
+  try {
+    const end = text.trimEnd();
+    const state = (JSON.parse(end.slice(end.lastIndexOf("\n") + 1)) as { state?: DidDocument } | null)?.state;
+    return state && typeof state === "object" ? componentLinks(state).filter((l): l is string => typeof l === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function verifyProduct(did: string, deps: VerifyDidOptions, limits: ProductOptions = {}): Promise<ProductNode> {
   const maxNodes = limits.maxNodes ?? 64;
   const maxDepth = limits.maxDepth ?? 4;
@@ -53,16 +73,24 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
       // As soon as a passport's log is verified, start on the components it names: their files and chain
       // reads then overlap the parent's anchor checks. visit() still decides links, cycles and limits;
       // this only starts verifications it will ask for (bounded by maxNodes).
-      p = verifyDid(d, { ...deps, onDocument: prefetchComponents });
+      p = verifyDid(d, { ...deps, source, onDocument: (document) => startAll(componentLinks(document)) });
       verdicts.set(d, p);
     }
     return p;
   };
-  function prefetchComponents(document: DidDocument): void {
-    for (const link of componentLinks(document)) {
+  function startAll(links: readonly unknown[]): void {
+    for (const link of links) {
       if (typeof link === "string" && link.startsWith("did:") && verdicts.size < maxNodes) void verifyOnce(link);
     }
   }
+  // A passport's log, as soon as its text is in: the components its newest entry names get a head start.
+  const source: FileSource = {
+    async get(d, file) {
+      const text = await deps.source.get(d, file);
+      if (file === "did.jsonl" && text !== null && verdicts.has(d)) startAll(componentHintsOfLog(text));
+      return text;
+    },
+  };
 
   async function visit(d: string, parent: string | undefined, ancestors: readonly string[]): Promise<ProductNode> {
     let result = await verifyOnce(d);
@@ -88,9 +116,7 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   nodes = 1;
   const root = visit(did, undefined, []);
   void Promise.resolve(limits.hints).then(
-    (hints) => {
-      for (const h of hints ?? []) if (typeof h === "string" && h.startsWith("did:") && h !== did && verdicts.size < maxNodes) void verifyOnce(h);
-    },
+    (hints) => startAll(hints ?? []),
     () => undefined,
   );
   return root;

@@ -3,7 +3,7 @@
  * with the did:webvh create API, a merkletreejs batch anchored by a real transaction, files served over
  * HTTP by a real server (ports 8611-8612).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +13,8 @@ import { buildTestHost, serveDir, type TestHost } from "../../cli/lib/testing/ho
 import { createRpcChainReader } from "../anchors/registry.ts";
 import { httpSource } from "../fetch/http.ts";
 import { verifyDid } from "./verifyDid.ts";
-import { verifyProduct } from "./product.ts";
+import { componentHintsOfLog, verifyProduct } from "./product.ts";
+import { verifyEd25519 } from "../didwebvh/keys.ts";
 
 const CHAIN_PORT = 8611;
 const HTTP_PORT = 8612;
@@ -196,6 +197,41 @@ describe("verifyProduct", () => {
     expect(shape(await hintedP)).toEqual(shape(plain)); // ...and not in the tree
     // Hints that fail to come (a cache that cannot be read) change nothing either.
     expect(shape(await verifyProduct(host.dids.window, deps, { hints: Promise.reject(new Error("no cache")) }))).toEqual(shape(plain));
+  });
+
+  it("a passport's components are asked for once its log's text is in, before that log is verified", async () => {
+    // Every signature check waits for the gate: nothing is verified, yet the components named by the
+    // window's newest entry have their logs asked for; and the tree is the same as without a gate.
+    const asked: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const source = {
+      get: (d: string, f: Parameters<typeof deps.source.get>[1]) => {
+        asked.push(`${d}|${f}`);
+        return deps.source.get(d, f);
+      },
+    };
+    const verifier = async (...args: Parameters<typeof verifyEd25519>) => {
+      await gate;
+      return verifyEd25519(...args);
+    };
+    const treeP = verifyProduct(host.dids.window, { ...deps, source, verifier });
+    await vi.waitFor(() => expect(asked).toContain(`${host.dids.glass}|did.jsonl`));
+    expect(asked).toContain(`${host.dids.frame}|did.jsonl`);
+    release();
+    const tree = await treeP;
+    expect(tree.verdict).toBe("verified");
+    expect(tree.children.map((c) => c.did).sort()).toEqual([host.dids.glass, host.dids.frame].sort());
+  });
+
+  it("componentHintsOfLog: the newest entry's components, unverified; nothing from what is not an entry", () => {
+    const entry = (links: unknown[]) =>
+      JSON.stringify({ state: { id: "did:webvh:x:h", service: links.map((l, i) => ({ id: `#c${i}`, type: "ProductComponent", serviceEndpoint: l })) } });
+    expect(componentHintsOfLog(`${entry(["did:webvh:a:h"])}\n${entry(["did:webvh:b:h", 7])}\n\n`)).toEqual(["did:webvh:b:h"]);
+    expect(componentHintsOfLog("")).toEqual([]);
+    expect(componentHintsOfLog("not json")).toEqual([]);
+    expect(componentHintsOfLog('{"state":null}')).toEqual([]);
+    expect(componentHintsOfLog('{"state":"x"}')).toEqual([]);
   });
 
   it("limits the tree's size: beyond maxNodes the rest is unverifiable, not dropped", async () => {

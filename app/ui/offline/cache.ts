@@ -47,6 +47,26 @@ export function openCache(name = DB_NAME): Promise<IDBPDatabase<Schema>> {
 }
 export type CacheDb = IDBPDatabase<Schema>;
 
+/** What the caching wrappers use of the database. */
+export type CacheStore = Pick<CacheDb, "get" | "put">;
+
+/**
+ * The cache while it is still opening (or null where IndexedDB is unavailable: private mode): reads wait
+ * for it and find nothing without it; writes wait for it and fail without it (callers ignore write
+ * failures). So that a verification's first requests need not wait for the database to open, when the
+ * cache is needed only if the network fails and for writes made after the verdict.
+ */
+export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
+  return {
+    get: (async (store: "files" | "anchors", key: string) => (await open)?.get(store, key)) as CacheDb["get"],
+    put: (async (store: "files" | "anchors", value: never) => {
+      const db = await open;
+      if (!db) throw new Error("no offline cache here");
+      return db.put(store, value);
+    }) as CacheDb["put"],
+  };
+}
+
 const OFFLINE_FILE_ERRORS = new Set(["HostUnreachableError", "FetchTimeoutError"]);
 const OFFLINE_CHAIN_ERRORS = new Set(["RpcUnreachableError", "RpcTimeoutError"]);
 
@@ -61,7 +81,7 @@ function errorName(e: unknown): string {
 export type WriteScheduler = (write: () => void) => void;
 const now_: WriteScheduler = (write) => write();
 
-export function cachingSource(inner: FileSource, db: CacheDb, now: () => Date = () => new Date(), schedule: WriteScheduler = now_): FileSource {
+export function cachingSource(inner: FileSource, db: CacheStore, now: () => Date = () => new Date(), schedule: WriteScheduler = now_): FileSource {
   return {
     async get(did: string, file: DidFileName) {
       const key = `${did}|${file}`;
@@ -88,7 +108,7 @@ export interface CachingChainReader extends ChainReader {
 
 export function cachingChain(
   inner: ChainReader,
-  db: CacheDb,
+  db: CacheStore,
   options: { stalenessMs: number; now?: () => Date; schedule?: WriteScheduler },
 ): CachingChainReader {
   const now = options.now ?? (() => new Date());

@@ -8,10 +8,8 @@ import { createRpcChainReader, type ChainReader } from "../../core/anchors/regis
 import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
-import { componentLinks } from "../../core/verify/document.ts";
-import type { DidDocument } from "../../core/types.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
-import { cachingChain, cachingSource, openCache, type CacheDb } from "../offline/cache.ts";
+import { cachingChain, cachingSource, lazyCache, openCache, type CacheDb } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -33,21 +31,6 @@ let cache: Promise<CacheDb | null> | null = null;
 function cacheDb(): Promise<CacheDb | null> {
   cache ??= openCache().catch(() => null);
   return cache;
-}
-
-/**
- * The components the product named when last verified (from its cached log's newest entry): a head start
- * for verifyProduct, never a verdict. Empty when nothing is cached or it cannot be read.
- */
-async function componentHints(db: CacheDb, did: string): Promise<string[]> {
-  try {
-    const cached = await db.get("files", `${did}|did.jsonl`);
-    const lines = cached?.text?.trimEnd().split("\n") ?? [];
-    const state = (JSON.parse(lines[lines.length - 1] ?? "null") as { state?: DidDocument } | null)?.state;
-    return state ? componentLinks(state).filter((l): l is string => typeof l === "string") : [];
-  } catch {
-    return [];
-  }
 }
 
 function post(msg: WorkerResponse): void {
@@ -76,17 +59,21 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   const schedule = (write: () => void) => (answered ? write() : void writes.push(write));
   try {
     const live = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
-    const db = await cacheDb();
-    const source = db ? cachingSource(live, db, undefined, schedule) : live;
+    // The first requests go out at once; the cache (still opening on a first request) is needed only
+    // when the network fails, and for the writes made after the verdict.
+    const db = lazyCache(cacheDb());
+    const source = cachingSource(live, db, undefined, schedule);
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
-    const chain = db ? cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule }) : chainFor(msg.config);
+    const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date() });
       if (cancelled.delete(msg.id)) return;
       post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length } });
       return;
     }
-    const product = await verifyProduct(msg.did, { source, chain, now: new Date() }, { hints: db ? componentHints(db, msg.did) : [] });
+    // The components get a head start as soon as the product's log is in, from the network or, offline,
+    // from the cache (verifyProduct).
+    const product = await verifyProduct(msg.did, { source, chain, now: new Date() });
     if (cancelled.delete(msg.id)) return;
     post({ type: "product", id: msg.id, product, ms: performance.now() - started });
   } catch (error) {
