@@ -1,9 +1,16 @@
-// First: the verification worker starts loading before the app is evaluated (see worker/early.ts).
-import "./worker/early.ts";
-import { mount } from "svelte";
-import App from "./App.svelte";
-import "./app.css";
+/**
+ * The entry chunk, kept small: it starts the verification worker and, for a product link opened, that
+ * passport's verification (worker/early.ts) before the app's own code (Svelte and the views, a chunk of
+ * its own) is fetched and compiled; then it loads and mounts the app.
+ */
+import { startEarly } from "./worker/early.ts";
 
-const target = document.getElementById("app");
-if (!target) throw new Error("#app missing from index.html");
-mount(App, { target });
+/** How long the app's mount may wait for the opened product's verification to be asked (its linkset read). */
+const MOUNT_WAIT_MS = 250;
+
+const asked = startEarly();
+const app = import("./mount.ts");
+// Mounting holds the main thread for a while: the linkset's answer, and so the verification request,
+// would wait behind it. The app mounts once the request is out (a linkset round trip), or at the latest
+// after MOUNT_WAIT_MS; its chunk loads meanwhile.
+void Promise.all([app, Promise.race([asked, new Promise((r) => setTimeout(r, MOUNT_WAIT_MS))])]).then(([m]) => m.mountApp());

@@ -19,6 +19,28 @@ export const MAX_PAYLOAD = 2048;
 export function fetchLinkset(url: string): Promise<Response> {
   return fetch(url, { headers: { accept: "application/linkset+json, application/json" }, credentials: "omit", redirect: "error" });
 }
+
+const LINKSET_MAX_BYTES = 64 * 1024;
+
+/**
+ * The passport DID named by a product's linkset response. Throws an Error whose message completes
+ * "Could not resolve GTIN … serial …: " (an HTTP error, not JSON, too large, or no passport DID in it).
+ */
+export async function didOfLinksetResponse(res: Response, acceptedOrigins: readonly string[]): Promise<string> {
+  if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
+  const type = res.headers.get("content-type") ?? "";
+  if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
+  const body = await res.text();
+  if (body.length > LINKSET_MAX_BYTES) throw new Error("the product's linkset is too large");
+  const did = didFromLinkset(JSON.parse(body), acceptedOrigins);
+  if (!did) throw new Error("the product's linkset names no passport DID");
+  return did;
+}
+
+/** The passport DID a product link resolves to: its linkset requested and read (didOfLinksetResponse). */
+export async function resolveLinkset(url: string, acceptedOrigins: readonly string[]): Promise<string> {
+  return didOfLinksetResponse(await fetchLinkset(url), acceptedOrigins);
+}
 /** did:webvh:<scid>:<host>[:path...]: method-specific-id chars of DID Core (plus %-escapes). */
 const DID_WEBVH = /^did:webvh:[A-Za-z0-9]{16,}(?::[A-Za-z0-9._~%-]+)+$/;
 

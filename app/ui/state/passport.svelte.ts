@@ -6,15 +6,13 @@
  */
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
-import { didFromLinkset, fetchLinkset, parsePayload } from "../payload.ts";
+import { parsePayload, resolveLinkset } from "../payload.ts";
 import { takeEarlyLinkset } from "../worker/early.ts";
 import { VerifyClient, WorkerFailure } from "../worker/client.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 import type { Settings } from "./settings.svelte.ts";
 
 export type PassportStatus = "idle" | "resolving" | "verifying" | "done" | "refused" | "failed";
-
-const LINKSET_MAX_BYTES = 64 * 1024;
 
 export class PassportState {
   #status = $state<PassportStatus>("idle");
@@ -51,12 +49,7 @@ export class PassportState {
   get busy() { return this.#status === "resolving" || this.#status === "verifying"; }
 
   verifyConfig(): VerifyConfig {
-    const s = this.#settings;
-    return {
-      rpc: { [s.chain.chainId]: [...s.rpcUrls] },
-      stalenessMs: s.stalenessMs,
-      ...(s.hostOrigin ? { hostOrigin: s.hostOrigin } : {}),
-    };
+    return this.#settings.verifyConfig;
   }
 
   /** Was the current result verified with other settings than those now in effect? */
@@ -78,15 +71,8 @@ export class PassportState {
     this.#status = "resolving";
     try {
       // A product link opened on this origin had its linkset requested at boot (worker/early.ts).
-      const res = await (takeEarlyLinkset(p.linksetUrl) ?? fetchLinkset(p.linksetUrl));
+      const did = await (takeEarlyLinkset(p.linksetUrl) ?? resolveLinkset(p.linksetUrl, this.#settings.acceptedOrigins));
       if (gen !== this.#generation) return null;
-      if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
-      const type = res.headers.get("content-type") ?? "";
-      if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
-      const body = await res.text();
-      if (body.length > LINKSET_MAX_BYTES) throw new Error("the product's linkset is too large");
-      const did = didFromLinkset(JSON.parse(body), this.#settings.acceptedOrigins);
-      if (!did) throw new Error("the product's linkset names no passport DID");
       return did;
     } catch (e) {
       if (gen !== this.#generation) return null;

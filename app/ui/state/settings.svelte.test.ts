@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHAINS } from "../chains.ts";
-import { SETTINGS_KEY, Settings, normaliseOrigin, parseRpcList } from "./settings.svelte.ts";
+import { Settings } from "./settings.svelte.ts";
+import { SETTINGS_KEY, normaliseOrigin, parseRpcList } from "./settingsData.ts";
 
 /** A Storage (the Web Storage interface) kept in memory. */
 class MemoryStorage implements Storage {

@@ -4,84 +4,17 @@
  * limit for cached chain data. Persisted to localStorage; unknown or malformed stored values fall back to
  * the defaults rather than breaking the app.
  */
-import { CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
-
-export const SETTINGS_KEY = "verifier.settings.v1";
-export const DEFAULT_STALENESS_HOURS = 24;
-
-export interface SettingsData {
-  stage: ChainStage;
-  /** Per stage: the endpoints to try in order. */
-  rpcUrls: Record<ChainStage, string[]>;
-  /** Origin of the static host the passports live on; empty = this app's own origin. */
-  hostOrigin: string;
-  stalenessHours: number;
-}
-
-export function defaultSettings(): SettingsData {
-  return {
-    stage: defaultStage(),
-    rpcUrls: {
-      local: [...CHAINS.local.rpcUrls],
-      testnet: [...CHAINS.testnet.rpcUrls],
-      mainnet: [...CHAINS.mainnet.rpcUrls],
-    },
-    hostOrigin: "",
-    stalenessHours: DEFAULT_STALENESS_HOURS,
-  };
-}
-
-/** http(s) URLs only; returns the cleaned list (no blanks, no duplicates). */
-export function parseRpcList(text: string): { urls: string[]; bad: string[] } {
-  const urls: string[] = [];
-  const bad: string[] = [];
-  for (const raw of text.split(/[\s,]+/)) {
-    if (!raw) continue;
-    try {
-      const u = new URL(raw);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-      if (!urls.includes(u.href)) urls.push(raw);
-    } catch {
-      bad.push(raw);
-    }
-  }
-  return { urls, bad };
-}
-
-export function normaliseOrigin(text: string): string | null {
-  const t = text.trim();
-  if (!t) return "";
-  try {
-    const u = new URL(t.includes("://") ? t : `https://${t}`);
-    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
-    return u.origin;
-  } catch {
-    return null;
-  }
-}
-
-function load(storage: Storage | undefined): SettingsData {
-  const d = defaultSettings();
-  try {
-    const raw = storage?.getItem(SETTINGS_KEY);
-    if (!raw) return d;
-    const s = JSON.parse(raw) as Partial<SettingsData>;
-    if (isChainStage(s.stage)) d.stage = s.stage;
-    for (const stage of ["local", "testnet", "mainnet"] as const) {
-      const list = s.rpcUrls?.[stage];
-      if (Array.isArray(list) && list.length && list.every((u) => typeof u === "string")) {
-        const { urls } = parseRpcList(list.join(" "));
-        if (urls.length) d.rpcUrls[stage] = urls;
-      }
-    }
-    if (typeof s.hostOrigin === "string") d.hostOrigin = normaliseOrigin(s.hostOrigin) ?? "";
-    if (typeof s.stalenessHours === "number" && s.stalenessHours > 0 && s.stalenessHours <= 24 * 365)
-      d.stalenessHours = s.stalenessHours;
-  } catch {
-    // Corrupt storage: defaults.
-  }
-  return d;
-}
+import { CHAINS, type ChainStage } from "../chains.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+import {
+  acceptedOrigins,
+  defaultSettings,
+  effectiveHostOrigin,
+  loadSettings,
+  SETTINGS_KEY,
+  verifyConfig,
+  type SettingsData,
+} from "./settingsData.ts";
 
 export class Settings {
   #data = $state<SettingsData>(defaultSettings());
@@ -89,7 +22,7 @@ export class Settings {
 
   constructor(storage: Storage | undefined = globalThis.localStorage) {
     this.#storage = storage;
-    this.#data = load(storage);
+    this.#data = loadSettings(storage);
   }
 
   get stage(): ChainStage { return this.#data.stage; }
@@ -99,13 +32,11 @@ export class Settings {
   get stalenessMs(): number { return this.#data.stalenessHours * 3_600_000; }
   get hostOrigin(): string { return this.#data.hostOrigin; }
   /** The host origin in effect: the configured one, else this app's origin. */
-  get effectiveHostOrigin(): string { return this.#data.hostOrigin || globalThis.location?.origin || ""; }
+  get effectiveHostOrigin(): string { return effectiveHostOrigin(this.#data); }
   /** Origins whose GS1 Digital Links and app links are accepted. */
-  get acceptedOrigins(): string[] {
-    const set = new Set<string>([this.effectiveHostOrigin]);
-    if (globalThis.location?.origin) set.add(globalThis.location.origin);
-    return [...set].filter(Boolean);
-  }
+  get acceptedOrigins(): string[] { return acceptedOrigins(this.#data); }
+  /** What the verification worker is given (settingsData.ts). */
+  get verifyConfig(): VerifyConfig { return verifyConfig(this.#data); }
 
   rpcUrlsFor(stage: ChainStage): string[] { return this.#data.rpcUrls[stage]; }
 

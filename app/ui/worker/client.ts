@@ -5,7 +5,7 @@
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
 import type { AuditRow, VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
-import { createVerifyWorker, takeEarlyWorker } from "./early.ts";
+import { createVerifyWorker, takeEarlyVerification, takeEarlyWorker } from "./early.ts";
 
 export class WorkerFailure extends Error {
   override readonly name = "WorkerFailure";
@@ -27,15 +27,7 @@ export class VerifyClient {
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
     const worker = takeEarlyWorker() ?? createVerifyWorker();
-    worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
-      const msg = e.data;
-      const p = this.#pending.get(msg.id);
-      if (!p) return;
-      this.#pending.delete(msg.id);
-      if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms });
-      else if (msg.type === "did") p.resolve(msg.row);
-      else p.reject(new WorkerFailure(msg.error));
-    };
+    worker.onmessage = (e: MessageEvent<WorkerResponse>) => this.#settle(e.data);
     worker.onerror = (e) => {
       const error: SerializedError = {
         name: "WorkerCrashedError",
@@ -52,13 +44,25 @@ export class VerifyClient {
     return worker;
   }
 
+  #settle(msg: WorkerResponse): void {
+    const p = this.#pending.get(msg.id);
+    if (!p) return;
+    this.#pending.delete(msg.id);
+    if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms });
+    else if (msg.type === "did") p.resolve(msg.row);
+    else p.reject(new WorkerFailure(msg.error));
+  }
+
   verify(did: string, config: VerifyConfig): { id: number; result: Promise<{ product: ProductNode; ms: number }> } {
-    const id = this.#nextId++;
+    const worker = this.#ensure();
+    // The same verification may already be under way: asked at boot for the product link opened (early.ts).
+    const early = takeEarlyVerification(worker, did, config);
+    const id = early ? early.id : this.#nextId++;
     const result = new Promise<{ product: ProductNode; ms: number }>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
     });
-    const msg: WorkerRequest = { type: "verify", id, did, config };
-    this.#ensure().postMessage(msg);
+    if (early) void early.response.then((msg) => this.#settle(msg));
+    else worker.postMessage({ type: "verify", id, did, config } satisfies WorkerRequest);
     return { id, result };
   }
 

@@ -1,0 +1,107 @@
+/**
+ * The auditor's settings as plain data (no Svelte): their defaults, how they are read from localStorage
+ * (unknown or malformed values fall back to the defaults), and what verification takes from them. Shared
+ * by the Settings state (settings.svelte.ts) and the boot code (worker/early.ts), which starts verifying a
+ * product link before the app is evaluated: both must derive the very same configuration.
+ */
+import { CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+
+export const SETTINGS_KEY = "verifier.settings.v1";
+export const DEFAULT_STALENESS_HOURS = 24;
+
+export interface SettingsData {
+  stage: ChainStage;
+  /** Per stage: the endpoints to try in order. */
+  rpcUrls: Record<ChainStage, string[]>;
+  /** Origin of the static host the passports live on; empty = this app's own origin. */
+  hostOrigin: string;
+  stalenessHours: number;
+}
+
+export function defaultSettings(): SettingsData {
+  return {
+    stage: defaultStage(),
+    rpcUrls: {
+      local: [...CHAINS.local.rpcUrls],
+      testnet: [...CHAINS.testnet.rpcUrls],
+      mainnet: [...CHAINS.mainnet.rpcUrls],
+    },
+    hostOrigin: "",
+    stalenessHours: DEFAULT_STALENESS_HOURS,
+  };
+}
+
+/** http(s) URLs only; returns the cleaned list (no blanks, no duplicates). */
+export function parseRpcList(text: string): { urls: string[]; bad: string[] } {
+  const urls: string[] = [];
+  const bad: string[] = [];
+  for (const raw of text.split(/[\s,]+/)) {
+    if (!raw) continue;
+    try {
+      const u = new URL(raw);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
+      if (!urls.includes(u.href)) urls.push(raw);
+    } catch {
+      bad.push(raw);
+    }
+  }
+  return { urls, bad };
+}
+
+export function normaliseOrigin(text: string): string | null {
+  const t = text.trim();
+  if (!t) return "";
+  try {
+    const u = new URL(t.includes("://") ? t : `https://${t}`);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    return u.origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The settings stored in `storage`, else the defaults. */
+export function loadSettings(storage: Storage | undefined): SettingsData {
+  const d = defaultSettings();
+  try {
+    const raw = storage?.getItem(SETTINGS_KEY);
+    if (!raw) return d;
+    const s = JSON.parse(raw) as Partial<SettingsData>;
+    if (isChainStage(s.stage)) d.stage = s.stage;
+    for (const stage of ["local", "testnet", "mainnet"] as const) {
+      const list = s.rpcUrls?.[stage];
+      if (Array.isArray(list) && list.length && list.every((u) => typeof u === "string")) {
+        const { urls } = parseRpcList(list.join(" "));
+        if (urls.length) d.rpcUrls[stage] = urls;
+      }
+    }
+    if (typeof s.hostOrigin === "string") d.hostOrigin = normaliseOrigin(s.hostOrigin) ?? "";
+    if (typeof s.stalenessHours === "number" && s.stalenessHours > 0 && s.stalenessHours <= 24 * 365)
+      d.stalenessHours = s.stalenessHours;
+  } catch {
+    // Corrupt storage: defaults.
+  }
+  return d;
+}
+
+/** The host origin in effect: the configured one, else this app's origin. */
+export function effectiveHostOrigin(d: SettingsData): string {
+  return d.hostOrigin || globalThis.location?.origin || "";
+}
+
+/** Origins whose GS1 Digital Links and app links are accepted. */
+export function acceptedOrigins(d: SettingsData): string[] {
+  const set = new Set<string>([effectiveHostOrigin(d)]);
+  if (globalThis.location?.origin) set.add(globalThis.location.origin);
+  return [...set].filter(Boolean);
+}
+
+/** What the verification worker is given: the stage's chain and endpoints, the staleness limit, the host. */
+export function verifyConfig(d: SettingsData): VerifyConfig {
+  return {
+    rpc: { [CHAINS[d.stage].chainId]: [...d.rpcUrls[d.stage]] },
+    stalenessMs: d.stalenessHours * 3_600_000,
+    ...(d.hostOrigin ? { hostOrigin: d.hostOrigin } : {}),
+  };
+}
