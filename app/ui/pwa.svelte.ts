@@ -5,6 +5,12 @@
  */
 import type { Workbox } from "workbox-window";
 
+/** Runs `task` when the page is next idle (at the latest after `timeoutMs`). */
+export function whenIdle(task: () => void, timeoutMs = 3000): void {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(() => task(), { timeout: timeoutMs });
+  else setTimeout(task, 200);
+}
+
 export class Pwa {
   #updateWaiting = $state(false);
   #offlineReady = $state(false);
