@@ -79,3 +79,32 @@ test("bulk audit: counts equal the command line's, with progress and downloads",
   expect(csv.trim().split("\r\n")).toHaveLength(cli.dids! + 1);
   await page.screenshot({ path: path.join(info.project.outputDir, "screens", "audit.png"), fullPage: true });
 });
+
+test("a network that answers too slowly: the cached copy within seconds, said to be offline", async ({ page, context }) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  const hash = `#/p/${encodeURIComponent(window.did)}`;
+  await page.goto(`${w.appUrl}/${hash}`);
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+
+  // One bar of signal: the host's files and the chain's endpoint take a minute to answer.
+  const stalled: (() => Promise<void>)[] = [];
+  const stall = async (route: import("@playwright/test").Route) => {
+    await new Promise<void>((release) => stalled.push(async () => release()));
+    await route.fallback().catch(() => undefined);
+  };
+  await context.route(/\/passports\/.*\.(jsonl|json)$/, stall);
+  await context.route(`${w.rpcUrl}/**`, stall);
+  await context.route(w.rpcUrl, stall);
+  const started = Date.now();
+  await page.reload();
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 9_000 });
+  expect(Date.now() - started).toBeLessThan(9_000);
+  expect(stalled.length).toBeGreaterThan(0); // the slow requests were indeed made, and held
+  await expect(page.locator(`article[data-did="${window.did}"]`).getByTestId("offline")).toContainText(
+    "Verified offline against chain data read at",
+  );
+  await context.unrouteAll({ behavior: "ignoreErrors" });
+  for (const release of stalled) await release();
+});

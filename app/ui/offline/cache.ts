@@ -2,6 +2,10 @@
  * The offline cache (IndexedDB, used inside the verification worker): every DID file and every registry
  * read is stored with the time it was read (and, for the chain, the block). When the host or the chain
  * cannot be reached, the verifier runs on what was cached and says so:
+ * - network first, with a short timeout: a request the network has not answered within `networkTimeoutMs`
+ *   (default 3 s: an auditor in a basement with one bar of signal) is answered from the cache when the
+ *   cache has a usable copy, and the late answer still refreshes the cache; with no usable copy the
+ *   network is waited for, up to its own timeout;
  * - files: served from the cache only when the host is unreachable or too slow (never to hide a 404, an
  *   HTML page or any other answer the host did give);
  * - chain reads: served from the cache only when the endpoint is unreachable or too slow, and only when
@@ -67,6 +71,9 @@ export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
   };
 }
 
+/** How long the network has before a usable cached copy answers instead (network first). */
+export const DEFAULT_NETWORK_TIMEOUT_MS = 3000;
+
 const OFFLINE_FILE_ERRORS = new Set(["HostUnreachableError", "FetchTimeoutError"]);
 const OFFLINE_CHAIN_ERRORS = new Set(["RpcUnreachableError", "RpcTimeoutError"]);
 
@@ -81,15 +88,48 @@ function errorName(e: unknown): string {
 export type WriteScheduler = (write: () => void) => void;
 const now_: WriteScheduler = (write) => write();
 
-export function cachingSource(inner: FileSource, db: CacheStore, now: () => Date = () => new Date(), schedule: WriteScheduler = now_): FileSource {
+const SLOW = Symbol("slow");
+
+/** The network's answer, or SLOW when it has none within `ms` (the request goes on). */
+function within<T>(request: Promise<T>, ms: number): Promise<T | typeof SLOW> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(() => resolve(SLOW), ms)));
+  return Promise.race([request, slow]).finally(() => clearTimeout(timer));
+}
+
+export interface CachingOptions {
+  now?: () => Date;
+  schedule?: WriteScheduler;
+  /** See DEFAULT_NETWORK_TIMEOUT_MS. */
+  networkTimeoutMs?: number;
+}
+
+export function cachingSource(inner: FileSource, db: CacheStore, options: CachingOptions = {}): FileSource {
+  const now = options.now ?? (() => new Date());
+  const schedule = options.schedule ?? now_;
+  const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
+  const store = (key: string, text: string | null) => {
+    const readTime = now().toISOString();
+    schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
+  };
   return {
     async get(did: string, file: DidFileName) {
       const key = `${did}|${file}`;
+      const live = inner.get(did, file);
       try {
-        const text = await inner.get(did, file);
-        // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
-        const readTime = now().toISOString();
-        schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
+        const first = await within(live, networkTimeoutMs);
+        if (first !== SLOW) {
+          store(key, first);
+          return first;
+        }
+        const cached = await db.get("files", key).catch(() => undefined);
+        if (cached) {
+          void live.then((text) => store(key, text), () => undefined);
+          return cached.text;
+        }
+        const text = await live;
+        store(key, text);
         return text;
       } catch (e) {
         if (!OFFLINE_FILE_ERRORS.has(errorName(e))) throw e;
@@ -106,15 +146,34 @@ export interface CachingChainReader extends ChainReader {
   readonly usedCache: boolean;
 }
 
-export function cachingChain(
-  inner: ChainReader,
-  db: CacheStore,
-  options: { stalenessMs: number; now?: () => Date; schedule?: WriteScheduler },
-): CachingChainReader {
+export function cachingChain(inner: ChainReader, db: CacheStore, options: CachingOptions & { stalenessMs: number }): CachingChainReader {
   const now = options.now ?? (() => new Date());
+  const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
   /** Per chain: the oldest cached read used in this session (offline). */
   const offline = new Map<number, ChainReadAt>();
   let usedCache = false;
+  // Not awaited, as for files.
+  const store = (key: string, query: AnchorQuery, record: AnchorRecord | null) => {
+    const at = inner.readAt(query.chainId);
+    const entry = { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 };
+    (options.schedule ?? now_)(() => void db.put("anchors", entry).catch(() => undefined));
+  };
+  /** A cached read within the staleness limit (recorded as used), else the reason there is none. */
+  const fromCache = (query: AnchorQuery, cached: CachedAnchor, cause?: VerifierError): AnchorRecord | null => {
+    const age = now().getTime() - Date.parse(cached.readTime);
+    if (!(age <= options.stalenessMs)) {
+      throw new StaleChainDataError({
+        details: `read at ${cached.readTime} (block ${cached.blockNumber}), ${Math.round(age / 60_000)} min ago; the limit is ${Math.round(options.stalenessMs / 60_000)} min`,
+        ...(cause ? { cause } : {}),
+      });
+    }
+    usedCache = true;
+    const prev = offline.get(query.chainId);
+    if (!prev || Date.parse(cached.readTime) < Date.parse(prev.time)) {
+      offline.set(query.chainId, { time: cached.readTime, blockNumber: cached.blockNumber, offline: true });
+    }
+    return cached.record;
+  };
   return {
     get usedCache() {
       return usedCache;
@@ -124,29 +183,27 @@ export function cachingChain(
     },
     async readAnchor(query: AnchorQuery) {
       const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
+      const live = inner.readAnchor(query);
       try {
-        const record = await inner.readAnchor(query);
-        const at = inner.readAt(query.chainId);
-        const entry = { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 };
-        (options.schedule ?? now_)(() => void db.put("anchors", entry).catch(() => undefined)); // not awaited, as for files
+        const first = await within(live, networkTimeoutMs);
+        if (first !== SLOW) {
+          store(key, query, first);
+          return first;
+        }
+        // Slow: a cached read within the staleness limit answers; a stale or missing one waits for the chain.
+        const cached = await db.get("anchors", key).catch(() => undefined);
+        if (cached && now().getTime() - Date.parse(cached.readTime) <= options.stalenessMs) {
+          void live.then((record) => store(key, query, record), () => undefined);
+          return fromCache(query, cached);
+        }
+        const record = await live;
+        store(key, query, record);
         return record;
       } catch (e) {
         if (!OFFLINE_CHAIN_ERRORS.has(errorName(e))) throw e;
         const cached = await db.get("anchors", key).catch(() => undefined);
         if (!cached) throw e;
-        const age = now().getTime() - Date.parse(cached.readTime);
-        if (!(age <= options.stalenessMs)) {
-          throw new StaleChainDataError({
-            details: `read at ${cached.readTime} (block ${cached.blockNumber}), ${Math.round(age / 60_000)} min ago; the limit is ${Math.round(options.stalenessMs / 60_000)} min`,
-            cause: e as VerifierError,
-          });
-        }
-        usedCache = true;
-        const prev = offline.get(query.chainId);
-        if (!prev || Date.parse(cached.readTime) < Date.parse(prev.time)) {
-          offline.set(query.chainId, { time: cached.readTime, blockNumber: cached.blockNumber, offline: true });
-        }
-        return cached.record;
+        return fromCache(query, cached, e as VerifierError);
       }
     },
     readAt(chainId: number) {

@@ -62,7 +62,7 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // The first requests go out at once; the cache (still opening on a first request) is needed only
     // when the network fails, and for the writes made after the verdict.
     const db = lazyCache(cacheDb());
-    const source = cachingSource(live, db, undefined, schedule);
+    const source = cachingSource(live, db, { schedule });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
     const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {

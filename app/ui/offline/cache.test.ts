@@ -1,0 +1,123 @@
+/**
+ * The offline cache's strategy: network first with a short timeout, the cache for an unreachable or slow
+ * network, never to hide an answer the host gave, chain data only within the staleness limit. The store
+ * here is an in-memory one with IndexedDB's get/put shape (the worker's real database is exercised by the
+ * offline end-to-end test in Chromium).
+ */
+import { describe, expect, it } from "vitest";
+import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
+import { RpcUnreachableError } from "../../core/anchors/errors.ts";
+import { HostUnreachableError } from "../../core/fetch/errors.ts";
+import type { FileSource } from "../../core/fetch/source.ts";
+import type { AnchorRecord } from "../../core/types.ts";
+import { cachingChain, cachingSource, type CacheStore } from "./cache.ts";
+
+function memoryStore(): CacheStore & { rows: Map<string, Record<string, unknown>> } {
+  const rows = new Map<string, Record<string, unknown>>();
+  return {
+    rows,
+    get: (async (store: string, key: string) => rows.get(`${store}/${key}`)) as CacheStore["get"],
+    put: (async (store: string, value: { key: string }) => {
+      rows.set(`${store}/${value.key}`, value);
+      return value.key;
+    }) as CacheStore["put"],
+  };
+}
+
+/** A promise settled by hand. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+const DID = "did:webvh:QmScid:example.com";
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("cachingSource: network first, with a short timeout", () => {
+  it("the network's answer when it comes in time, and it is stored", async () => {
+    const db = memoryStore();
+    const source = cachingSource({ get: async () => "live" }, db, { networkTimeoutMs: 50 });
+    expect(await source.get(DID, "did.jsonl")).toBe("live");
+    await settle();
+    expect(db.rows.get(`files/${DID}|did.jsonl`)).toMatchObject({ text: "live" });
+  });
+
+  it("a slow network gives way to the cached copy; its late answer still refreshes the cache", async () => {
+    const db = memoryStore();
+    await db.put("files", { key: `${DID}|did.jsonl`, text: "cached", readTime: "2026-01-01T00:00:00.000Z" });
+    const late = deferred<string | null>();
+    const source = cachingSource({ get: () => late.promise }, db, { networkTimeoutMs: 30 });
+    const started = Date.now();
+    expect(await source.get(DID, "did.jsonl")).toBe("cached");
+    expect(Date.now() - started).toBeLessThan(1000);
+    late.resolve("newer");
+    await settle();
+    expect(db.rows.get(`files/${DID}|did.jsonl`)).toMatchObject({ text: "newer" });
+  });
+
+  it("a slow network with nothing cached is waited for", async () => {
+    const late = deferred<string | null>();
+    const source = cachingSource({ get: () => late.promise }, memoryStore(), { networkTimeoutMs: 10 });
+    const answer = source.get(DID, "did.jsonl");
+    await new Promise((r) => setTimeout(r, 40));
+    late.resolve("live");
+    expect(await answer).toBe("live");
+  });
+
+  it("an unreachable host: the cache; an answer the host gave (a 404, an error) is never hidden", async () => {
+    const db = memoryStore();
+    await db.put("files", { key: `${DID}|did.jsonl`, text: "cached", readTime: "2026-01-01T00:00:00.000Z" });
+    const down: FileSource = { get: async () => Promise.reject(new HostUnreachableError()) };
+    expect(await cachingSource(down, db).get(DID, "did.jsonl")).toBe("cached");
+    await expect(cachingSource(down, memoryStore()).get(DID, "did.jsonl")).rejects.toMatchObject({ name: "HostUnreachableError" });
+    expect(await cachingSource({ get: async () => null }, db).get(DID, "did.jsonl")).toBeNull();
+    const refused: FileSource = { get: async () => Promise.reject(Object.assign(new Error("html"), { name: "UnexpectedContentError" })) };
+    await expect(cachingSource(refused, db).get(DID, "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+  });
+});
+
+describe("cachingChain: network first, with a short timeout, within the staleness limit", () => {
+  const query: AnchorQuery = { chainId: 31337, registry: "0xAA", anchorer: "0xBB", root: "0xCC" };
+  const key = `31337|0xaa|0xbb|0xcc`;
+  const record: AnchorRecord = { ...query, blockNumber: 7, timestamp: 1_700_000_000 };
+  const liveAt: ChainReadAt = { time: "2026-12-01T10:00:00.000Z", blockNumber: 9, offline: false };
+  const reader = (read: () => Promise<AnchorRecord | null>): ChainReader => ({ readAnchor: read, readAt: () => liveAt });
+  const now = () => new Date("2026-12-01T12:00:00.000Z");
+
+  it("a slow endpoint gives way to a fresh cached read, said to be offline", async () => {
+    const db = memoryStore();
+    await db.put("anchors", { key, record, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
+    const late = deferred<AnchorRecord | null>();
+    const chain = cachingChain(reader(() => late.promise), db, { stalenessMs: 2 * 3_600_000, now, networkTimeoutMs: 30 });
+    expect(await chain.readAnchor(query)).toEqual(record);
+    expect(chain.usedCache).toBe(true);
+    expect(chain.readAt(31337)).toEqual({ time: "2026-12-01T11:00:00.000Z", blockNumber: 8, offline: true });
+    late.resolve(record);
+  });
+
+  it("a slow endpoint with only a stale cached read is waited for: live, not offline", async () => {
+    const db = memoryStore();
+    await db.put("anchors", { key, record, readTime: "2026-11-01T11:00:00.000Z", blockNumber: 8 });
+    const late = deferred<AnchorRecord | null>();
+    const chain = cachingChain(reader(() => late.promise), db, { stalenessMs: 3_600_000, now, networkTimeoutMs: 10 });
+    const answer = chain.readAnchor(query);
+    await new Promise((r) => setTimeout(r, 40));
+    late.resolve(null);
+    expect(await answer).toBeNull();
+    expect(chain.usedCache).toBe(false);
+    expect(chain.readAt(31337)).toEqual(liveAt);
+  });
+
+  it("an unreachable endpoint: a fresh cached read, else StaleChainDataError", async () => {
+    const down = reader(async () => Promise.reject(new RpcUnreachableError()));
+    const db = memoryStore();
+    await db.put("anchors", { key, record, readTime: "2026-12-01T11:30:00.000Z", blockNumber: 8 });
+    expect(await cachingChain(down, db, { stalenessMs: 3_600_000, now }).readAnchor(query)).toEqual(record);
+    await expect(cachingChain(down, db, { stalenessMs: 60_000, now }).readAnchor(query)).rejects.toMatchObject({ name: "StaleChainDataError" });
+    await expect(cachingChain(down, memoryStore(), { stalenessMs: 60_000, now }).readAnchor(query)).rejects.toMatchObject({
+      name: "RpcUnreachableError",
+    });
+  });
+});
