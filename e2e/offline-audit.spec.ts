@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page, type Route } from "@playwright/test";
 import { world } from "./world.ts";
 
 test.use({ viewport: { width: 390, height: 844 } });
@@ -28,13 +28,19 @@ function cliAudit(cdn: string, rpc: string): Promise<Record<string, number>> {
   });
 }
 
-test("offline: verified against cached chain data, then unverifiable once older than the limit", async ({ page, context }, info) => {
+/** A first visit to a verified window's passport: its data cached, the service worker installed. */
+async function firstVisit(page: Page) {
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;
   const hash = `#/p/${encodeURIComponent(window.did)}`;
   await page.goto(`${w.appUrl}/${hash}`);
   await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  return { w, window, hash };
+}
+
+test("offline: verified against cached chain data, then unverifiable once older than the limit", async ({ page, context }, info) => {
+  const { w, window, hash } = await firstVisit(page);
   await page.reload();
   await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
@@ -81,16 +87,11 @@ test("bulk audit: counts equal the command line's, with progress and downloads",
 });
 
 test("a network that answers too slowly: the cached copy within seconds, said to be offline", async ({ page, context }) => {
-  const w = world();
-  const window = w.manifest.verifiedWindows[0]!;
-  const hash = `#/p/${encodeURIComponent(window.did)}`;
-  await page.goto(`${w.appUrl}/${hash}`);
-  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const { w, window, hash } = await firstVisit(page);
 
   // One bar of signal: the host's files and the chain's endpoint take a minute to answer.
   const stalled: (() => Promise<void>)[] = [];
-  const stall = async (route: import("@playwright/test").Route) => {
+  const stall = async (route: Route) => {
     await new Promise<void>((release) => stalled.push(async () => release()));
     await route.fallback().catch(() => undefined);
   };
