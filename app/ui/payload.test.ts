@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { didFromLinkset, parsePayload, passportHash, validGtin } from "./payload.ts";
+import { createServer, type Server } from "node:http";
+import { didFromLinkset, didOfLinksetResponse, parsePayload, passportHash, resolveLinkset, validGtin } from "./payload.ts";
 
 const HOST = "http://localhost:8630";
 const DID = "did:webvh:QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:localhost%3A8630:passports:w-000001";
@@ -75,5 +76,31 @@ describe("didFromLinkset", () => {
     expect(didFromLinkset(linkset, [HOST])).toBeNull();
     expect(didFromLinkset({ nope: 1 }, [HOST])).toBeNull();
     expect(didFromLinkset(null, [HOST])).toBeNull();
+  });
+});
+
+describe("didOfLinksetResponse / resolveLinkset", () => {
+  const linkset = JSON.stringify({ linkset: [{ anchor: "x", "https://gs1.org/voc/sustainabilityInfo": [{ href: DID }] }] });
+  const json = (body: string, status = 200, type = "application/linkset+json") => new Response(body, { status, headers: { "content-type": type } });
+
+  it("the passport DID of a linkset; a clear reason for anything else", async () => {
+    expect(await didOfLinksetResponse(json(linkset), [HOST])).toBe(DID);
+    await expect(didOfLinksetResponse(json("nope", 404), [HOST])).rejects.toThrow("the host answered 404 for the product's linkset");
+    await expect(didOfLinksetResponse(json("<html>", 200, "text/html"), [HOST])).rejects.toThrow("did not answer JSON");
+    await expect(didOfLinksetResponse(json("{not json"), [HOST])).rejects.toThrow("the product's linkset is not JSON");
+    await expect(didOfLinksetResponse(json(" ".repeat(70 * 1024)), [HOST])).rejects.toThrow("too large");
+    await expect(didOfLinksetResponse(json('{"linkset":[]}'), [HOST])).rejects.toThrow("names no passport DID");
+  });
+
+  it("a host that never answers: a timeout, not a wait without end", async () => {
+    const server: Server = createServer(() => undefined); // takes the request, never answers
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      await expect(resolveLinkset(`http://127.0.0.1:${port}/01/x/linkset.json`, [HOST], 200)).rejects.toThrow("did not answer within 0.2 s");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

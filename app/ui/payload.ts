@@ -15,9 +15,21 @@ export type Payload =
 
 export const MAX_PAYLOAD = 2048;
 
-/** How a product's linkset is requested (no cookies, no redirects to follow elsewhere). */
-export function fetchLinkset(url: string): Promise<Response> {
-  return fetch(url, { headers: { accept: "application/linkset+json, application/json" }, credentials: "omit", redirect: "error" });
+/** How long a product's linkset may take to answer. */
+export const LINKSET_TIMEOUT_MS = 10_000;
+
+/** How a product's linkset is requested (no cookies, no redirects to follow elsewhere, a time limit). */
+export function fetchLinkset(url: string, timeoutMs = LINKSET_TIMEOUT_MS): Promise<Response> {
+  return fetch(url, {
+    headers: { accept: "application/linkset+json, application/json" },
+    credentials: "omit",
+    redirect: "error",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: unknown) => {
+    const name = (error as Error)?.name;
+    if (name === "TimeoutError" || name === "AbortError") throw new Error(`the host did not answer within ${timeoutMs / 1000} s`, { cause: error });
+    throw new Error(`the host could not be reached (${(error as Error)?.message ?? String(error)})`, { cause: error });
+  });
 }
 
 const LINKSET_MAX_BYTES = 64 * 1024;
@@ -32,14 +44,20 @@ export async function didOfLinksetResponse(res: Response, acceptedOrigins: reado
   if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
   const body = await res.text();
   if (body.length > LINKSET_MAX_BYTES) throw new Error("the product's linkset is too large");
-  const did = didFromLinkset(JSON.parse(body), acceptedOrigins);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new Error("the product's linkset is not JSON");
+  }
+  const did = didFromLinkset(json, acceptedOrigins);
   if (!did) throw new Error("the product's linkset names no passport DID");
   return did;
 }
 
 /** The passport DID a product link resolves to: its linkset requested and read (didOfLinksetResponse). */
-export async function resolveLinkset(url: string, acceptedOrigins: readonly string[]): Promise<string> {
-  return didOfLinksetResponse(await fetchLinkset(url), acceptedOrigins);
+export async function resolveLinkset(url: string, acceptedOrigins: readonly string[], timeoutMs = LINKSET_TIMEOUT_MS): Promise<string> {
+  return didOfLinksetResponse(await fetchLinkset(url, timeoutMs), acceptedOrigins);
 }
 /** did:webvh:<scid>:<host>[:path...]: method-specific-id chars of DID Core (plus %-escapes). */
 const DID_WEBVH = /^did:webvh:[A-Za-z0-9]{16,}(?::[A-Za-z0-9._~%-]+)+$/;
