@@ -41,6 +41,8 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ["**/*.{js,css,html,png,svg,webmanifest,wasm}"],
+        // Static routes (Chromium): fetch() calls and hashed assets skip the worker's code (public/sw-routes.js).
+        importScripts: ["sw-routes.js"],
         navigateFallback: "index.html",
         // Data files (did.jsonl, *.json, QR images of the host) are never answered with the app's HTML.
         navigateFallbackDenylist: [/\.[a-z0-9]+$/i],
