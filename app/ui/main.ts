@@ -8,7 +8,8 @@ import { startEarly } from "./worker/early.ts";
 /** How long the app's mount may wait for the opened product's verification to be asked (its linkset read). */
 const MOUNT_WAIT_MS = 250;
 
-const asked = startEarly();
+// Whatever goes wrong here (a worker that cannot be created) only loses the head start: the app mounts.
+const asked = startEarly().catch(() => undefined);
 const app = import("./mount.ts");
 // Mounting holds the main thread for a while: the linkset's answer, and so the verification request,
 // would wait behind it. The app mounts once the request is out (a linkset round trip), or at the latest
