@@ -85,12 +85,41 @@ test("the auditor is asked to compare the label's serial; a mismatch warns witho
   await expect(check.getByRole("status")).toHaveText("The label matches this passport.");
 });
 
-test("a GS1 Digital Link of the host opens the same passport", async ({ page }) => {
+/** Paths of the requests the page and its workers make, counted. */
+function countRequests(page: Page): Map<string, number> {
+  const counts = new Map<string, number>();
+  page.context().on("request", (r) => {
+    const p = new URL(r.url()).pathname;
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  });
+  return counts;
+}
+
+test("a GS1 Digital Link of the host opens the same passport, resolved and verified once", async ({ page }) => {
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;
-  await page.goto(`${w.appUrl}/01/${window.gtin}/21/${encodeURIComponent(window.serial)}`);
+  const counts = countRequests(page);
+  const link = `/01/${window.gtin}/21/${encodeURIComponent(window.serial)}`;
+  await page.goto(`${w.appUrl}${link}`);
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   await expect(card(page, window.did)).toBeVisible();
+  // Asked at boot (worker/early.ts) and taken by the app: the linkset read once, the log fetched once.
+  expect(counts.get(`${link}/linkset.json`)).toBe(1);
+  const logPath = [...counts.keys()].find((p) => p.endsWith("/did.jsonl") && window.did.endsWith(p.split("/").slice(-2, -1)[0]!));
+  expect(logPath).toBeDefined();
+  expect(counts.get(logPath!)).toBe(1);
+});
+
+test("a GS1 Digital Link under saved settings: the early verification uses them, and is the one shown", async ({ page }) => {
+  const w = world();
+  await presetSettings(page, { stage: "local", rpcUrls: { local: [w.deadRpcUrl, w.rpcUrl] } });
+  const window = w.manifest.verifiedWindows[0]!;
+  const counts = countRequests(page);
+  await page.goto(`${w.appUrl}/01/${window.gtin}/21/${encodeURIComponent(window.serial)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified", { timeout: 30_000 });
+  const logs = [...counts.entries()].filter(([p]) => p.endsWith("/did.jsonl"));
+  expect(logs.length).toBeGreaterThanOrEqual(3);
+  for (const [p, n] of logs) expect(n, p).toBe(1);
 });
 
 test("one byte changed in an entry: invalid, naming the entry and the reason", async ({ page }, info) => {
