@@ -224,6 +224,56 @@ describe("verifyProduct", () => {
     expect(tree.children.map((c) => c.did).sort()).toEqual([host.dids.glass, host.dids.frame].sort());
   });
 
+  it("the chain reads a log's proofs need are asked for while the log is verified, and the verdict waits for the checks", async () => {
+    const reads: string[] = [];
+    const chain = {
+      readAnchor: (q: Parameters<typeof deps.chain.readAnchor>[0]) => {
+        reads.push(q.root);
+        return deps.chain.readAnchor(q);
+      },
+      readAt: (id: number) => deps.chain.readAt(id),
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let released = false;
+    const verifier = async (...args: Parameters<typeof verifyEd25519>) => {
+      await gate;
+      return verifyEd25519(...args);
+    };
+    const verdictP = verifyDid(host.dids.window, { ...deps, chain, verifier }).then((v) => {
+      expect(released).toBe(true); // no verdict before the signatures are checked
+      return v;
+    });
+    await vi.waitFor(() => expect(reads.length).toBeGreaterThan(0));
+    released = true;
+    release();
+    const verdict = await verdictP;
+    expect(verdict.verdict).toBe("verified");
+    // The reads step 3 makes are the ones already asked for (the reader shares them): the same roots.
+    const anchored = new Set(verdict.entries.filter((e) => e.anchor && !e.anchoredVia).map((e) => e.anchor!.claimedRoot.toLowerCase()));
+    expect(new Set(reads)).toEqual(anchored);
+  });
+
+  it("an anchors file repeating a proof a thousand times: at most two early reads per entry", async () => {
+    const text = (await deps.source.get(host.dids.window, "did-anchors.json"))!;
+    const file = JSON.parse(text) as { anchors: unknown[] };
+    const hostile = JSON.stringify({ ...file, anchors: Array.from({ length: 1000 }, (_, i) => file.anchors[i % file.anchors.length]) });
+    const log = (await deps.source.get(host.dids.window, "did.jsonl"))!;
+    const entries = log.trim().split("\n").length;
+    let reads = 0;
+    const chain = { ...deps.chain, readAnchor: (q: Parameters<typeof deps.chain.readAnchor>[0]) => (reads++, deps.chain.readAnchor(q)) };
+    const source = { get: async (d: string, f: Parameters<typeof deps.source.get>[1]) => (f === "did-anchors.json" ? hostile : deps.source.get(d, f)) };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const verifier = async (...args: Parameters<typeof verifyEd25519>) => (await gate, verifyEd25519(...args));
+    const verdictP = verifyDid(host.dids.window, { ...deps, source, chain, verifier });
+    await vi.waitFor(() => expect(reads).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reads).toBeLessThanOrEqual(2 * entries);
+    release();
+    await verdictP;
+  });
+
   it("componentHintsOfLog: the newest entry's components, unverified; nothing from what is not an entry", () => {
     const entry = (links: unknown[]) =>
       JSON.stringify({ state: { id: "did:webvh:x:h", service: links.map((l, i) => ({ id: `#c${i}`, type: "ProductComponent", serviceEndpoint: l })) } });

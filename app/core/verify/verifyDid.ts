@@ -91,6 +91,21 @@ function witnessInUse(entries: readonly LogEntry[]): boolean {
   });
 }
 
+/**
+ * Asks the chain for the reads the proofs of `entries` will need (the query checkProof makes), without
+ * waiting or concluding anything: at most two proofs per entry of the log, so that a hostile anchors file
+ * cannot make the reader busy.
+ */
+function prefetchReads(file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader): void {
+  const budget = new Map<unknown, number>(entries.map((e) => [e.versionId, 2]));
+  for (const p of file.anchors) {
+    const left = budget.get(p.versionId);
+    if (!left) continue;
+    budget.set(p.versionId, left - 1);
+    chain.readAnchor({ chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex }).catch(() => undefined);
+  }
+}
+
 /** Checks one proof of one valid entry. Local checks first; the chain is read only when they pass. */
 async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader): Promise<ProofOutcome> {
   const where = { entryIndex: v.index, versionId: v.versionId };
@@ -188,6 +203,17 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     if (declared.kind === "declared") options.chain.prepare(declared.declaration.chainId);
   }
 
+  // The anchors file, read once; as soon as it is in, the chain reads its proofs of this log's entries
+  // will need are asked for, while the log is verified (the reader shares identical reads, so step 3
+  // finds them under way). Nothing is concluded from a read before its entry and proof are checked.
+  const anchorsFileP = anchorsP.then((text) => {
+    if (text === null) return null;
+    const file = parseAnchorsFile(text);
+    if (file.did !== did) throw new DidMismatchError("did-anchors.json belongs to another DID", { details: `it names ${file.did}` });
+    return file;
+  });
+  anchorsFileP.then((file) => file && prefetchReads(file, parsed, options.chain), () => undefined);
+
   let witness: WitnessProofEntry[] | null = null;
   let witnessError: VerifierError | undefined;
   if (witnessInUse(parsed)) {
@@ -221,12 +247,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
   let anchors: AnchorsFile | null = null;
   let anchorsError: VerifierError | undefined;
   try {
-    const text = await anchorsP;
-    if (text !== null) {
-      anchors = parseAnchorsFile(text);
-      if (anchors.did !== did)
-        throw new DidMismatchError("did-anchors.json belongs to another DID", { details: `it names ${anchors.did}` });
-    }
+    anchors = await anchorsFileP;
   } catch (error) {
     anchorsError = toVerifierError(error);
     anchors = null;
