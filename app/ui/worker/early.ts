@@ -33,7 +33,6 @@ interface EarlyVerification {
 }
 let verification: EarlyVerification | null = null;
 
-
 /** The worker started at boot, once; null afterwards (or where there are no workers). */
 export function takeEarlyWorker(): Worker | null {
   const w = early;
