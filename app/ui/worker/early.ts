@@ -1,8 +1,8 @@
 /**
  * What the app's script does first (main.ts calls `startEarly()`, alone in the entry chunk, before the
  * app's own chunk is even fetched), so that it runs while the app itself is loaded and mounted:
- * - the verification worker is started (its script loads and compiles); the first VerifyClient to ask
- *   takes it, later ones start their own;
+ * - the verification worker is started (its script loads and compiles) and told to connect to the
+ *   configured chain; the first VerifyClient to ask takes it, later ones start their own;
  * - a product link opened on this origin (a GS1 Digital Link path, or an app link `/p/<did>`) is resolved
  *   to its DID (the linkset requested and read), and that DID's verification is asked of the worker at
  *   once, with the configuration the stored settings give (settingsData.ts, as the app derives it). The
@@ -82,7 +82,6 @@ export async function startEarly(): Promise<void> {
     if (early === worker) early = null;
     if (verification?.worker === worker) verification = null;
   });
-  if (typeof location !== "object" || !(location.pathname.startsWith("/01/") || location.pathname.startsWith("/p/"))) return;
   let storage: Storage | undefined;
   try {
     storage = globalThis.localStorage;
@@ -90,6 +89,10 @@ export async function startEarly(): Promise<void> {
     // Storage disabled: the defaults, as the app's Settings then use.
   }
   const settings = loadSettings(storage);
+  // The worker connects to the configured chain (chain id check, latest block) as soon as it is up,
+  // alongside the first files rather than after the first log is read.
+  worker.postMessage({ type: "warm", id: 0, config: verifyConfig(settings) } satisfies WorkerRequest);
+  if (typeof location !== "object" || !(location.pathname.startsWith("/01/") || location.pathname.startsWith("/p/"))) return;
   const p = parsePayload(location.href, acceptedOrigins(settings));
   const start = (did: string) => {
     if (early === worker && !verification) verifyEarly(worker, did, verifyConfig(settings));
