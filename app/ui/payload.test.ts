@@ -92,6 +92,29 @@ describe("didOfLinksetResponse / resolveLinkset", () => {
     await expect(didOfLinksetResponse(json('{"linkset":[]}'), [HOST])).rejects.toThrow("names no passport DID");
   });
 
+  it("a host streaming without end: cut off at the limit, not buffered", async () => {
+    let sent = 0;
+    const server: Server = createServer((_, res) => {
+      res.writeHead(200, { "content-type": "application/linkset+json" });
+      const chunk = " ".repeat(16 * 1024);
+      const more = () => {
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * 1024 * 1024) res.once("drain", more);
+      };
+      res.on("error", () => undefined);
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      await expect(resolveLinkset(`http://127.0.0.1:${port}/01/x/linkset.json`, [HOST])).rejects.toThrow("the product's linkset is too large");
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("a host that never answers: a timeout, not a wait without end", async () => {
     const server: Server = createServer(() => undefined); // takes the request, never answers
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

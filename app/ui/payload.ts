@@ -8,6 +8,9 @@
  * hosts not configured, HTML or other markup, oversize payloads. A payload is never navigated to and
  * never rendered as markup.
  */
+import { FileTooLargeError } from "../core/fetch/errors.ts";
+import { readLimited } from "../core/fetch/http.ts";
+
 export type Payload =
   | { kind: "did"; did: string }
   | { kind: "gs1"; linksetUrl: string; gtin: string; serial: string }
@@ -42,8 +45,14 @@ export async function didOfLinksetResponse(res: Response, acceptedOrigins: reado
   if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
   const type = res.headers.get("content-type") ?? "";
   if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
-  const body = await res.text();
-  if (body.length > LINKSET_MAX_BYTES) throw new Error("the product's linkset is too large");
+  // Read within the limit as it streams: a host sending endless bytes is cut off, not buffered.
+  let body: string;
+  try {
+    body = new TextDecoder().decode(await readLimited(res, LINKSET_MAX_BYTES, res.url));
+  } catch (error) {
+    if (error instanceof FileTooLargeError) throw new Error("the product's linkset is too large", { cause: error });
+    throw new Error("the product's linkset could not be read", { cause: error });
+  }
   let json: unknown;
   try {
     json = JSON.parse(body);

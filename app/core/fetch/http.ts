@@ -112,8 +112,11 @@ export function httpSource(options: HttpSourceOptions = {}): FileSource {
   };
 }
 
-/** Reads the body, stopping (and cancelling the stream) as soon as it exceeds `maxBytes`. */
-async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+/**
+ * Reads the body, stopping (and cancelling the stream) as soon as it exceeds `maxBytes`: FileTooLargeError
+ * naming `url`.
+ */
+export async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

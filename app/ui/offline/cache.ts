@@ -97,6 +97,45 @@ function within<T>(request: Promise<T>, ms: number): Promise<T | typeof SLOW> {
   return Promise.race([request, slow]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Network first, for files and chain reads alike: the live answer when it comes within `timeoutMs`
+ * (stored); after that, a cached copy that `usable` accepts (the late live answer still stored), else
+ * the live answer whenever it comes; when the network fails with one of `offlineErrors`, the cached copy
+ * (`answer` may still refuse it), else that failure.
+ */
+async function networkFirst<T, C>(
+  live: Promise<T>,
+  o: {
+    timeoutMs: number;
+    offlineErrors: ReadonlySet<string>;
+    cached(): Promise<C | undefined>;
+    usable(c: C): boolean;
+    answer(c: C, cause?: VerifierError): T;
+    store(value: T): void;
+  },
+): Promise<T> {
+  try {
+    const first = await within(live, o.timeoutMs);
+    if (first !== SLOW) {
+      o.store(first);
+      return first;
+    }
+    const cached = await o.cached();
+    if (cached && o.usable(cached)) {
+      void live.then(o.store, () => undefined);
+      return o.answer(cached);
+    }
+    const value = await live;
+    o.store(value);
+    return value;
+  } catch (e) {
+    if (!o.offlineErrors.has(errorName(e))) throw e;
+    const cached = await o.cached();
+    if (!cached) throw e;
+    return o.answer(cached, e as VerifierError);
+  }
+}
+
 export interface CachingOptions {
   now?: () => Date;
   schedule?: WriteScheduler;
@@ -114,29 +153,16 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
     schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
   };
   return {
-    async get(did: string, file: DidFileName) {
+    get(did: string, file: DidFileName) {
       const key = `${did}|${file}`;
-      const live = inner.get(did, file);
-      try {
-        const first = await within(live, networkTimeoutMs);
-        if (first !== SLOW) {
-          store(key, first);
-          return first;
-        }
-        const cached = await db.get("files", key).catch(() => undefined);
-        if (cached) {
-          void live.then((text) => store(key, text), () => undefined);
-          return cached.text;
-        }
-        const text = await live;
-        store(key, text);
-        return text;
-      } catch (e) {
-        if (!OFFLINE_FILE_ERRORS.has(errorName(e))) throw e;
-        const cached = await db.get("files", key).catch(() => undefined);
-        if (!cached) throw e;
-        return cached.text;
-      }
+      return networkFirst(inner.get(did, file), {
+        timeoutMs: networkTimeoutMs,
+        offlineErrors: OFFLINE_FILE_ERRORS,
+        cached: () => db.get("files", key).catch(() => undefined),
+        usable: () => true,
+        answer: (cached) => cached.text,
+        store: (text) => store(key, text),
+      });
     },
   };
 }
@@ -181,30 +207,17 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
     prepare(chainId: number) {
       inner.prepare?.(chainId);
     },
-    async readAnchor(query: AnchorQuery) {
+    readAnchor(query: AnchorQuery) {
       const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
-      const live = inner.readAnchor(query);
-      try {
-        const first = await within(live, networkTimeoutMs);
-        if (first !== SLOW) {
-          store(key, query, first);
-          return first;
-        }
-        // Slow: a cached read within the staleness limit answers; a stale or missing one waits for the chain.
-        const cached = await db.get("anchors", key).catch(() => undefined);
-        if (cached && now().getTime() - Date.parse(cached.readTime) <= options.stalenessMs) {
-          void live.then((record) => store(key, query, record), () => undefined);
-          return fromCache(query, cached);
-        }
-        const record = await live;
-        store(key, query, record);
-        return record;
-      } catch (e) {
-        if (!OFFLINE_CHAIN_ERRORS.has(errorName(e))) throw e;
-        const cached = await db.get("anchors", key).catch(() => undefined);
-        if (!cached) throw e;
-        return fromCache(query, cached, e as VerifierError);
-      }
+      return networkFirst(inner.readAnchor(query), {
+        timeoutMs: networkTimeoutMs,
+        offlineErrors: OFFLINE_CHAIN_ERRORS,
+        cached: () => db.get("anchors", key).catch(() => undefined),
+        // A slow endpoint gives way only to a read within the staleness limit; a stale one waits for it.
+        usable: (cached) => now().getTime() - Date.parse(cached.readTime) <= options.stalenessMs,
+        answer: (cached, cause) => fromCache(query, cached, cause),
+        store: (record) => store(key, query, record),
+      });
     },
     readAt(chainId: number) {
       return offline.get(chainId) ?? inner.readAt(chainId);
