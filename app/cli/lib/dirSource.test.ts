@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { didRelativePath, dirSource, findLogFiles, listFolder } from "./dirSource.ts";
 import { fileUrl } from "../../core/fetch/http.ts";
+import { didToUrl } from "../../core/didwebvh/url.ts";
 
 const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
 const did = (rest: string) => `did:webvh:${SCID}:${rest}`;
@@ -37,6 +39,32 @@ describe("dirSource", () => {
     expect(await source.get(did("example.com"), "did.jsonl")).toBe('{"root":1}\n');
     expect(await source.get(did("example.com:passports:a%20b"), "did-anchors.json")).toBeNull();
     expect(await source.get(did("example.com:nothing"), "did.jsonl")).toBeNull();
+  });
+
+  it("maps every DID to the path of its URL, percent-decoded (random segments, ports, files)", () => {
+    // The URL parser's view of didToUrl's URL is the definition; didRelativePath builds the same path
+    // from the parsed DID without it.
+    const viaUrl = (d: string, file: "did.jsonl" | "did-anchors.json" | "did-witness.json") =>
+      new URL(didToUrl(d, file)).pathname
+        .split("/")
+        .filter((s) => s !== "")
+        .map((s) => decodeURIComponent(s))
+        .join("/");
+    const segment = fc
+      .string({ unit: fc.constantFrom("a", "Z", "0", "-", "_", ".", "~", " ", "%", "é", "中", "!", "'", "(", "*", "+", ",", ";", "=", "@", "&", "$", "😀"), minLength: 1, maxLength: 6 })
+      .filter((s) => s !== "." && s !== ".." && s.trim() === s);
+    fc.assert(
+      fc.property(
+        fc.array(segment, { maxLength: 4 }),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        fc.constantFrom("did.jsonl" as const, "did-anchors.json" as const, "did-witness.json" as const),
+        (segments, port, file) => {
+          const d = did([`example.com${port ? `%3A${port}` : ""}`, ...segments.map((s) => encodeURIComponent(s))].join(":"));
+          expect(didRelativePath(d, file)).toBe(viaUrl(d, file));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("refuses a symbolic link out of the folder, and a DID with dot segments", async () => {

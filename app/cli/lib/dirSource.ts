@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { didToUrl } from "../../core/didwebvh/url.ts";
+import { parseDid } from "../../core/didwebvh/url.ts";
 import { DEFAULT_MAX_BYTES, looksLikeJsonFile, type DidFileName, type FileSource } from "../../core/fetch/source.ts";
 import { FileTooLargeError, UnexpectedContentError, HostUnreachableError } from "../../core/fetch/errors.ts";
 import { InvalidError } from "../../core/errors.ts";
@@ -17,14 +17,16 @@ export class HostPathError extends InvalidError {
   override readonly name = "HostPathError";
 }
 
-/** The folder-relative path (with `/`) of `file` of `did`, as didToUrl maps it. Throws InvalidDidError. */
+/**
+ * The folder-relative path (with `/`) of `file` of `did`, as didToUrl maps it: the DID's decoded path
+ * segments (parseDid refuses empty and dot segments, slashes and control characters in them), or
+ * `.well-known` for a DID without a path. Built from the parsed DID rather than by parsing didToUrl's URL
+ * back: an audit asks this for each of a DID's files, and the URL round trip was about 4% of its time.
+ * Throws InvalidDidError.
+ */
 export function didRelativePath(did: string, file: DidFileName = "did.jsonl"): string {
-  const pathname = new URL(didToUrl(did, file)).pathname;
-  return pathname
-    .split("/")
-    .filter((s) => s !== "")
-    .map((s) => decodeURIComponent(s))
-    .join("/");
+  const segments = parseDid(did).path;
+  return segments.length === 0 ? `.well-known/${file}` : `${segments.join("/")}/${file}`;
 }
 
 /**
