@@ -23,6 +23,7 @@ import type { Verdict, VerdictReason } from "../../core/types.ts";
 import { dirSource, listFolder, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
+import { nodeRpcFetch } from "../lib/rpcHttp.ts";
 import { nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
 import { availableParallelism } from "node:os";
 
@@ -119,14 +120,14 @@ async function chainReader(urls: readonly string[], timeoutMs: number): Promise<
   await Promise.all(
     urls.map(async (url) => {
       try {
-        const chainId = Number(quantity(await httpRpc(url, { timeoutMs, retryCount: 0 }).request<unknown>("eth_chainId", []), "eth_chainId"));
+        const chainId = Number(quantity(await httpRpc(url, { timeoutMs, retryCount: 0, fetchFn: nodeRpcFetch }).request<unknown>("eth_chainId", []), "eth_chainId"));
         (rpc[chainId] ??= []).push(url);
       } catch (error) {
         probeError ??= toVerifierError(error);
       }
     }),
   );
-  const inner = createRpcChainReader({ rpc, timeoutMs, batchWaitMs: 10 });
+  const inner = createRpcChainReader({ rpc, timeoutMs, batchWaitMs: 10, fetchFn: nodeRpcFetch });
   return {
     readAnchor: (q) => (rpc[q.chainId] || !probeError ? inner.readAnchor(q) : Promise.reject(probeError)),
     readAt: (chainId) => inner.readAt(chainId),

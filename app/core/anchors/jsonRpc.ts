@@ -17,6 +17,15 @@ export interface RpcClient {
   request<T>(method: string, params: readonly unknown[]): Promise<T>;
 }
 
+/**
+ * What the client needs of `fetch` (the global one by default; the command line passes a node:http one,
+ * app/cli/lib/rpcHttp.ts): a POST with a JSON body and a signal, answered with a status and JSON.
+ */
+export type RpcFetch = (
+  url: string,
+  init: { method: "POST"; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
 export interface HttpRpcOptions {
   /** Per HTTP request. */
   timeoutMs: number;
@@ -24,7 +33,7 @@ export interface HttpRpcOptions {
   batchWaitMs?: number;
   /** Retries after an endpoint could not be reached or answered HTTP 5xx/429 (default 1, 150 ms apart). */
   retryCount?: number;
-  fetchFn?: typeof fetch;
+  fetchFn?: RpcFetch;
 }
 
 interface Pending {
@@ -47,7 +56,7 @@ export function httpRpc(url: string, options: HttpRpcOptions): RpcClient {
 
   async function post(bodies: Pending["body"][]): Promise<unknown> {
     const what = `${url}: ${[...new Set(bodies.map((b) => b.method))].join(", ")}`;
-    let response: Response;
+    let response: Awaited<ReturnType<RpcFetch>>;
     try {
       response = await fetchFn(url, {
         method: "POST",

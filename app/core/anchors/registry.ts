@@ -24,7 +24,7 @@ import {
   RpcUnreachableError,
   UnsupportedChainError,
 } from "./errors.ts";
-import { anchorOfCalldata, decodeAnchorOf, fallbackRpc, httpRpc, quantity, toQuantity, type RpcClient } from "./jsonRpc.ts";
+import { anchorOfCalldata, decodeAnchorOf, fallbackRpc, httpRpc, quantity, toQuantity, type RpcClient, type RpcFetch } from "./jsonRpc.ts";
 
 /** The one function of the AnchorRegistry the verifier reads (core does not import app/contracts). */
 export const anchorOfAbi = [
@@ -94,8 +94,8 @@ export interface RpcChainReaderOptions {
    * tick); a bulk audit uses a few ms so that reads of many DIDs share one round trip.
    */
   batchWaitMs?: number;
-  /** For tests or special environments; default the global fetch. */
-  fetchFn?: typeof fetch;
+  /** The HTTP transport (jsonRpc.ts); default the global fetch. */
+  fetchFn?: RpcFetch;
 }
 
 export type ReadAnchorErrorType =
