@@ -24,7 +24,8 @@ import { dirSource, listFolder, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
 import { nodeRpcFetch } from "../lib/rpcHttp.ts";
-import { nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
+import { ed25519Thread } from "../lib/ed25519Thread.ts";
+import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
 import { availableParallelism } from "node:os";
 
 /** From this many DIDs on (and four cores), worker threads join the main thread (see runAudit). */
@@ -139,6 +140,15 @@ function reasonText(reason: VerdictReason | null): string {
   return reason ? `${reason.name}: ${reason.message}` : "";
 }
 
+interface AuditOptions {
+  cdn: string;
+  rpc: string[];
+  json: boolean;
+  concurrency: string;
+  workers?: string | undefined;
+  timeout: string;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -170,6 +180,19 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const started = performance.now();
+  // The signatures' own thread loads while the host is listed (ed25519Thread.ts); it is closed in every
+  // case, and never holds the process open.
+  const signatures = ed25519Thread();
+  try {
+    // Checked above: --cdn and --rpc are there.
+    const options: AuditOptions = { ...values, cdn: values.cdn!, rpc: values.rpc! };
+    return await audit(options, started, signatures.verify);
+  } finally {
+    void signatures.close();
+  }
+}
+
+async function audit(values: AuditOptions, started: number, verifier: Ed25519Verify): Promise<number> {
   const timeoutMs = Number(values.timeout);
   const cdn = values.cdn;
   // The endpoints are asked their chain ids while the host is listed.
@@ -224,8 +247,8 @@ export async function run(argv: string[]): Promise<number> {
       workers,
       concurrency,
       source: plan.spec,
-      // node:crypto on the libuv pool: the signatures run on every core while this thread parses and hashes.
-      local: { source: plan.source, chain, verifier: nodeEd25519VerifyAsync, ...(plan.dir ? { dir: plan.dir } : {}) },
+      // Signatures on a thread of their own (the libuv pool until it is up) while this one parses and hashes.
+      local: { source: plan.source, chain, verifier, ...(plan.dir ? { dir: plan.dir } : {}) },
       // Asked for by name, the workers do all the work.
       mainThreadHelps: values.workers === undefined,
     },
