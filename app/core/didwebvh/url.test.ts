@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { buildDid, didBaseUrl, didToUrl, parseDid } from "./url.ts";
 
 const SCID = "QmNt7FGeZe2mbSe1uEBqtotg9BFMgpSLEVnLnqvGNW9Ste";
@@ -50,5 +51,46 @@ describe("DID to HTTPS transformation (spec examples)", () => {
     expect(buildDid(SCID, "localhost:8787", "passports/w-1")).toBe(`did:webvh:${SCID}:localhost%3A8787:passports:w-1`);
     expect(buildDid("{SCID}", "example.com")).toBe("did:webvh:{SCID}:example.com");
     expect(parseDid(`did:webvh:${SCID}:example.com%3A3000:a`)).toMatchObject({ scid: SCID, host: "example.com", port: 3000, path: ["a"] });
+  });
+});
+
+describe("host names", () => {
+  it("plain ASCII host names (taken as written) are exactly what the URL parser makes of them", () => {
+    // toAsciiHost skips the URL parser for lower-case ASCII names without Punycode that end in a label
+    // starting with a letter; here the parser itself is asked, for such names and for near misses.
+    const label = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
+    const last = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), last, (labels, tld) => {
+        const domain = [...labels, tld].join(".");
+        const viaUrl = (() => {
+          try {
+            return new URL(`https://${domain}/`).hostname;
+          } catch {
+            return "(refused)";
+          }
+        })();
+        if (!domain.includes("xn--")) expect(viaUrl).toBe(domain);
+        const parsed = (() => {
+          try {
+            return parseDid(`did:webvh:${SCID}:${domain}`).host;
+          } catch {
+            return "(refused)";
+          }
+        })();
+        // The DID's own rules (labels, no leading or trailing hyphen) come after the host name; a name
+        // they accept maps to the URL parser's host.
+        if (parsed !== "(refused)") expect(parsed).toBe(viaUrl);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it("names the fast path must leave to the URL parser still map as it says", () => {
+    expect(parseDid(`did:webvh:${SCID}:Example.COM`).host).toBe("example.com");
+    expect(parseDid(`did:webvh:${SCID}:xn--jp-cd2fp15c.xn--fsq.jp`).host).toBe("xn--jp-cd2fp15c.xn--fsq.jp");
+    expect(() => parseDid(`did:webvh:${SCID}:xn--zz.example`)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+    expect(() => parseDid(`did:webvh:${SCID}:example.123`)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+    expect(() => parseDid(`did:webvh:${SCID}:1.2.3.4`)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+    expect(() => parseDid(`did:webvh:${SCID}:example.0x1f`)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
   });
 });
