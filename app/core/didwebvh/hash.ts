@@ -3,7 +3,7 @@
  * pre-rotation key hashes. v1.0 permits SHA-256 (multihash code 0x12, length 0x20) only.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { base58 } from "@scure/base";
+import { decodeBase58, encodeBase58 } from "./base58.ts";
 
 const encoder = new TextEncoder();
 
@@ -82,7 +82,7 @@ export function multihashOfDigest(digest: Uint8Array): string {
   mh[0] = 0x12;
   mh[1] = 0x20;
   mh.set(digest, 2);
-  return base58.encode(mh);
+  return encodeBase58(mh);
 }
 
 /** The did:webvh hash of a text (its UTF-8 bytes): SCID, entryHash, nextKeyHashes entry. */
@@ -99,7 +99,7 @@ export function keyHash(multikey: string): string {
 export function isSha256Multihash(value: string): boolean {
   if (value.length !== 46 || !value.startsWith("Qm")) return false;
   try {
-    const bytes = base58.decode(value);
+    const bytes = decodeBase58(value);
     return bytes.length === 34 && bytes[0] === 0x12 && bytes[1] === 0x20;
   } catch {
     return false;

@@ -8,7 +8,7 @@
  * paths first reject what RFC 8032 rejects before any curve arithmetic: a signature that is not 64 bytes,
  * or whose S is not below the group order L.
  */
-import { base58 } from "@scure/base";
+import { decodeBase58, encodeBase58 } from "./base58.ts";
 
 export { keyHash } from "./hash.ts";
 
@@ -32,7 +32,7 @@ export function encodeMultikey(publicKey: Uint8Array): string {
   bytes[0] = 0xed;
   bytes[1] = 0x01;
   bytes.set(publicKey, 2);
-  return `z${base58.encode(bytes)}`;
+  return `z${encodeBase58(bytes)}`;
 }
 
 /** The 32-byte Ed25519 public key of a multikey; throws KeyFormatError for anything else. */
@@ -42,7 +42,7 @@ export function decodeMultikey(multikey: string): Uint8Array {
   }
   let bytes: Uint8Array;
   try {
-    bytes = base58.decode(multikey.slice(1));
+    bytes = decodeBase58(multikey.slice(1));
   } catch {
     throw new KeyFormatError("Multikey is not valid base58btc");
   }
@@ -165,7 +165,7 @@ export async function verifyEd25519(
   if (!ed25519InputWellFormed(signature, publicKey)) return false;
   if (webCryptoEd25519 !== false) {
     try {
-      const key = await importKey(publicKey, cacheKey ?? base58.encode(publicKey));
+      const key = await importKey(publicKey, cacheKey ?? encodeBase58(publicKey));
       const ok = await subtle!.verify(
         { name: "Ed25519" },
         key,

@@ -4,7 +4,7 @@
  * where the proof options are the proof without `proofValue`; `proofValue` is multibase base58btc
  * (`z...`) of the 64-byte Ed25519 signature.
  */
-import { base58 } from "@scure/base";
+import { decodeBase58, encodeBase58 } from "./base58.ts";
 import type { DataIntegrityProof } from "../types.ts";
 import { canonicalize } from "./jcs.ts";
 import { sha256Text } from "./hash.ts";
@@ -43,7 +43,7 @@ export async function createProof(
     proofPurpose: options.proofPurpose ?? "assertionMethod",
   };
   const signature = await signer.sign(signingInput(proofOptions, canonicalize(document)));
-  return { ...proofOptions, proofValue: `z${base58.encode(signature)}` };
+  return { ...proofOptions, proofValue: `z${encodeBase58(signature)}` };
 }
 
 const decodedKeys = new Map<string, Uint8Array>();
@@ -92,7 +92,7 @@ export async function verifyProof(
   if (decodedKeys.size >= 4096) decodedKeys.clear();
   decodedKeys.set(multikey, publicKey);
   try {
-    signature = base58.decode(proof.proofValue.slice(1));
+    signature = decodeBase58(proof.proofValue.slice(1));
   } catch {
     return "proofValue is not valid base58btc";
   }
