@@ -47,6 +47,11 @@ describe("JCS (RFC 8785)", () => {
     expect(() => canonicalize(Infinity)).toThrow(CanonicalizationError);
     expect(() => canonicalize("a\ud800b")).toThrow(CanonicalizationError);
     expect(() => canonicalize({ "\udc00": 1 })).toThrow(CanonicalizationError);
+    // Member names are remembered once quoted: a refused one stays refused, and a name seen before is
+    // quoted as the first time, escapes included.
+    expect(() => canonicalize({ "\udc00": 2 })).toThrow(CanonicalizationError);
+    expect(canonicalize({ 'a"\n': 1 })).toBe('{"a\\"\\n":1}');
+    expect(canonicalize([{ 'a"\n': 1 }, { 'a"\n': 2 }])).toBe('[{"a\\"\\n":1},{"a\\"\\n":2}]');
     expect(() => canonicalize([undefined])).toThrow(CanonicalizationError);
     expect(() => canonicalize(1n)).toThrow(CanonicalizationError);
     expect(canonicalize({ a: undefined, b: 1 })).toBe('{"b":1}');

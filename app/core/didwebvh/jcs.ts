@@ -51,6 +51,21 @@ function sortKeys(keys: string[]): string[] {
   return keys;
 }
 
+// Member names repeat in every entry ("id", "type", "controller"...): their quoted form with the colon is
+// kept, bounded, instead of being built again for each member.
+const names = new Map<string, string>();
+function memberName(key: string): string {
+  let quoted = names.get(key);
+  if (quoted === undefined) {
+    quoted = `${str(key)}:`;
+    if (key.length <= 64) {
+      if (names.size >= 1024) names.clear();
+      names.set(key, quoted);
+    }
+  }
+  return quoted;
+}
+
 function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case "string":
@@ -79,7 +94,7 @@ function write(value: unknown, depth: number): string {
       for (const key of keys) {
         const v = obj[key];
         if (v === undefined) continue;
-        out += (first ? "" : ",") + str(key) + ":" + write(v, depth + 1);
+        out += (first ? "" : ",") + memberName(key) + write(v, depth + 1);
         first = false;
       }
       return out + "}";
