@@ -12,11 +12,12 @@ import { useNodeCrypto } from "../core/didwebvh/nodeVerify.node.ts";
 
 // Every command hashes through node:crypto (native) rather than @noble/hashes (the browser's).
 useNodeCrypto();
-// libuv's pool runs the signature checks beside the main thread, which parses and hashes and is the
+// libuv's pool runs asynchronous file and crypto jobs (the signature checks of `resolve`, and of `audit`
+// until its own signature thread is up) beside the main thread, which parses and hashes and is the
 // bottleneck: the pool gets the other cores and leaves the main thread one of its own (an audit of 600
-// logs on 2 cores: 4 pool threads ~15% slower than 2, and 1 thread faster than 2 in 6 of 9 paired runs,
-// medians 712 against 757 ms). Effective when the pool has not started yet (it starts with the first
-// asynchronous file or crypto job).
+// logs on 2 cores, when the pool ran all its signatures: 4 pool threads ~15% slower than 2, 1 thread
+// faster than 2 in 6 of 9 paired runs). Effective when the pool has not started yet (it starts with the
+// first asynchronous file or crypto job).
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(1, availableParallelism() - 1));
 
 const COMMANDS = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ed25519Thread } from "./ed25519Thread.ts";
+import { ED25519_SPKI_PREFIX_HEX } from "../../core/didwebvh/nodeVerify.node.ts";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -37,7 +38,7 @@ async function upAndRunning(verify: Ed25519Verify, used: { fallback: number }): 
 describe("ed25519Thread", () => {
   it("agrees with node:crypto on valid, altered and foreign signatures, batched or not", async () => {
     const used = { fallback: 0 };
-    const thread = ed25519Thread((s, m, k) => (used.fallback++, nodeVerify(null, m, { key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), k]), format: "der", type: "spki" }, s)));
+    const thread = ed25519Thread((s, m, k) => (used.fallback++, nodeVerify(null, m, { key: Buffer.concat([Buffer.from(ED25519_SPKI_PREFIX_HEX, "hex"), k]), format: "der", type: "spki" }, s)));
     try {
       await upAndRunning(thread.verify, used);
       const fallbackBefore = used.fallback;
@@ -89,7 +90,7 @@ describe("ed25519Thread", () => {
 
   it("hands what it owed to the fallback when it is stopped mid-batch", async () => {
     const used = { fallback: 0 };
-    const thread = ed25519Thread((s, m, k) => (used.fallback++, nodeVerify(null, m, { key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), k]), format: "der", type: "spki" }, s)));
+    const thread = ed25519Thread((s, m, k) => (used.fallback++, nodeVerify(null, m, { key: Buffer.concat([Buffer.from(ED25519_SPKI_PREFIX_HEX, "hex"), k]), format: "der", type: "spki" }, s)));
     await upAndRunning(thread.verify, used);
     const messages = Array.from({ length: 200 }, (_, i) => new Uint8Array([i, i + 1]));
     const answers = Promise.all(messages.map((m, i) => thread.verify(i % 2 ? signed(m) : signed(m, b), m, a.raw, "a")));

@@ -4,9 +4,10 @@
  * The audit's main thread parses, canonicalises and hashes, and is its bottleneck. With node:crypto's
  * asynchronous `verify` (the libuv pool) the signatures themselves run elsewhere, but handing each one
  * over (a job, its buffers, the key object) still cost the main thread about a seventh of a cold audit
- * (600 logs: ~100 of ~700 ms in a profile). Here the signatures asked for in one turn of the event loop
- * go to a small worker thread in ONE message (their bytes packed in one transferred buffer); it checks
- * them with node:crypto's synchronous `verify`, keys imported once, and answers with one byte each.
+ * (600 logs: ~100 of ~700 ms in a profile). Here signatures go to a small worker thread in batches of
+ * up to 16 (their bytes packed in one transferred buffer; a full batch at once, the rest at the end of
+ * the turn); it checks them with node:crypto's synchronous `verify`, keys imported once, and answers
+ * with one byte each.
  *
  * The worker is plain JavaScript evaluated from a string (no TypeScript loader, no module graph), so it
  * is up in a few tens of milliseconds; until it is, and if it ever fails, signatures go to the libuv
@@ -15,13 +16,13 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
-import { nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
+import { ED25519_SPKI_PREFIX_HEX, nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
 
 /** The worker: one message of packed jobs in, one byte per job out (1 valid, 0 not). */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { createPublicKey, verify } = require("node:crypto");
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+const SPKI_PREFIX = Buffer.from("${ED25519_SPKI_PREFIX_HEX}", "hex");
 const keys = new Map();
 parentPort.on("message", ({ id, buffer, count, cacheKeys }) => {
   const bytes = Buffer.from(buffer);
@@ -78,15 +79,17 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
   let nextId = 1;
   const inFlight = new Map<number, Job[]>();
 
+  const toFallback = (jobs: readonly Job[]) => {
+    for (const j of jobs) void Promise.resolve(fallback(j.signature, j.message, j.publicKey, j.cacheKey)).then(j.resolve, () => j.resolve(false));
+  };
   const retire = () => {
     const w = worker;
     worker = null;
     ready = false;
     // Whatever the thread had not answered is checked by the fallback.
-    const orphans = [...[...inFlight.values()].flat(), ...queue];
+    toFallback([...[...inFlight.values()].flat(), ...queue]);
     inFlight.clear();
     queue = [];
-    for (const j of orphans) void Promise.resolve(fallback(j.signature, j.message, j.publicKey, j.cacheKey)).then(j.resolve, () => j.resolve(false));
     return w;
   };
   worker.on("message", (m: { ready?: true; id?: number; results?: Uint8Array }) => {
@@ -109,7 +112,8 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
     scheduled = false;
     const jobs = queue;
     queue = [];
-    if (!worker || jobs.length === 0) return;
+    if (jobs.length === 0) return;
+    if (!worker) return toFallback(jobs);
     let size = 0;
     for (const j of jobs) size += 100 + j.message.length;
     const buffer = new ArrayBuffer(size);
@@ -130,9 +134,9 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
   };
 
   const verify: Ed25519Verify = (signature, message, publicKey, cacheKey) => {
-    // Until the thread is up (and once it is gone), the pool; a malformed input is simply not valid.
-    if (!worker || !ready || signature.length !== 64 || publicKey.length !== 32 || message.length > 0xffffffff)
-      return signature.length === 64 && publicKey.length === 32 ? fallback(signature, message, publicKey, cacheKey) : false;
+    // A malformed input is simply not valid; until the thread is up (and once it is gone), the pool.
+    if (signature.length !== 64 || publicKey.length !== 32) return false;
+    if (!worker || !ready || message.length > 0xffffffff) return fallback(signature, message, publicKey, cacheKey);
     return new Promise<boolean>((resolve) => {
       queue.push({ signature, message, publicKey, cacheKey, resolve });
       // A full batch goes at once, so that the thread verifies while this one goes on hashing (the

@@ -14,7 +14,8 @@ import { useSha256, type Sha256Provider, type TextHasher } from "./hash.ts";
 import type { Ed25519Verify } from "./keys.ts";
 
 // DER SubjectPublicKeyInfo header of an Ed25519 key (RFC 8410): SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING }.
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+export const ED25519_SPKI_PREFIX_HEX = "302a300506032b6570032100";
+const SPKI_PREFIX = Buffer.from(ED25519_SPKI_PREFIX_HEX, "hex");
 const keys = new Map<string, KeyObject>();
 
 /** Forget imported keys. */
