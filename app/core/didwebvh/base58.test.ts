@@ -43,6 +43,17 @@ describe("base58btc", () => {
       { numRuns: 2000 },
     );
   });
+  it("agrees on long inputs and on the largest digits (every limb at its maximum)", () => {
+    const long = fc.oneof(fc.uint8Array({ minLength: 80, maxLength: 700 }), fc.integer({ min: 0, max: 700 }).map((n) => new Uint8Array(n).fill(0xff)));
+    fc.assert(
+      fc.property(long, (b) => {
+        expect(encodeBase58(b)).toBe(base58.encode(b));
+        expect(decodeBase58(base58.encode(b))).toEqual(b);
+      }),
+      { numRuns: 300 },
+    );
+    for (let n = 0; n <= 1000; n += 7) expect(decodeBase58("z".repeat(n))).toEqual(base58.decode("z".repeat(n)));
+  });
   it("known vectors", () => {
     expect(encodeBase58(new Uint8Array())).toBe("");
     expect(encodeBase58(Uint8Array.from([0, 0, 1]))).toBe("112");

@@ -4,58 +4,102 @@
  *
  * Written here because verifying a log decodes a signature and encodes an entry hash per entry, and
  * @scure/base's generic radix conversion (arrays of numbers, a copy per step) was about 8 of the 97 MB
- * a 600-log audit allocated, and ~20 ms of its main thread; this is the classic in-place byte-array
- * conversion (O(n^2) on 32-64 bytes), allocating only its result.
+ * a 600-log audit allocated, and ~20 ms of its main thread. This is the classic in-place conversion, two
+ * digits at a time: decoding folds pairs of base58 digits (58^2 = 3364) into 16-bit limbs, encoding folds
+ * pairs of bytes into base-3364 limbs, so every intermediate stays a small integer (below 2^28) and the
+ * loops run about 4 times fewer steps than byte by byte (64-byte signatures: 3000 decoded in ~5 ms warm
+ * against ~23 ms; 3000 multihashes encoded in ~2 against ~10).
  */
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+/** Each base-3364 limb (two base58 digits) as its two characters. */
+const PAIR: string[] = [];
+for (let v = 0; v < 3364; v++) PAIR.push(ALPHABET[(v / 58) | 0]! + ALPHABET[v % 58]!);
 
 /** base58btc of `bytes` (each leading zero byte is a leading "1"). */
 export function encodeBase58(bytes: Uint8Array): string {
+  const n = bytes.length;
   let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  // log(256) / log(58) < 1.366: digits needed for the rest.
-  const size = (((bytes.length - zeros) * 1366) / 1000 + 1) | 0;
-  const digits = new Uint8Array(size);
+  while (zeros < n && bytes[zeros] === 0) zeros++;
+  // Base-3364 limbs, most significant first (log(256) / log(3364) < 0.683: limbs per byte).
+  const size = (((n - zeros) * 683) / 1000 + 2) | 0;
+  const digits = new Uint16Array(size);
   let length = 0;
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]!;
+  let i = zeros;
+  if ((n - zeros) & 1) {
+    // An odd count: the first byte alone, then pairs.
+    let carry = bytes[i++]!;
     let k = 0;
     for (let j = size - 1; (carry !== 0 || k < length) && j >= 0; j--, k++) {
       carry += 256 * digits[j]!;
-      digits[j] = carry % 58;
-      carry = (carry / 58) | 0;
+      digits[j] = carry % 3364;
+      carry = (carry / 3364) | 0;
+    }
+    length = k;
+  }
+  for (; i < n; i += 2) {
+    let carry = (bytes[i]! << 8) | bytes[i + 1]!;
+    let k = 0;
+    for (let j = size - 1; (carry !== 0 || k < length) && j >= 0; j--, k++) {
+      carry += 65536 * digits[j]!;
+      digits[j] = carry % 3364;
+      carry = (carry / 3364) | 0;
     }
     length = k;
   }
   let out = "1".repeat(zeros);
-  for (let j = size - length; j < size; j++) out += ALPHABET[digits[j]!];
+  let j = size - length;
+  while (j < size && digits[j] === 0) j++;
+  if (j < size) {
+    const top = digits[j++]!;
+    out += top >= 58 ? PAIR[top]! : ALPHABET[top]!;
+  }
+  for (; j < size; j++) out += PAIR[digits[j]!]!;
   return out;
 }
 
 /** The bytes of a base58btc text. Throws a RangeError on any character outside the alphabet. */
 export function decodeBase58(text: string): Uint8Array {
+  const n = text.length;
   let zeros = 0;
-  while (zeros < text.length && text.charCodeAt(zeros) === 49 /* "1" */) zeros++;
-  // log(58) / log(256) < 0.733: bytes needed for the rest.
-  const size = (((text.length - zeros) * 733) / 1000 + 1) | 0;
-  const bytes = new Uint8Array(size);
+  while (zeros < n && text.charCodeAt(zeros) === 49) zeros++;
+  // 16-bit limbs, most significant first (log(58) / log(65536) < 0.367: limbs per character).
+  const size = (((n - zeros) * 367) / 1000 + 2) | 0;
+  const limbs = new Uint16Array(size);
   let length = 0;
-  for (let i = zeros; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    let carry = code < 128 ? DIGIT[code]! : -1;
-    if (carry < 0) throw new RangeError(`not a base58btc character at ${i}`);
+  let i = zeros;
+  const odd = (n - zeros) & 1;
+  while (i < n) {
+    const take = odd && i === zeros ? 1 : 2;
+    let carry = 0;
+    for (let end = i + take; i < end; i++) {
+      const code = text.charCodeAt(i);
+      const d = code < 128 ? DIGIT[code]! : -1;
+      if (d < 0) throw new RangeError(`not a base58btc character at ${i}`);
+      carry = carry * 58 + d;
+    }
+    const scale = take === 2 ? 3364 : 58;
     let k = 0;
     for (let j = size - 1; (carry !== 0 || k < length) && j >= 0; j--, k++) {
-      carry += 58 * bytes[j]!;
-      bytes[j] = carry & 0xff;
-      carry >>>= 8;
+      carry += scale * limbs[j]!;
+      limbs[j] = carry & 0xffff;
+      carry >>>= 16;
     }
     length = k;
   }
-  const out = new Uint8Array(zeros + length);
-  out.set(bytes.subarray(size - length), zeros);
+  // Big-endian bytes, without the top limb's leading zero byte.
+  let j = size - length;
+  while (j < size && limbs[j] === 0) j++;
+  const topBytes = j < size ? (limbs[j]! > 0xff ? 2 : 1) : 0;
+  const out = new Uint8Array(zeros + (j < size ? (size - j - 1) * 2 + topBytes : 0));
+  let o = zeros;
+  if (topBytes === 2) out[o++] = limbs[j]! >> 8;
+  if (topBytes) out[o++] = limbs[j++]! & 0xff;
+  for (; j < size; j++) {
+    out[o++] = limbs[j]! >> 8;
+    out[o++] = limbs[j]! & 0xff;
+  }
   return out;
 }
