@@ -30,10 +30,16 @@ export function shortId(s: string, keep = 10): string {
   return s.length <= keep * 2 + 1 ? s : `${s.slice(0, keep)}…${s.slice(-keep)}`;
 }
 
+let timeFormat: Intl.DateTimeFormat | undefined;
+
+/** A time (ISO text, or Unix seconds) as the user's locale writes it; anything unparseable as it is. */
 export function formatTime(iso: string | number): string {
   const d = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  // One formatter for all: toLocaleString with options builds a new one per call (a passport's timeline
+  // formats a time per entry; the first build loads the locale's data).
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return timeFormat.format(d);
 }
 
 /** The first node (depth first, worst children first) whose own DID has the tree's worst verdict. */
