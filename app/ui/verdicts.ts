@@ -32,14 +32,23 @@ export function shortId(s: string, keep = 10): string {
 
 let timeFormat: Intl.DateTimeFormat | undefined;
 
+/**
+ * Builds the time formatter ahead of the first time shown. Its first build loads the locale's data: about
+ * 50-70 ms of a cold page's main thread here (Chromium, profiled), which would otherwise fall between the
+ * verdict's arrival and its paint. mount.ts calls it once the page is idle.
+ */
+export function prepareTimeFormat(): void {
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
 /** A time (ISO text, or Unix seconds) as the user's locale writes it; anything unparseable as it is. */
 export function formatTime(iso: string | number): string {
   const d = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   // One formatter for all: toLocaleString with options builds a new one per call (a passport's timeline
   // formats a time per entry; the first build loads the locale's data).
-  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  return timeFormat.format(d);
+  prepareTimeFormat();
+  return timeFormat!.format(d);
 }
 
 /** The first node (depth first, worst children first) whose own DID has the tree's worst verdict. */
