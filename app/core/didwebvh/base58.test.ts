@@ -54,6 +54,15 @@ describe("base58btc", () => {
     );
     for (let n = 0; n <= 1000; n += 7) expect(decodeBase58("z".repeat(n))).toEqual(base58.decode("z".repeat(n)));
   });
+  it("a 64-byte signature is at most 88 characters (proof.ts refuses longer proofValues undecoded)", () => {
+    const signature = fc.tuple(fc.integer({ min: 0, max: 64 }), fc.uint8Array({ minLength: 64, maxLength: 64 })).map(([z, b]) => b.fill(0, 0, z));
+    fc.assert(
+      fc.property(signature, (b) => {
+        expect(encodeBase58(b).length).toBeLessThanOrEqual(88);
+      }),
+    );
+    expect(encodeBase58(new Uint8Array(64).fill(0xff))).toHaveLength(88);
+  });
   it("known vectors", () => {
     expect(encodeBase58(new Uint8Array())).toBe("");
     expect(encodeBase58(Uint8Array.from([0, 0, 1]))).toBe("112");

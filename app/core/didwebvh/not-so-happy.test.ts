@@ -134,6 +134,20 @@ describe("hostile log entries", () => {
       expect(result.error?.entryIndex).toBe(1);
     }
   });
+  it("a proofValue of a megabyte -> SignatureError at once (base58 decoding is quadratic: never tried)", async () => {
+    const { did, log } = await makeLog(2);
+    for (const value of ["z" + "2".repeat(1024 * 1024 - 4096), "z" + "1".repeat(65) + "2".repeat(23), "z" + "z".repeat(89)]) {
+      const copy = structuredClone(log);
+      copy[1]!.proof[0]!.proofValue = value;
+      const started = performance.now();
+      const result = await verifyLog(copy, { did });
+      expect(result.error?.name).toBe("SignatureError");
+      expect(result.error?.entryIndex).toBe(1);
+      expect(result.error?.details ?? result.error?.message).toMatch(/64-byte/);
+      // Decoding a megabyte of base58 would take minutes; the check is a length comparison.
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+  });
   it("garbage in place of entries: verifyLog never throws", async () => {
     for (const garbage of [[null], [1], ["x"], [[]], [{}], [{ versionId: 1 }], []] as unknown as LogEntry[][]) {
       const result = await verifyLog(garbage);

@@ -10,6 +10,9 @@ import { canonicalize } from "./jcs.ts";
 import { sha256Text } from "./hash.ts";
 import { decodeMultikey, ed25519InputWellFormed, multikeyOfDidKey, verifyEd25519, type Ed25519Verify, type Signer } from "./keys.ts";
 
+/** The longest base58btc text of 64 bytes (64 bytes of 0xff). */
+const MAX_SIGNATURE_BASE58 = 88;
+
 /** The bytes an eddsa-jcs-2022 signature covers, from the canonical (JCS) text of the document. */
 export function signingInput(proofOptions: Record<string, unknown>, canonicalDocument: string): Uint8Array {
   return signingInputFromHash(proofOptions, sha256Text(canonicalDocument));
@@ -91,6 +94,10 @@ export async function verifyProof(
   }
   if (decodedKeys.size >= 4096) decodedKeys.clear();
   decodedKeys.set(multikey, publicKey);
+  // 64 bytes are at most 88 base58 characters (each leading zero byte is one "1", the rest ~1.366 per
+  // byte), so a longer value is refused before decoding it: base58 decoding is quadratic in the length
+  // (a megabyte-long proofValue took 89 s).
+  if (proof.proofValue.length > 1 + MAX_SIGNATURE_BASE58) return "proofValue is not a 64-byte Ed25519 signature";
   try {
     signature = decodeBase58(proof.proofValue.slice(1));
   } catch {
