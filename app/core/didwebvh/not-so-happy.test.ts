@@ -139,13 +139,11 @@ describe("hostile log entries", () => {
     for (const value of ["z" + "2".repeat(1024 * 1024 - 4096), "z" + "1".repeat(65) + "2".repeat(23), "z" + "z".repeat(89)]) {
       const copy = structuredClone(log);
       copy[1]!.proof[0]!.proofValue = value;
-      const started = performance.now();
+      // Decoding the megabyte would take ~90 s here, past the test timeout: the refusal is a length check.
       const result = await verifyLog(copy, { did });
       expect(result.error?.name).toBe("SignatureError");
       expect(result.error?.entryIndex).toBe(1);
       expect(result.error?.details ?? result.error?.message).toMatch(/64-byte/);
-      // Decoding a megabyte of base58 would take minutes; the check is a length comparison.
-      expect(performance.now() - started).toBeLessThan(2000);
     }
   });
   it("garbage in place of entries: verifyLog never throws", async () => {
