@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LogEntry } from "../types.ts";
+import { keyHash } from "./hash.ts";
 import { parseLog, serializeLog } from "./log.ts";
 import { resolveDid } from "./resolve.ts";
 import { forgeNext } from "./testkit/forge.ts";
@@ -145,6 +146,18 @@ describe("hostile log entries", () => {
       expect(result.error?.entryIndex).toBe(1);
       expect(result.error?.details ?? result.error?.message).toMatch(/64-byte/);
     }
+  });
+  it("pre-rotation over 10,000 committed keys: the rotation to all of them is accepted, one more is refused", async () => {
+    // Membership in the previous nextKeyHashes is a Set lookup: with Array.includes, 20,000 keys against
+    // 20,000 hashes (one entry within the 1 MiB line limit) took 5 s.
+    const signer = testSigner(2);
+    const others = Array.from({ length: 9_999 }, (_, i) => `z6Mk${"A".repeat(40)}${String(i).padStart(6, "0")}`);
+    const { did, log } = await makeLog(1, { parameters: { nextKeyHashes: [keyHash(signer.publicKeyMultibase), ...others.map(keyHash)] } });
+    const rotate = (updateKeys: string[]) => forgeNext(log, signer, { versionTime: at(1), parameters: { updateKeys, nextKeyHashes: [] } });
+    expect((await verifyLog([...log, await rotate([...others, signer.publicKeyMultibase])], { did })).error).toBeUndefined();
+    const result = await verifyLog([...log, await rotate([...others, "z6MkNotCommitted", signer.publicKeyMultibase])], { did });
+    expect(result.error?.name).toBe("PreRotationError");
+    expect(result.error?.details).toBe("z6MkNotCommitted");
   });
   it("garbage in place of entries: verifyLog never throws", async () => {
     for (const garbage of [[null], [1], ["x"], [[]], [{}], [{ versionId: 1 }], []] as unknown as LogEntry[][]) {

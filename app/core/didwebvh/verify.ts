@@ -238,8 +238,10 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         if (!Object.hasOwn(params, "nextKeyHashes")) {
           throw new PreRotationError("Pre-rotation is active: the entry must have nextKeyHashes", where);
         }
+        // A Set: a hostile entry can list tens of thousands of keys against as many hashes.
+        const committed = new Set(before!.nextKeyHashes);
         for (const key of next.updateKeys) {
-          if (!before!.nextKeyHashes.includes(keyHash(key))) {
+          if (!committed.has(keyHash(key))) {
             throw new PreRotationError("An updateKeys key was not committed to in the previous nextKeyHashes", { ...where, details: key.slice(0, 80) });
           }
         }
