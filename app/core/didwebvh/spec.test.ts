@@ -347,6 +347,15 @@ describe("Witnesses", () => {
     const two = [await approve(log, 1, W.slice(0, 2))];
     expect((await verifyLog(log, { did, witness: two })).error).toBeUndefined();
   });
+  it("any threshold-sized subset of the witnesses approves; each entry counts the approvals reaching it", async () => {
+    const { did, log } = await makeLog(3, { parameters: { witness: witnessParam(3, 1) } });
+    // One of three, the last listed, is enough for a threshold of 1.
+    expect((await verifyLog(log, { did, witness: [await approve(log, 2, [W[2]!])] })).error).toBeUndefined();
+    const { did: did2, log: log2 } = await makeLog(3, { parameters: { witness: witnessParam(3, 2) } });
+    // W0 approves up to entry 3, W1 only entry 1: entry 2 has one approval of the two it needs.
+    const partial = [await approve(log2, 2, [W[0]!]), await approve(log2, 0, [W[1]!])];
+    expectFailure(await verifyLog(log2, { did: did2, witness: partial }), "WitnessError", 1);
+  });
   it("a proof for a later published entry MUST count as approval of the earlier ones", async () => {
     const { did, log } = await makeLog(3, { parameters: { witness: witnessParam(2, 2) } });
     expect((await verifyLog(log, { did, witness: [await approve(log, 2, W.slice(0, 2))] })).error).toBeUndefined();
