@@ -159,6 +159,16 @@ describe("hostile log entries", () => {
     expect(result.error?.name).toBe("PreRotationError");
     expect(result.error?.details).toBe("z6MkNotCommitted");
   });
+  it("a long updateKeys list (looked up in a Set): a key in it signs the next entry, a key outside does not", async () => {
+    const signer = testSigner(1);
+    const others = Array.from({ length: 39 }, (_, i) => `z6Mk${"B".repeat(40)}${String(i).padStart(4, "0")}`);
+    for (const keys of [[...others, signer.publicKeyMultibase], [signer.publicKeyMultibase, ...others]]) {
+      const { did, log } = await makeLog(1, { signer, parameters: { updateKeys: keys } });
+      expect((await verifyLog([...log, await forgeNext(log, signer, { versionTime: at(1) })], { did })).error).toBeUndefined();
+      const outsider = await forgeNext(log, testSigner(7), { versionTime: at(1) });
+      expect((await verifyLog([...log, outsider], { did })).error?.name).toBe("UnauthorizedKeyError");
+    }
+  });
   it("garbage in place of entries: verifyLog never throws", async () => {
     for (const garbage of [[null], [1], ["x"], [[]], [{}], [{ versionId: 1 }], []] as unknown as LogEntry[][]) {
       const result = await verifyLog(garbage);

@@ -110,6 +110,20 @@ export function entryHash(entry: Omit<LogEntry, "proof">, previousVersionId: str
   );
 }
 
+/** Long key lists as Sets, once per list (entries share the list object until one changes it). */
+const keySets = new WeakMap<readonly string[], Set<string>>();
+
+/**
+ * Whether `key` is in `keys`. A hostile log can pair thousands of proofs in one entry with thousands of
+ * update keys in the one before: a list longer than a few keys is looked up in a Set.
+ */
+function isAuthorised(keys: readonly string[], key: string): boolean {
+  if (keys.length <= 16) return keys.includes(key);
+  let set = keySets.get(keys);
+  if (!set) keySets.set(keys, (set = new Set(keys)));
+  return set.has(key);
+}
+
 /** Whether any property name in `value` contains `needle`. */
 function keysContain(value: unknown, needle: string): boolean {
   if (typeof value !== "object" || value === null) return false;
@@ -253,7 +267,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         const form = proofFormProblem(proof);
         if (form) throw new SignatureError("Malformed proof", { ...where, details: form });
         const key = multikeyOfDidKey(proof.verificationMethod)!;
-        if (!authorised.includes(key)) {
+        if (!isAuthorised(authorised, key)) {
           throw new UnauthorizedKeyError("The proof's key is not an active update key", { ...where, details: key.slice(0, 80) });
         }
         signatures.push({ index: i, where, result: verifyProof(proof, documentHash, "assertionMethod", options.verifier) });
