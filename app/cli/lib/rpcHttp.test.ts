@@ -6,8 +6,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpRpc, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
-import { MAX_RPC_RESPONSE_BYTES, nodeRpcFetch } from "./rpcHttp.ts";
+import { MAX_RPC_RESPONSE_BYTES, httpRpc, limitedFetch, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
+import { nodeRpcFetch } from "./rpcHttp.ts";
 
 let server: Server;
 let base = "";
@@ -72,7 +72,7 @@ afterAll(async () => {
 const failure = (p: Promise<unknown>) => p.then(() => "resolved", (e: Error) => e.name);
 const transports: [string, RpcFetch][] = [
   ["node:http", nodeRpcFetch],
-  ["global fetch", (url, init) => fetch(url, init)],
+  ["global fetch (the core's default, size-limited)", limitedFetch],
 ];
 
 describe.each(transports)("httpRpc over %s", (_, fetchFn) => {
@@ -93,6 +93,10 @@ describe.each(transports)("httpRpc over %s", (_, fetchFn) => {
     expect(await failure(httpRpc(`${base}/slow`, quick).request("a", []))).toBe("RpcTimeoutError");
     expect(await failure(httpRpc(`${base}/slow-body`, quick).request("a", []))).toBe("RpcTimeoutError");
   });
+  it("refuses an answer larger than its limit instead of buffering it", async () => {
+    const rpc = httpRpc(`${base}/huge`, { ...o, timeoutMs: 10_000 });
+    await expect(rpc.request("a", [])).rejects.toMatchObject({ name: "RpcResponseError", details: expect.stringContaining("larger than") });
+  });
   it("a connection reset mid-answer fails the request, never hangs", async () => {
     expect(await failure(httpRpc(`${base}/reset`, o).request("a", []))).toMatch(/^Rpc(Response|Unreachable)Error$/);
   });
@@ -103,10 +107,6 @@ describe("nodeRpcFetch", () => {
     const r = await nodeRpcFetch(`${base}/redirect`, { method: "POST", headers: {}, body: "{}", signal: AbortSignal.timeout(2000) });
     expect(r).toMatchObject({ ok: false, status: 307 });
     expect(await failure(httpRpc(`${base}/redirect`, { timeoutMs: 2000, retryCount: 0, fetchFn: nodeRpcFetch }).request("a", []))).toBe("RpcUnreachableError");
-  });
-  it("refuses an answer larger than its limit instead of buffering it", async () => {
-    const rpc = httpRpc(`${base}/huge`, { timeoutMs: 10_000, retryCount: 0, fetchFn: nodeRpcFetch });
-    expect(await failure(rpc.request("a", []))).toBe("RpcResponseError");
   });
   it("keeps the connection alive between batches", async () => {
     connections.clear();

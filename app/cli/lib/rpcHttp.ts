@@ -11,10 +11,9 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { RpcFetch } from "../../core/anchors/jsonRpc.ts";
+import { MAX_RPC_RESPONSE_BYTES, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
+import { FileTooLargeError } from "../../core/fetch/errors.ts";
 
-/** A JSON-RPC answer larger than this is refused (the reader's own answers are a few KB). */
-export const MAX_RPC_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -52,7 +51,7 @@ export const nodeRpcFetch: RpcFetch = (url, init) =>
           let size = 0;
           response.on("data", (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_RPC_RESPONSE_BYTES) response.destroy(new RangeError(`the answer is larger than ${MAX_RPC_RESPONSE_BYTES} bytes`));
+            if (size > MAX_RPC_RESPONSE_BYTES) response.destroy(new FileTooLargeError({ details: `${url}: more than ${MAX_RPC_RESPONSE_BYTES} bytes` }));
             else chunks.push(chunk);
           });
           response.on("end", () => done(Buffer.concat(chunks).toString("utf8")));

@@ -10,8 +10,12 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { readLimited } from "../fetch/http.ts";
 import { RegistryNotFoundError, RpcResponseError, RpcTimeoutError, RpcUnreachableError } from "./errors.ts";
 import type { Hex } from "../types.ts";
+
+/** A JSON-RPC answer larger than this is refused, not buffered (the reader's own answers are a few KB). */
+export const MAX_RPC_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface RpcClient {
   request<T>(method: string, params: readonly unknown[]): Promise<T>;
@@ -25,6 +29,19 @@ export type RpcFetch = (
   url: string,
   init: { method: "POST"; headers: Record<string, string>; body: string; signal: AbortSignal },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+/**
+ * The global fetch, its answer read up to MAX_RPC_RESPONSE_BYTES (the default transport: the browser's;
+ * the command line's node:http one has the same limit).
+ */
+export const limitedFetch: RpcFetch = async (url, init) => {
+  const response = await globalThis.fetch(url, init);
+  return {
+    ok: response.ok,
+    status: response.status,
+    json: async () => JSON.parse(new TextDecoder().decode(await readLimited(response, MAX_RPC_RESPONSE_BYTES, url))) as unknown,
+  };
+};
 
 export interface HttpRpcOptions {
   /** Per HTTP request. */
@@ -48,7 +65,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One endpoint: requests made together go out as one JSON-RPC batch. */
 export function httpRpc(url: string, options: HttpRpcOptions): RpcClient {
-  const fetchFn = options.fetchFn ?? globalThis.fetch.bind(globalThis);
+  const fetchFn = options.fetchFn ?? limitedFetch;
   const retries = options.retryCount ?? 1;
   let queue: Pending[] = [];
   let scheduled = false;
@@ -79,6 +96,8 @@ export function httpRpc(url: string, options: HttpRpcOptions): RpcClient {
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === "TimeoutError" || name === "AbortError") throw new RpcTimeoutError({ details: `${what}: no answer in ${options.timeoutMs} ms`, cause: error });
+      if (name === "FileTooLargeError")
+        throw new RpcResponseError({ details: `${what}: the answer is larger than ${MAX_RPC_RESPONSE_BYTES} bytes`, cause: error });
       throw new RpcResponseError({ details: `${what}: the answer is not JSON`, cause: error });
     }
   }
