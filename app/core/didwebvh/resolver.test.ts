@@ -14,6 +14,17 @@ let server: Server;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url?.startsWith("/endless/")) {
+      // A host that never stops sending: 1 MiB chunks until the client goes away.
+      res.writeHead(200, { "content-type": "text/jsonl" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const push = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", push);
+      };
+      res.on("close", () => res.destroy());
+      return push();
+    }
     const body = files.get(req.url ?? "");
     if (body === undefined) {
       res.writeHead(404).end();
@@ -50,6 +61,14 @@ describe("getResolver (did-resolver)", () => {
     files.set("/dpp/missing/did.jsonl", serializeLog(log));
     expect((await resolver().resolve(`${did}?versionNumber=9`)).didResolutionMetadata.error).toBe("notFound");
     expect((await resolver().resolve(`${did}?versionId=1-QmNope`)).didResolutionMetadata.error).toBe("notFound");
+  });
+
+  it("reads a log only up to its limit: a host that never stops sending gets notFound, not a full buffer", async () => {
+    const { did } = await makeLog(1, { host: `localhost:${PORT}`, path: "endless/x" });
+    const limited = new Resolver(getResolver({ maxBytes: 2 * 1024 * 1024, fetch: (url, init) => fetch(url.replace("http://localhost:", "http://127.0.0.1:"), init) }));
+    const result = await limited.resolve(did);
+    expect(result.didResolutionMetadata.error).toBe("notFound");
+    expect(JSON.stringify(result.didResolutionMetadata)).toContain("larger than 2097152 bytes");
   });
 
   it("says invalidDid for a tampered log, with a problem-details reason", async () => {

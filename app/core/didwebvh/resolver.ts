@@ -8,6 +8,7 @@
  * versionTime and versionNumber select a version.
  */
 import type { DIDResolutionResult, DIDResolver, ParsedDID, ResolverRegistry } from "did-resolver";
+import { readLimited } from "../fetch/http.ts";
 import { resolutionFailure, resolveDid, type DidResolutionResult, type ResolveOptions } from "./resolve.ts";
 import { didToUrl } from "./url.ts";
 
@@ -15,7 +16,7 @@ export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promis
 
 export interface WebvhResolverOptions {
   fetch?: FetchLike;
-  /** Largest did.jsonl / did-witness.json accepted, in characters. Default 16 MiB. */
+  /** Largest did.jsonl / did-witness.json accepted, in bytes (read no further). Default 16 MiB. */
   maxBytes?: number;
   /** Per request, ms. Default 15 s. */
   timeoutMs?: number;
@@ -30,10 +31,11 @@ async function fetchText(fetchImpl: FetchLike, url: string, options: WebvhResolv
   try {
     const response = await fetchImpl(url, { signal: controller.signal });
     if (!response.ok) return { ok: false, status: response.status, detail: `GET ${url}: HTTP ${response.status}` };
-    const text = await response.text();
-    if (text.length > (options.maxBytes ?? 16 * 1024 * 1024)) return { ok: false, status: undefined, detail: `GET ${url}: too large` };
-    return { ok: true, text };
+    // Read up to the limit and no further: a host that sends without end is cut off, not buffered.
+    const limit = options.maxBytes ?? 16 * 1024 * 1024;
+    return { ok: true, text: new TextDecoder().decode(await readLimited(response, limit, url)) };
   } catch (error) {
+    if ((error as Error)?.name === "FileTooLargeError") return { ok: false, status: undefined, detail: `GET ${url}: larger than ${options.maxBytes ?? 16 * 1024 * 1024} bytes` };
     return { ok: false, status: undefined, detail: `GET ${url}: ${(error as Error).message}` };
   } finally {
     clearTimeout(timer);
