@@ -1,9 +1,10 @@
 /**
  * `audit` as a user runs it: a real CLI process (tsx app/cli/main.ts) over a host folder and over HTTP,
- * against a real Hardhat node (ports 8614-8615).
+ * against a real Hardhat node (ports 8614-8616).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
+import { createServer } from "node:http";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ import { buildTestHost, serveDir, type TestHost } from "../lib/testing/host.ts";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const CHAIN_PORT = 8614;
 const HTTP_PORT = 8615;
+const ENDLESS_PORT = 8616;
 
 let chain: AnchorChain;
 let host: TestHost;
@@ -93,6 +95,27 @@ describe("audit (CLI process)", { timeout: 120_000 }, () => {
     expect(jsonLines(stdout).pop()).toMatchObject({ dids: 12, verified: 6, pending: 1, invalid: 5, unverifiable: 0 });
   });
 
+  it("a host whose dids.json never ends: refused at the limit (64 MiB), not buffered", async () => {
+    const endless = createServer((_, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const push = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", push);
+      };
+      res.on("close", () => res.destroy());
+      push();
+    });
+    await new Promise<void>((r) => endless.listen(ENDLESS_PORT, "127.0.0.1", r));
+    try {
+      const r = await cli("audit", "--cdn", `http://127.0.0.1:${ENDLESS_PORT}`, "--rpc", chain.chain.url, "--json");
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain("larger than 64 MiB");
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((r) => endless.close(r));
+    }
+  });
   it("a folder without dids.json: DIDs found by walking, a log in the wrong place is invalid; all good -> exit 0", async () => {
     const walk = path.join(dir, "walk");
     for (const name of ["genuine", "pending"]) await cp(path.join(dir, "host", "passports", name), path.join(walk, "passports", name), { recursive: true });

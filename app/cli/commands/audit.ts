@@ -16,7 +16,7 @@ import { stat, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRpcChainReader, type ChainReader } from "../../core/anchors/registry.ts";
 import { httpRpc, quantity } from "../../core/anchors/jsonRpc.ts";
-import { httpSource } from "../../core/fetch/http.ts";
+import { httpSource, readTextLimited } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import { toVerifierError, type VerifierError } from "../../core/errors.ts";
 import type { Verdict, VerdictReason } from "../../core/types.ts";
@@ -83,14 +83,19 @@ interface Plan {
   items: AuditItem[];
 }
 
+/** The largest dids.json read from a host (about a million DIDs). */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
 async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
   const url = `${base.replace(/\/+$/, "")}/dids.json`;
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
     throw new Error(`cannot fetch ${url}: ${(error as Error).message}`);
   });
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: a static host cannot be listed without dids.json`);
-  const text = await response.text();
-  if (text.length > 64 * 1024 * 1024) throw new Error(`${url} is larger than 64 MiB`);
+  // Read up to the limit and no further: a host that never stops sending is cut off, not buffered.
+  const text = await readTextLimited(response, MAX_INDEX_BYTES, url).catch((error: unknown) => {
+    throw new Error((error as Error)?.name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : `cannot read ${url}: ${(error as Error).message}`);
+  });
   return {
     source: httpSource({ origin: base, timeoutMs }),
     spec: { kind: "url", origin: base, timeoutMs },

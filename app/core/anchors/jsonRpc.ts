@@ -10,7 +10,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { readLimited } from "../fetch/http.ts";
+import { readTextLimited } from "../fetch/http.ts";
 import { RegistryNotFoundError, RpcResponseError, RpcTimeoutError, RpcUnreachableError } from "./errors.ts";
 import type { Hex } from "../types.ts";
 
@@ -39,7 +39,7 @@ export const limitedFetch: RpcFetch = async (url, init) => {
   return {
     ok: response.ok,
     status: response.status,
-    json: async () => JSON.parse(new TextDecoder().decode(await readLimited(response, MAX_RPC_RESPONSE_BYTES, url))) as unknown,
+    json: async () => JSON.parse(await readTextLimited(response, MAX_RPC_RESPONSE_BYTES, url)) as unknown,
   };
 };
 

@@ -8,7 +8,7 @@
  * versionTime and versionNumber select a version.
  */
 import type { DIDResolutionResult, DIDResolver, ParsedDID, ResolverRegistry } from "did-resolver";
-import { readLimited } from "../fetch/http.ts";
+import { readTextLimited } from "../fetch/http.ts";
 import { resolutionFailure, resolveDid, type DidResolutionResult, type ResolveOptions } from "./resolve.ts";
 import { didToUrl } from "./url.ts";
 
@@ -33,7 +33,7 @@ async function fetchText(fetchImpl: FetchLike, url: string, options: WebvhResolv
     if (!response.ok) return { ok: false, status: response.status, detail: `GET ${url}: HTTP ${response.status}` };
     // Read up to the limit and no further: a host that sends without end is cut off, not buffered.
     const limit = options.maxBytes ?? 16 * 1024 * 1024;
-    return { ok: true, text: new TextDecoder().decode(await readLimited(response, limit, url)) };
+    return { ok: true, text: await readTextLimited(response, limit, url) };
   } catch (error) {
     if ((error as Error)?.name === "FileTooLargeError") return { ok: false, status: undefined, detail: `GET ${url}: larger than ${options.maxBytes ?? 16 * 1024 * 1024} bytes` };
     return { ok: false, status: undefined, detail: `GET ${url}: ${(error as Error).message}` };

@@ -140,3 +140,8 @@ export async function readLimited(response: Response, maxBytes: number, url: str
   }
   return out;
 }
+
+/** The body as UTF-8 text, read up to `maxBytes` and no further (FileTooLargeError beyond). */
+export async function readTextLimited(response: Response, maxBytes: number, url: string): Promise<string> {
+  return new TextDecoder().decode(await readLimited(response, maxBytes, url));
+}
