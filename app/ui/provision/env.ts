@@ -7,6 +7,7 @@ import { createPublicClient, defineChain, fallback, http, isAddress, type Chain,
 import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { DidDocument, DidVerdict, Hex } from "../../core/types.ts";
 import { UnverifiableError } from "../../core/errors.ts";
+import { readTextLimited } from "../../core/fetch/http.ts";
 import { VerifyClient, WorkerFailure } from "../worker/client.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 import type { Settings } from "../state/settings.svelte.ts";
@@ -62,6 +63,8 @@ function parseManifest(value: unknown, chainId: number): { contracts: ProvisionC
 }
 
 const MANIFEST_CACHE_KEY = "provisions.manifest.v1";
+/** The largest provisions.json read. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 /** Loads provisions.json from the host (the cached copy when offline). */
 export async function loadProvisionsEnv(settings: Settings): Promise<ProvisionsEnv> {
@@ -70,7 +73,8 @@ export async function loadProvisionsEnv(settings: Settings): Promise<ProvisionsE
   try {
     const res = await fetch(url, { credentials: "omit", cache: "no-cache" });
     if (!res.ok) throw new ProvisionsConfigError(`The host has no ${PROVISIONS_MANIFEST}`, { details: `${res.status} ${url}` });
-    raw = await res.json();
+    // Read up to the limit and no further (a manifest is a few KB); JSON.parse's error says what is wrong.
+    raw = JSON.parse(await readTextLimited(res, MAX_MANIFEST_BYTES, url));
     try {
       localStorage.setItem(MANIFEST_CACHE_KEY, JSON.stringify({ url, raw }));
     } catch {

@@ -3,6 +3,7 @@
  * does, so the counts are the same), spread over a pool of verification workers, with progress, cancel,
  * counts and the rows for CSV / JSON download.
  */
+import { readTextLimited } from "../../core/fetch/http.ts";
 import type { Verdict } from "../../core/types.ts";
 import { VerifyClient, WorkerFailure } from "../worker/client.ts";
 import type { AuditRow, VerifyConfig } from "../worker/protocol.ts";
@@ -19,6 +20,8 @@ export interface AuditCounts {
 }
 
 const MAX_DIDS = 1_000_000;
+/** The largest dids.json read (as the command line's `audit`): read no further than this. */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 function emptyCounts(): AuditCounts {
   return { dids: 0, entries: 0, verified: 0, pending: 0, invalid: 0, unverifiable: 0 };
@@ -60,8 +63,11 @@ export class AuditState {
       const url = `${hostOrigin.replace(/\/+$/, "")}/dids.json`;
       const res = await fetch(url, { credentials: "omit" });
       if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}: a static host cannot be listed without dids.json`);
-      const json = (await res.json()) as { dids?: unknown };
-      if (!Array.isArray(json.dids) || !json.dids.every((d) => typeof d === "string")) throw new Error(`${url} is not { "dids": [string, ...] }`);
+      const text = await readTextLimited(res, MAX_INDEX_BYTES, url).catch((error: unknown) => {
+        throw new Error((error as Error)?.name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : `cannot read ${url}: ${(error as Error).message}`);
+      });
+      const json = JSON.parse(text) as { dids?: unknown } | null;
+      if (!Array.isArray(json?.dids) || !json.dids.every((d) => typeof d === "string")) throw new Error(`${url} is not { "dids": [string, ...] }`);
       dids = [...new Set(json.dids as string[])].slice(0, MAX_DIDS);
     } catch (e) {
       if (run !== this.#run) return;
