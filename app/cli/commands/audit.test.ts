@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
+import { sendEndless } from "../../core/fetch/endless.node.ts";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -96,16 +97,7 @@ describe("audit (CLI process)", { timeout: 120_000 }, () => {
   });
 
   it("a host whose dids.json never ends: refused at the limit (64 MiB), not buffered", async () => {
-    const endless = createServer((_, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      const push = () => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once("drain", push);
-      };
-      res.on("close", () => res.destroy());
-      push();
-    });
+    const endless = createServer((_, res) => sendEndless(res));
     await new Promise<void>((r) => endless.listen(ENDLESS_PORT, "127.0.0.1", r));
     try {
       const r = await cli("audit", "--cdn", `http://127.0.0.1:${ENDLESS_PORT}`, "--rpc", chain.chain.url, "--json");

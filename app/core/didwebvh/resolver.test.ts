@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { Resolver } from "did-resolver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendEndless } from "../fetch/endless.node.ts";
 import { appendEntry } from "./create.ts";
 import { serializeLog } from "./log.ts";
 import { getResolver } from "./resolver.ts";
@@ -14,17 +15,8 @@ let server: Server;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    if (req.url?.startsWith("/endless/")) {
-      // A host that never stops sending: 1 MiB chunks until the client goes away.
-      res.writeHead(200, { "content-type": "text/jsonl" });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      const push = () => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once("drain", push);
-      };
-      res.on("close", () => res.destroy());
-      return push();
-    }
+    // A host that never stops sending.
+    if (req.url?.startsWith("/endless/")) return sendEndless(res, "text/jsonl");
     const body = files.get(req.url ?? "");
     if (body === undefined) {
       res.writeHead(404).end();

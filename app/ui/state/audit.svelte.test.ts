@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendEndless } from "../../core/fetch/endless.node.ts";
 import { AuditState } from "./audit.svelte.ts";
 
 let server: Server;
@@ -13,16 +14,7 @@ let origin = "";
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    if (req.url?.startsWith("/endless/")) {
-      res.writeHead(200, { "content-type": "application/json" });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      const push = () => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once("drain", push);
-      };
-      res.on("close", () => res.destroy());
-      return push();
-    }
+    if (req.url?.startsWith("/endless/")) return sendEndless(res);
     if (req.url?.startsWith("/html/")) return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>no");
     if (req.url?.startsWith("/null/")) return res.writeHead(200, { "content-type": "application/json" }).end("null");
     res.writeHead(404).end();
