@@ -11,10 +11,13 @@ import { AuditState } from "./audit.svelte.ts";
 
 let server: Server;
 let origin = "";
+/** The paths of requests to /silent/... whose connection the client has closed. */
+const silentClosed = new Set<string>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url?.startsWith("/endless/")) return sendEndless(res);
+    if (req.url?.startsWith("/silent")) return void req.socket.once("close", () => silentClosed.add(req.url!)); // never answers
     if (req.url?.startsWith("/html/")) return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>no");
     if (req.url?.startsWith("/null/")) return res.writeHead(200, { "content-type": "application/json" }).end("null");
     res.writeHead(404).end();
@@ -35,6 +38,22 @@ describe("AuditState listing a host", () => {
     await audit.start(`${origin}/endless`, config, 1);
     expect(audit.status).toBe("failed");
     expect(audit.message).toContain("larger than 64 MiB");
+  });
+  it("a host that never answers: failed after the listing timeout, with the reason", async () => {
+    const audit = new AuditState();
+    await audit.start(`${origin}/silent`, config, 1, { listTimeoutMs: 300 });
+    expect(audit.status).toBe("failed");
+    expect(audit.message).toContain("did not answer within 0.3 s");
+  });
+  it("a cancel while listing stops the request itself", async () => {
+    const audit = new AuditState();
+    const started = audit.start(`${origin}/silent-cancelled`, config, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(audit.status).toBe("listing");
+    audit.cancel();
+    await started;
+    expect(audit.status).toBe("cancelled");
+    await expect.poll(() => silentClosed.has("/silent-cancelled/dids.json")).toBe(true);
   });
   it("no dids.json, HTML, or JSON that is not a list: failed with the reason, nothing started", async () => {
     for (const [path, reason] of [["missing", "HTTP 404"], ["html", "JSON"], ["null", 'is not { "dids"']] as const) {

@@ -22,6 +22,8 @@ export interface AuditCounts {
 const MAX_DIDS = 1_000_000;
 /** The largest dids.json read (as the command line's `audit`): read no further than this. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** How long listing the host (dids.json) may take before the audit fails with the reason. */
+const LIST_TIMEOUT_MS = 30_000;
 
 function emptyCounts(): AuditCounts {
   return { dids: 0, entries: 0, verified: 0, pending: 0, invalid: 0, unverifiable: 0 };
@@ -38,6 +40,8 @@ export class AuditState {
   #pool: VerifyClient[] = [];
   /** Publishes the running audit's results now (null when none is running). */
   #flush: (() => void) | null = null;
+  /** Aborts the dids.json request of the listing under way (a cancel stops the download too). */
+  #listing: AbortController | null = null;
 
   get status() { return this.#status; }
   get total() { return this.#total; }
@@ -48,8 +52,16 @@ export class AuditState {
   get ms() { return this.#ms; }
   get running() { return this.#status === "listing" || this.#status === "running"; }
 
-  /** `workers`: verification workers in the pool (default: one per core, at most 4). */
-  async start(hostOrigin: string, config: VerifyConfig, workers = Math.min(4, navigator.hardwareConcurrency || 2)): Promise<void> {
+  /**
+   * `workers`: verification workers in the pool (default: one per core, at most 4). `listTimeoutMs`: how
+   * long the host may take to send its dids.json.
+   */
+  async start(
+    hostOrigin: string,
+    config: VerifyConfig,
+    workers = Math.min(4, navigator.hardwareConcurrency || 2),
+    { listTimeoutMs = LIST_TIMEOUT_MS }: { listTimeoutMs?: number } = {},
+  ): Promise<void> {
     this.cancel();
     const run = ++this.#run;
     this.#status = "listing";
@@ -59,22 +71,32 @@ export class AuditState {
     this.#total = 0;
     const started = performance.now();
     let dids: string[];
+    const listing = (this.#listing = new AbortController());
     try {
       const url = `${hostOrigin.replace(/\/+$/, "")}/dids.json`;
-      const res = await fetch(url, { credentials: "omit" });
+      const signal = AbortSignal.any([listing.signal, AbortSignal.timeout(listTimeoutMs)]);
+      const timedOut = (error: unknown) => (error as Error)?.name === "TimeoutError";
+      const res = await fetch(url, { credentials: "omit", signal }).catch((error: unknown) => {
+        throw new Error(timedOut(error) ? `${url} did not answer within ${listTimeoutMs / 1000} s` : `cannot fetch ${url}: ${(error as Error).message}`);
+      });
       if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}: a static host cannot be listed without dids.json`);
       const text = await readTextLimited(res, MAX_INDEX_BYTES, url).catch((error: unknown) => {
-        throw new Error((error as Error)?.name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : `cannot read ${url}: ${(error as Error).message}`);
+        const name = (error as Error)?.name;
+        throw new Error(
+          name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : timedOut(error) ? `${url} was not sent within ${listTimeoutMs / 1000} s` : `cannot read ${url}: ${(error as Error).message}`,
+        );
       });
       const json = JSON.parse(text) as { dids?: unknown } | null;
       if (!Array.isArray(json?.dids) || !json.dids.every((d) => typeof d === "string")) throw new Error(`${url} is not { "dids": [string, ...] }`);
       dids = [...new Set(json.dids as string[])].slice(0, MAX_DIDS);
     } catch (e) {
+      if (this.#listing === listing) this.#listing = null;
       if (run !== this.#run) return;
       this.#status = "failed";
       this.#message = e instanceof Error ? e.message : String(e);
       return;
     }
+    if (this.#listing === listing) this.#listing = null;
     if (run !== this.#run) return;
     this.#total = dids.length;
     this.#status = "running";
@@ -132,6 +154,8 @@ export class AuditState {
     this.#flush?.(); // what was verified before the cancel is shown, counted and downloadable
     this.#flush = null;
     ++this.#run;
+    this.#listing?.abort();
+    this.#listing = null;
     this.#stopPool();
     this.#status = "cancelled";
   }
