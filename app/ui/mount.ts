@@ -1,6 +1,7 @@
 /** The app itself, loaded by main.ts once the verification worker is under way (worker/early.ts). */
 import { mount } from "svelte";
 import App from "./App.svelte";
+import { whenIdle } from "./pwa.svelte.ts";
 import { prepareTimeFormat } from "./verdicts.ts";
 import "./app.css";
 
@@ -10,6 +11,5 @@ export function mountApp(): void {
   mount(App, { target });
   // While the verification runs in its worker, the page is idle: the formatter's first, slow build goes
   // there rather than into the verdict's render.
-  const whenIdle = typeof requestIdleCallback === "function" ? (f: () => void) => requestIdleCallback(f, { timeout: 500 }) : (f: () => void) => setTimeout(f, 0);
-  whenIdle(prepareTimeFormat);
+  whenIdle(prepareTimeFormat, 500);
 }

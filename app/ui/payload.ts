@@ -9,7 +9,7 @@
  * never rendered as markup.
  */
 import { FileTooLargeError } from "../core/fetch/errors.ts";
-import { readLimited } from "../core/fetch/http.ts";
+import { readTextLimited } from "../core/fetch/http.ts";
 
 export type Payload =
   | { kind: "did"; did: string }
@@ -48,7 +48,7 @@ export async function didOfLinksetResponse(res: Response, acceptedOrigins: reado
   // Read within the limit as it streams: a host sending endless bytes is cut off, not buffered.
   let body: string;
   try {
-    body = new TextDecoder().decode(await readLimited(res, LINKSET_MAX_BYTES, res.url));
+    body = await readTextLimited(res, LINKSET_MAX_BYTES, res.url);
   } catch (error) {
     if (error instanceof FileTooLargeError) throw new Error("the product's linkset is too large", { cause: error });
     throw new Error("the product's linkset could not be read", { cause: error });

@@ -16,7 +16,8 @@ import { stat, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRpcChainReader, type ChainReader } from "../../core/anchors/registry.ts";
 import { httpRpc, quantity } from "../../core/anchors/jsonRpc.ts";
-import { httpSource, readTextLimited } from "../../core/fetch/http.ts";
+import { parseDidsIndex, readDidsIndex } from "../../core/fetch/didsIndex.ts";
+import { httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import { toVerifierError, type VerifierError } from "../../core/errors.ts";
 import type { Verdict, VerdictReason } from "../../core/types.ts";
@@ -61,19 +62,6 @@ class UsageError extends Error {
 }
 
 /** dids.json: `{ "dids": [did, ...] }`, strictly. */
-function parseIndex(text: string, where: string): string[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${where} is not JSON: ${(error as Error).message}`);
-  }
-  const dids = (json as { dids?: unknown } | null)?.dids;
-  if (!Array.isArray(dids) || !dids.every((d) => typeof d === "string"))
-    throw new Error(`${where} is not { "dids": [string, ...] }`);
-  return [...new Set(dids as string[])];
-}
-
 interface Plan {
   source: FileSource;
   /** The folder, when auditing one. */
@@ -83,23 +71,15 @@ interface Plan {
   items: AuditItem[];
 }
 
-/** The largest dids.json read from a host (about a million DIDs). */
-const MAX_INDEX_BYTES = 64 * 1024 * 1024;
-
 async function planUrl(base: string, timeoutMs: number): Promise<Plan> {
   const url = `${base.replace(/\/+$/, "")}/dids.json`;
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
     throw new Error(`cannot fetch ${url}: ${(error as Error).message}`);
   });
-  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: a static host cannot be listed without dids.json`);
-  // Read up to the limit and no further: a host that never stops sending is cut off, not buffered.
-  const text = await readTextLimited(response, MAX_INDEX_BYTES, url).catch((error: unknown) => {
-    throw new Error((error as Error)?.name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : `cannot read ${url}: ${(error as Error).message}`);
-  });
   return {
     source: httpSource({ origin: base, timeoutMs }),
     spec: { kind: "url", origin: base, timeoutMs },
-    items: parseIndex(text, url).map((did) => ({ did })),
+    items: (await readDidsIndex(response, url)).map((did) => ({ did })),
   };
 }
 
@@ -110,7 +90,7 @@ async function planDir(dir: string): Promise<Plan> {
   });
   if (index !== null) {
     const source = dirSource(dir);
-    return { source, dir: source, spec: { kind: "dir", dir: path.resolve(dir) }, items: parseIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
+    return { source, dir: source, spec: { kind: "dir", dir: path.resolve(dir) }, items: parseDidsIndex(index, path.join(dir, "dids.json")).map((did) => ({ did })) };
   }
   // No index: every did.jsonl in the folder. The walk's listing also tells the source which files are
   // missing (most DIDs' did-anchors.json in a folder of unanchored logs) without asking the file system.

@@ -14,7 +14,6 @@ import https from "node:https";
 import { MAX_RPC_RESPONSE_BYTES, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
 import { FileTooLargeError } from "../../core/fetch/errors.ts";
 
-
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
   "https:": new https.Agent({ keepAlive: true }),

@@ -27,23 +27,15 @@ export function encodeBase58(bytes: Uint8Array): string {
   const size = (((n - zeros) * 683) / 1000 + 2) | 0;
   const digits = new Uint16Array(size);
   let length = 0;
-  let i = zeros;
-  if ((n - zeros) & 1) {
-    // An odd count: the first byte alone, then pairs.
-    let carry = bytes[i++]!;
+  // Pairs of bytes; an odd count starts with the first byte alone.
+  for (let i = zeros; i < n; ) {
+    const pair = i > zeros || ((n - zeros) & 1) === 0;
+    let carry = pair ? (bytes[i]! << 8) | bytes[i + 1]! : bytes[i]!;
+    const scale = pair ? 65536 : 256;
+    i += pair ? 2 : 1;
     let k = 0;
     for (let j = size - 1; (carry !== 0 || k < length) && j >= 0; j--, k++) {
-      carry += 256 * digits[j]!;
-      digits[j] = carry % 3364;
-      carry = (carry / 3364) | 0;
-    }
-    length = k;
-  }
-  for (; i < n; i += 2) {
-    let carry = (bytes[i]! << 8) | bytes[i + 1]!;
-    let k = 0;
-    for (let j = size - 1; (carry !== 0 || k < length) && j >= 0; j--, k++) {
-      carry += 65536 * digits[j]!;
+      carry += scale * digits[j]!;
       digits[j] = carry % 3364;
       carry = (carry / 3364) | 0;
     }

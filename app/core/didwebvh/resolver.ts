@@ -26,16 +26,16 @@ export interface WebvhResolverOptions {
 type Fetched = { ok: true; text: string } | { ok: false; status: number | undefined; detail: string };
 
 async function fetchText(fetchImpl: FetchLike, url: string, options: WebvhResolverOptions): Promise<Fetched> {
+  const limit = options.maxBytes ?? 16 * 1024 * 1024;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 15_000);
   try {
     const response = await fetchImpl(url, { signal: controller.signal });
     if (!response.ok) return { ok: false, status: response.status, detail: `GET ${url}: HTTP ${response.status}` };
     // Read up to the limit and no further: a host that sends without end is cut off, not buffered.
-    const limit = options.maxBytes ?? 16 * 1024 * 1024;
     return { ok: true, text: await readTextLimited(response, limit, url) };
   } catch (error) {
-    if ((error as Error)?.name === "FileTooLargeError") return { ok: false, status: undefined, detail: `GET ${url}: larger than ${options.maxBytes ?? 16 * 1024 * 1024} bytes` };
+    if ((error as Error)?.name === "FileTooLargeError") return { ok: false, status: undefined, detail: `GET ${url}: larger than ${limit} bytes` };
     return { ok: false, status: undefined, detail: `GET ${url}: ${(error as Error).message}` };
   } finally {
     clearTimeout(timer);

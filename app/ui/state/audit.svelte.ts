@@ -3,7 +3,7 @@
  * does, so the counts are the same), spread over a pool of verification workers, with progress, cancel,
  * counts and the rows for CSV / JSON download.
  */
-import { readTextLimited } from "../../core/fetch/http.ts";
+import { readDidsIndex } from "../../core/fetch/didsIndex.ts";
 import type { Verdict } from "../../core/types.ts";
 import { VerifyClient, WorkerFailure } from "../worker/client.ts";
 import type { AuditRow, VerifyConfig } from "../worker/protocol.ts";
@@ -20,8 +20,6 @@ export interface AuditCounts {
 }
 
 const MAX_DIDS = 1_000_000;
-/** The largest dids.json read (as the command line's `audit`): read no further than this. */
-const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** How long listing the host (dids.json) may take before the audit fails with the reason. */
 const LIST_TIMEOUT_MS = 30_000;
 
@@ -75,28 +73,19 @@ export class AuditState {
     try {
       const url = `${hostOrigin.replace(/\/+$/, "")}/dids.json`;
       const signal = AbortSignal.any([listing.signal, AbortSignal.timeout(listTimeoutMs)]);
-      const timedOut = (error: unknown) => (error as Error)?.name === "TimeoutError";
       const res = await fetch(url, { credentials: "omit", signal }).catch((error: unknown) => {
-        throw new Error(timedOut(error) ? `${url} did not answer within ${listTimeoutMs / 1000} s` : `cannot fetch ${url}: ${(error as Error).message}`);
+        const timedOut = (error as Error)?.name === "TimeoutError";
+        throw new Error(timedOut ? `${url} did not answer within ${listTimeoutMs / 1000} s` : `cannot fetch ${url}: ${(error as Error).message}`);
       });
-      if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}: a static host cannot be listed without dids.json`);
-      const text = await readTextLimited(res, MAX_INDEX_BYTES, url).catch((error: unknown) => {
-        const name = (error as Error)?.name;
-        throw new Error(
-          name === "FileTooLargeError" ? `${url} is larger than 64 MiB` : timedOut(error) ? `${url} was not sent within ${listTimeoutMs / 1000} s` : `cannot read ${url}: ${(error as Error).message}`,
-        );
-      });
-      const json = JSON.parse(text) as { dids?: unknown } | null;
-      if (!Array.isArray(json?.dids) || !json.dids.every((d) => typeof d === "string")) throw new Error(`${url} is not { "dids": [string, ...] }`);
-      dids = [...new Set(json.dids as string[])].slice(0, MAX_DIDS);
+      dids = (await readDidsIndex(res, url)).slice(0, MAX_DIDS);
     } catch (e) {
-      if (this.#listing === listing) this.#listing = null;
       if (run !== this.#run) return;
       this.#status = "failed";
       this.#message = e instanceof Error ? e.message : String(e);
       return;
+    } finally {
+      if (this.#listing === listing) this.#listing = null;
     }
-    if (this.#listing === listing) this.#listing = null;
     if (run !== this.#run) return;
     this.#total = dids.length;
     this.#status = "running";
