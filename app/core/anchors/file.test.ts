@@ -57,6 +57,16 @@ describe("parseAnchorsFile", () => {
     expect(errorOf(text)).toBe("AnchorsFileError");
   });
 
+  it("refuses more proofs of one versionId than the limit, and counts each versionId apart", () => {
+    const eight = Array.from({ length: 8 }, (_, k) => ({ ...good, root: leafHash("root", String(k)) }));
+    expect(parseAnchorsFile(file(eight)).anchors).toHaveLength(8);
+    expect(errorOf(file([...eight, good]))).toBe("AnchorsFileError");
+    expect(() => parseAnchorsFile(file([...eight, good]))).toThrow(/anchors\[8\]: more than 8 proofs of 1-abc/);
+    const other = eight.map((a) => ({ ...a, versionId: "2-def" }));
+    expect(parseAnchorsFile(file([...eight, ...other])).anchors).toHaveLength(16);
+    expect(() => parseAnchorsFile(file([good, good, good]), { maxProofsPerVersion: 2 })).toThrow(/more than 2 proofs/);
+  });
+
   it("enforces the anchor count limit", () => {
     expect(() => parseAnchorsFile(file([good, good]), { maxAnchors: 1 })).toThrow(/limit 1/);
   });

@@ -13,6 +13,12 @@ export interface AnchorsFileLimits {
   maxAnchors?: number;
   /** Most siblings in one proof (tree depth). Default 64. */
   maxProofLength?: number;
+  /**
+   * Most proofs of one versionId. Default 8. Every proof of a valid entry that passes the local checks
+   * costs a chain read, and a hostile host could otherwise pair one entry with a hundred thousand roots
+   * of trees of its own making. A publisher proves an entry once (ours does), or once per anchorer.
+   */
+  maxProofsPerVersion?: number;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -25,6 +31,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseAnchorsFile(text: string, limits: AnchorsFileLimits = {}): AnchorsFile {
   const maxAnchors = limits.maxAnchors ?? 100_000;
   const maxProofLength = limits.maxProofLength ?? 64;
+  const maxProofsPerVersion = limits.maxProofsPerVersion ?? 8;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -38,13 +45,17 @@ export function parseAnchorsFile(text: string, limits: AnchorsFileLimits = {}): 
   if (json.anchors.length > maxAnchors)
     throw new AnchorsFileError({ details: `${json.anchors.length} anchors, limit ${maxAnchors}` });
 
+  const perVersion = new Map<string, number>();
   const anchors = json.anchors.map((raw: unknown, i: number): EntryAnchorProof => {
     const bad = (what: string): never => {
       throw new AnchorsFileError({ details: `anchors[${i}]: ${what}` });
     };
     if (!isObject(raw)) return bad("not an object");
     const { versionId, leaf, proof, root, chainId, registry, anchorer, batch, txHash } = raw;
-    if (typeof versionId !== "string" || !VERSION_ID.test(versionId)) bad("`versionId` is not <number>-<hash>");
+    if (typeof versionId !== "string" || !VERSION_ID.test(versionId)) return bad("`versionId` is not <number>-<hash>");
+    const proofs = (perVersion.get(versionId) ?? 0) + 1;
+    if (proofs > maxProofsPerVersion) bad(`more than ${maxProofsPerVersion} proofs of ${versionId.slice(0, 80)}`);
+    perVersion.set(versionId, proofs);
     if (!isBytes32Hex(leaf)) bad("`leaf` is not 32 bytes of 0x-hex");
     if (!isBytes32Hex(root)) bad("`root` is not 32 bytes of 0x-hex");
     if (!Array.isArray(proof)) return bad("`proof` is not an array");

@@ -254,10 +254,10 @@ describe("verifyProduct", () => {
     expect(new Set(reads)).toEqual(anchored);
   });
 
-  it("an anchors file repeating a proof a thousand times: at most two early reads per entry", async () => {
+  it("an anchors file repeating each proof the most times allowed (8): at most two early reads per entry", async () => {
     const text = (await deps.source.get(host.dids.window, "did-anchors.json"))!;
     const file = JSON.parse(text) as { anchors: unknown[] };
-    const hostile = JSON.stringify({ ...file, anchors: Array.from({ length: 1000 }, (_, i) => file.anchors[i % file.anchors.length]) });
+    const hostile = JSON.stringify({ ...file, anchors: file.anchors.flatMap((a) => Array.from({ length: 8 }, () => a)) });
     const log = (await deps.source.get(host.dids.window, "did.jsonl"))!;
     const entries = log.trim().split("\n").length;
     let reads = 0;
@@ -272,6 +272,19 @@ describe("verifyProduct", () => {
     expect(reads).toBeLessThanOrEqual(2 * entries);
     release();
     await verdictP;
+  });
+
+  it("an anchors file with more than 8 proofs of one entry: invalid (AnchorsFileError), and no chain read", async () => {
+    const text = (await deps.source.get(host.dids.window, "did-anchors.json"))!;
+    const file = JSON.parse(text) as { anchors: unknown[] };
+    const hostile = JSON.stringify({ ...file, anchors: [...file.anchors, ...Array.from({ length: 8 }, () => file.anchors[0])] });
+    let reads = 0;
+    const chain = { ...deps.chain, readAnchor: (q: Parameters<typeof deps.chain.readAnchor>[0]) => (reads++, deps.chain.readAnchor(q)) };
+    const source = { get: async (d: string, f: Parameters<typeof deps.source.get>[1]) => (f === "did-anchors.json" ? hostile : deps.source.get(d, f)) };
+    const v = await verifyDid(host.dids.window, { ...deps, source, chain });
+    expect(v.verdict).toBe("invalid");
+    expect(v.error?.name).toBe("AnchorsFileError");
+    expect(reads).toBe(0);
   });
 
   it("componentHintsOfLog: the newest entry's components, unverified; nothing from what is not an entry", () => {
