@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHAINS } from "../chains.ts";
 import { Settings } from "./settings.svelte.ts";
-import { SETTINGS_KEY, normaliseOrigin, parseRpcList } from "./settingsData.ts";
+import { MAX_STALENESS_HOURS, SETTINGS_KEY, normaliseOrigin, parseRpcList } from "./settingsData.ts";
 
 /** A Storage (the Web Storage interface) kept in memory. */
 class MemoryStorage implements Storage {
@@ -53,6 +53,19 @@ describe("Settings", () => {
     expect(s.stalenessHours).toBe(24);
     storage.setItem(SETTINGS_KEY, "{not json");
     expect(new Settings(storage).stage).toBe("local");
+  });
+
+  it("saves only a staleness limit that loads back: up to MAX_STALENESS_HOURS, refused above (nothing saved)", () => {
+    const storage = new MemoryStorage();
+    const a = new Settings(storage);
+    expect(MAX_STALENESS_HOURS).toBe(8760);
+    expect(a.setStalenessHours(MAX_STALENESS_HOURS)).toBe(true);
+    expect(new Settings(storage).stalenessHours).toBe(MAX_STALENESS_HOURS);
+    for (const bad of [10_000, MAX_STALENESS_HOURS + 0.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(a.setStalenessHours(bad), String(bad)).toBe(false);
+      expect(a.stalenessHours).toBe(MAX_STALENESS_HOURS);
+      expect(new Settings(storage).stalenessHours, String(bad)).toBe(MAX_STALENESS_HOURS);
+    }
   });
 });
 

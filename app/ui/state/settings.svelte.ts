@@ -10,6 +10,7 @@ import {
   acceptedOrigins,
   defaultSettings,
   effectiveHostOrigin,
+  isStalenessHours,
   loadSettings,
   SETTINGS_KEY,
   verifyConfig,
@@ -52,9 +53,12 @@ export class Settings {
     this.#data.hostOrigin = origin;
     this.#save();
   }
-  setStalenessHours(hours: number): void {
-    if (Number.isFinite(hours) && hours > 0) this.#data.stalenessHours = hours;
+  /** False (nothing changed) for a limit loading would refuse: not above 0, or above MAX_STALENESS_HOURS. */
+  setStalenessHours(hours: number): boolean {
+    if (!isStalenessHours(hours)) return false;
+    this.#data.stalenessHours = hours;
     this.#save();
+    return true;
   }
   reset(): void {
     this.#data = defaultSettings();

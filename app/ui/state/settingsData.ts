@@ -9,6 +9,13 @@ import type { VerifyConfig } from "../worker/protocol.ts";
 
 export const SETTINGS_KEY = "verifier.settings.v1";
 export const DEFAULT_STALENESS_HOURS = 24;
+/** The longest staleness limit accepted, in hours (a year): what is saved beyond it would not load back. */
+export const MAX_STALENESS_HOURS = 24 * 365;
+
+/** A staleness limit that can be saved and loaded: a number of hours above 0, at most MAX_STALENESS_HOURS. */
+export function isStalenessHours(hours: unknown): hours is number {
+  return typeof hours === "number" && Number.isFinite(hours) && hours > 0 && hours <= MAX_STALENESS_HOURS;
+}
 
 export interface SettingsData {
   stage: ChainStage;
@@ -77,8 +84,7 @@ export function loadSettings(storage: Storage | undefined): SettingsData {
       }
     }
     if (typeof s.hostOrigin === "string") d.hostOrigin = normaliseOrigin(s.hostOrigin) ?? "";
-    if (typeof s.stalenessHours === "number" && s.stalenessHours > 0 && s.stalenessHours <= 24 * 365)
-      d.stalenessHours = s.stalenessHours;
+    if (isStalenessHours(s.stalenessHours)) d.stalenessHours = s.stalenessHours;
   } catch {
     // Corrupt storage: defaults.
   }

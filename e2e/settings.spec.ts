@@ -1,0 +1,23 @@
+/** The Settings page saves only what loads back: the same values after a reload. */
+import { expect, test } from "@playwright/test";
+import { world } from "./world.ts";
+
+test.use({ viewport: { width: 390, height: 844 } });
+
+test("a staleness limit above a year is refused with a message; one within it survives a reload", async ({ page }) => {
+  const w = world();
+  await page.goto(`${w.appUrl}/#/settings`);
+  const stale = page.getByLabel(/Staleness limit/);
+  await stale.fill("10000");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toContainText("at most 8760");
+  await expect(page.getByText("Saved.")).toHaveCount(0);
+  await page.reload();
+  await expect(stale).toHaveValue("24");
+
+  await stale.fill("8760");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await page.reload();
+  await expect(stale).toHaveValue("8760");
+});
