@@ -84,6 +84,16 @@ test("bulk audit: counts equal the command line's, with progress and downloads",
   const csv = await download.path().then((p) => import("node:fs/promises").then((fs) => fs.readFile(p, "utf8")));
   expect(csv.trim().split("\r\n")).toHaveLength(cli.dids! + 1);
   await page.screenshot({ path: path.join(info.project.outputDir, "screens", "audit.png"), fullPage: true });
+
+  // Leaving the view (to open a passport it lists, say) and coming back keeps the results and the report.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Verify" }).click();
+  await expect(audit).toHaveCount(0);
+  await page.goBack();
+  await expect(audit).toHaveAttribute("data-status", "done");
+  for (const key of ["verified", "pending", "invalid", "unverifiable", "entries"] as const) {
+    await expect(page.getByTestId(`count-${key}`), key).toHaveText(String(cli[key]));
+  }
+  await expect(page.getByRole("link", { name: "Download CSV" })).toBeVisible();
 });
 
 test("a network that answers too slowly: the cached copy within seconds, said to be offline", async ({ page, context }) => {

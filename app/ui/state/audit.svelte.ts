@@ -2,6 +2,9 @@
  * Bulk audit of a whole host: the DIDs listed in its dids.json, each verified alone (as the CLI's `audit`
  * does, so the counts are the same), spread over a pool of verification workers, with progress, cancel,
  * counts and the rows for CSV / JSON download.
+ *
+ * One audit for the app (`sharedAudit()`), outliving its view: an auditor opens a flagged passport from
+ * the list and comes back to the same results (and a running audit keeps running meanwhile).
  */
 import { readDidsIndex } from "../../core/fetch/didsIndex.ts";
 import type { Verdict } from "../../core/types.ts";
@@ -27,8 +30,18 @@ function emptyCounts(): AuditCounts {
   return { dids: 0, entries: 0, verified: 0, pending: 0, invalid: 0, unverifiable: 0 };
 }
 
+/** The report of a finished or cancelled audit, as object URLs to download. */
+export interface AuditReport {
+  csv: string;
+  json: string;
+  /** File name without extension: "audit", or "audit-partial" for a cancelled one. */
+  name: string;
+}
+
 export class AuditState {
   #status = $state<AuditStatus>("idle");
+  #host = $state("");
+  #report = $state.raw<AuditReport | null>(null);
   #total = $state(0);
   #counts = $state<AuditCounts>(emptyCounts());
   #rows = $state.raw<AuditRow[]>([]);
@@ -42,6 +55,10 @@ export class AuditState {
   #listing: AbortController | null = null;
 
   get status() { return this.#status; }
+  /** The host origin of the audit shown (the settings may have changed since). */
+  get host() { return this.#host; }
+  /** The downloadable report: set when an audit completes, or is cancelled with results. */
+  get report() { return this.#report; }
   get total() { return this.#total; }
   get done() { return this.#counts.dids; }
   get counts(): AuditCounts { return this.#counts; }
@@ -62,6 +79,8 @@ export class AuditState {
   ): Promise<void> {
     this.cancel();
     const run = ++this.#run;
+    this.#setReport(null);
+    this.#host = hostOrigin;
     this.#status = "listing";
     this.#counts = emptyCounts();
     this.#rows = [];
@@ -136,6 +155,7 @@ export class AuditState {
     this.#flush = null;
     this.#status = "done";
     this.#stopPool();
+    this.#setReport("audit");
   }
 
   cancel(): void {
@@ -147,6 +167,21 @@ export class AuditState {
     this.#listing = null;
     this.#stopPool();
     this.#status = "cancelled";
+    // A cancelled audit's report holds the DIDs verified before the cancel (its summary says how many).
+    if (this.#rows.length) this.#setReport("audit-partial");
+  }
+
+  #setReport(name: string | null): void {
+    const old = this.#report;
+    this.#report =
+      name === null || typeof URL.createObjectURL !== "function"
+        ? null
+        : {
+            csv: URL.createObjectURL(new Blob([this.toCsv()], { type: "text/csv" })),
+            json: URL.createObjectURL(new Blob([this.toJsonLines()], { type: "application/x-ndjson" })),
+            name,
+          };
+    if (old) [old.csv, old.json].forEach((u) => URL.revokeObjectURL(u));
   }
 
   #stopPool(): void {
@@ -167,4 +202,11 @@ export class AuditState {
     for (const r of this.#rows) lines.push([r.did, r.verdict, String(r.entries), r.reason?.name ?? "", r.reason?.message ?? ""].map(esc).join(","));
     return `${lines.join("\r\n")}\r\n`;
   }
+}
+
+let shared: AuditState | null = null;
+
+/** The app's one bulk audit, created on first use: it survives leaving the audit view. */
+export function sharedAudit(): AuditState {
+  return (shared ??= new AuditState());
 }
