@@ -21,3 +21,18 @@ test("a staleness limit above a year is refused with a message; one within it su
   await page.reload();
   await expect(stale).toHaveValue("8760");
 });
+
+test("the same RPC endpoint typed twice (with and without its trailing slash) is saved once", async ({ page }) => {
+  const w = world();
+  await page.goto(`${w.appUrl}/#/settings`);
+  const rpc = page.getByLabel(/RPC endpoints/);
+  await rpc.fill(`${w.rpcUrl}\n${w.rpcUrl}/\n${w.deadRpcUrl}/`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  const expected = `${w.rpcUrl.replace(/\/$/, "")}\n${w.deadRpcUrl.replace(/\/$/, "")}`;
+  await expect(rpc).toHaveValue(expected);
+  await page.reload();
+  await expect(rpc).toHaveValue(expected);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("verifier.settings.v1")!) as { rpcUrls: { local: string[] } });
+  expect(stored.rpcUrls.local).toEqual(expected.split("\n"));
+});

@@ -67,6 +67,14 @@ describe("Settings", () => {
       expect(new Settings(storage).stalenessHours, String(bad)).toBe(MAX_STALENESS_HOURS);
     }
   });
+
+  it("stores RPC endpoints normalised, one of each: what is saved is what loads back", () => {
+    const storage = new MemoryStorage();
+    const a = new Settings(storage);
+    a.setRpcUrls("local", ["http://127.0.0.1:8745", "http://127.0.0.1:8745/", "HTTP://127.0.0.1:8745", "https://x.example:443/rpc"]);
+    expect(a.rpcUrlsFor("local")).toEqual(["http://127.0.0.1:8745", "https://x.example/rpc"]);
+    expect(new Settings(storage).rpcUrlsFor("local")).toEqual(["http://127.0.0.1:8745", "https://x.example/rpc"]);
+  });
 });
 
 describe("input parsing", () => {
@@ -75,6 +83,14 @@ describe("input parsing", () => {
       urls: ["http://127.0.0.1:8545", "https://x.example"],
       bad: ["ftp://y", "javascript:z"],
     });
+  });
+  it("normalises endpoints and drops duplicates, whichever way they were typed", () => {
+    expect(parseRpcList("http://127.0.0.1:8745\nhttp://127.0.0.1:8745/\nhttp://127.0.0.1:8745").urls).toEqual(["http://127.0.0.1:8745"]);
+    expect(parseRpcList("https://X.example/rpc https://x.example:443/rpc https://x.example/rpc/").urls).toEqual([
+      "https://x.example/rpc",
+      "https://x.example/rpc/",
+    ]);
+    expect(parseRpcList("https://x.example/?key=1 https://x.example/?key=1").urls).toEqual(["https://x.example/?key=1"]);
   });
   it("normalises a host origin", () => {
     expect(normaliseOrigin("cdn.example/path")).toBe("https://cdn.example");

@@ -12,6 +12,7 @@ import {
   effectiveHostOrigin,
   isStalenessHours,
   loadSettings,
+  parseRpcList,
   SETTINGS_KEY,
   verifyConfig,
   type SettingsData,
@@ -45,8 +46,10 @@ export class Settings {
     this.#data.stage = stage;
     this.#save();
   }
+  /** Kept as loading would read them back: http(s) only, normalised, without duplicates (else the defaults). */
   setRpcUrls(stage: ChainStage, urls: string[]): void {
-    this.#data.rpcUrls[stage] = urls.length ? urls : [...CHAINS[stage].rpcUrls];
+    const clean = parseRpcList(urls.join(" ")).urls;
+    this.#data.rpcUrls[stage] = clean.length ? clean : [...CHAINS[stage].rpcUrls];
     this.#save();
   }
   setHostOrigin(origin: string): void {

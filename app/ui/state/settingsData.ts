@@ -39,19 +39,29 @@ export function defaultSettings(): SettingsData {
   };
 }
 
-/** http(s) URLs only; returns the cleaned list (no blanks, no duplicates). */
+/**
+ * An http(s) endpoint in one spelling (the URL parser's: lower-case scheme and host, default port dropped),
+ * without the lone "/" of an empty path ("http://h:1/" and "http://h:1" are one endpoint); null otherwise.
+ */
+export function normaliseRpcUrl(raw: string): string | null {
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    return u.pathname === "/" && !u.search && !u.hash ? u.href.slice(0, -1) : u.href;
+  } catch {
+    return null;
+  }
+}
+
+/** http(s) URLs only; returns the cleaned list (normalised, no blanks, no duplicates). */
 export function parseRpcList(text: string): { urls: string[]; bad: string[] } {
   const urls: string[] = [];
   const bad: string[] = [];
   for (const raw of text.split(/[\s,]+/)) {
     if (!raw) continue;
-    try {
-      const u = new URL(raw);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-      if (!urls.includes(u.href)) urls.push(raw);
-    } catch {
-      bad.push(raw);
-    }
+    const url = normaliseRpcUrl(raw);
+    if (url === null) bad.push(raw);
+    else if (!urls.includes(url)) urls.push(url);
   }
   return { urls, bad };
 }
