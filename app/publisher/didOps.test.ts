@@ -57,6 +57,62 @@ describe("create and append with keystore keys", () => {
   });
 });
 
+describe("keys are never lost when a log write fails or two runs race", () => {
+  async function twoDids() {
+    const host = await PublisherHost.open(path.join(dir, "host"));
+    const pre = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/w1", info: info("window"), anchoring: ANCHORING, prerotate: true, versionTime: "2025-01-01T00:00:00Z" });
+    const plain = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/g1", info: info("glass"), anchoring: ANCHORING, versionTime: "2025-01-01T00:00:00Z" });
+    await host.flush();
+    return { pre: pre.did, plain: plain.did };
+  }
+  /** Appends an event in a fresh run (keystore and host read from disk), as the command does. */
+  async function appendRun(did: string, options: { rotate?: boolean; versionTime: string }, beforeWrite?: () => Promise<void>) {
+    const runKs = await Keystore.open(ks.file, "pw");
+    const host = await PublisherHost.open(path.join(dir, "host"));
+    await beforeWrite?.();
+    await appendPassportEntry({ ks: runKs, host, did, changes: { event: { type: "Inspected", time: options.versionTime } }, ...options });
+    await host.flush();
+    return host;
+  }
+
+  it("an append whose log write failed (keystore saved, log not) does not block the next append", async () => {
+    const { pre, plain } = await twoDids();
+    for (const [did, folder, rotate] of [[pre, "p/w1", false], [plain, "p/g1", true]] as const) {
+      // The log cannot be written: once read, its path becomes a folder for the time of one append.
+      const file = path.join(dir, "host", folder, "did.jsonl");
+      const breakLog = async () => {
+        await fs.rename(file, `${file}.aside`);
+        await fs.mkdir(path.join(file, "x"), { recursive: true });
+      };
+      await expect(appendRun(did, { rotate, versionTime: "2025-01-02T00:00:00Z" }, breakLog)).rejects.toThrow();
+      await fs.rm(file, { recursive: true });
+      await fs.rename(`${file}.aside`, file);
+      const host = await appendRun(did, { versionTime: "2025-01-03T00:00:00Z" });
+      const result = await verifyLog(host.log(did), { did });
+      expect(result.error).toBeUndefined();
+      expect(result.entries).toHaveLength(2);
+    }
+  });
+
+  it("two racing appends: one is refused (HistoryRewriteError), the key the log commits to stays in the keystore", async () => {
+    const { pre } = await twoDids();
+    const [ksA, ksB] = [await Keystore.open(ks.file, "pw"), await Keystore.open(ks.file, "pw")];
+    const [hostA, hostB] = [await PublisherHost.open(path.join(dir, "host")), await PublisherHost.open(path.join(dir, "host"))];
+    await appendPassportEntry({ ks: ksA, host: hostA, did: pre, changes: { event: { type: "A", time: "2025-01-02T00:00:00Z" } }, versionTime: "2025-01-02T00:00:00Z" });
+    await appendPassportEntry({ ks: ksB, host: hostB, did: pre, changes: { event: { type: "B", time: "2025-01-02T00:00:00Z" } }, versionTime: "2025-01-02T00:00:00Z" });
+    await hostA.flush();
+    await expect(hostB.flush()).rejects.toBeInstanceOf(HistoryRewriteError);
+    // B saved its keystore last; A's committed next key must still be in it.
+    const committed = hostA.log(pre)[1]!.parameters.nextKeyHashes![0]!;
+    const reopened = await Keystore.open(ks.file, "pw");
+    expect(Object.keys(reopened.secrets.keys).map(keyHash)).toContain(committed);
+    const host = await appendRun(pre, { versionTime: "2025-01-03T00:00:00Z" });
+    const result = await verifyLog(host.log(pre), { did: pre });
+    expect(result.error).toBeUndefined();
+    expect(result.entries).toHaveLength(3);
+  });
+});
+
 describe("publishHost", () => {
   it("copies a host, then refuses a rewritten log and leaves the published one intact", async () => {
     const from = path.join(dir, "host");

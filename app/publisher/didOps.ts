@@ -3,6 +3,11 @@
  * rotation: plain (`rotate`: a new update key, signed by the current one) and pre-rotated (once
  * `nextKeyHashes` is set, every entry moves to the committed next key and commits to a fresh one).
  * The keystore is saved BEFORE the host is written, so no DID is ever published whose key was lost.
+ *
+ * Which key signs is read from the published log, not from the keystore's record of the DID: the key the
+ * log commits to (nextKeyHashes) or authorises (updateKeys), among every key the keystore holds. A run
+ * that saved new keys and then failed to write the log (a read-only folder, a lost race) leaves the
+ * keystore ahead of the log; the next run still finds the key the log names.
  */
 import { activeParameters, appendEntry, createLog } from "../core/didwebvh/create.ts";
 import { keyHash, type Signer } from "../core/didwebvh/keys.ts";
@@ -68,6 +73,14 @@ export async function nextVersionTime(previous: string): Promise<string> {
   return new Date(Math.max(after * 1000, Math.floor(Date.now() / 1000) * 1000)).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** The stored key the log accepts: the keystore's record first, else any stored key that `accepts`. */
+function storedKey(ks: Keystore, did: string, recorded: string | undefined, accepts: (multikey: string) => boolean, message: string): string {
+  if (recorded !== undefined && accepts(recorded) && ks.secrets.keys[recorded] !== undefined) return recorded;
+  const found = Object.keys(ks.secrets.keys).find(accepts);
+  if (found === undefined) throw new KeyNotFoundError(message, { details: did });
+  return found;
+}
+
 export async function appendPassportEntry(options: {
   ks: Keystore;
   host: PublisherHost;
@@ -87,13 +100,15 @@ export async function appendPassportEntry(options: {
   let nextKeys = keys;
   if (active.nextKeyHashes.length > 0) {
     // Pre-rotation is active: this entry must move to the committed next key and commit to a new one.
-    if (!keys.nextKey) throw new KeyNotFoundError("Pre-rotation is active but the keystore has no next key", { details: did });
-    signer = signerOf(ks, keys.nextKey);
+    const committed = storedKey(ks, did, keys.nextKey, (k) => active.nextKeyHashes.includes(keyHash(k)), "Pre-rotation is active but the keystore holds no key whose hash the log's nextKeyHashes commits to");
+    signer = signerOf(ks, committed);
     const fresh = newKey(ks);
-    parameters = { updateKeys: [keys.nextKey], nextKeyHashes: [keyHash(fresh.publicKeyMultibase)] };
-    nextKeys = { updateKey: keys.nextKey, nextKey: fresh.publicKeyMultibase };
+    parameters = { updateKeys: [committed], nextKeyHashes: [keyHash(fresh.publicKeyMultibase)] };
+    nextKeys = { updateKey: committed, nextKey: fresh.publicKeyMultibase };
   } else {
-    signer = signerOf(ks, keys.updateKey);
+    const current = storedKey(ks, did, keys.updateKey, (k) => active.updateKeys.includes(k), "The keystore holds none of the log's active update keys");
+    signer = signerOf(ks, current);
+    nextKeys = { updateKey: current };
     if (options.rotate) {
       const fresh = newKey(ks);
       parameters = { updateKeys: [fresh.publicKeyMultibase] };

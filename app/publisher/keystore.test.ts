@@ -60,4 +60,21 @@ describe("keystore", () => {
     await expect(Keystore.open(file, "nope")).rejects.toBeInstanceOf(KeystoreDecryptError);
     await expect(Keystore.create(file, "pw", { params: FAST })).rejects.toBeInstanceOf(KeystoreFormatError);
   });
+
+  it("two runs sharing the keystore: each save merges, so no key either added is lost", async () => {
+    const file = path.join(dir, "keys.json");
+    await Keystore.create(file, "pw", { params: FAST, secrets: SECRETS });
+    const [a, b] = [await Keystore.open(file, "pw"), await Keystore.open(file, "pw")];
+    a.secrets.keys.z6MkA = "aa".repeat(32);
+    a.secrets.dids["did:webvh:QmA:example.com"] = { updateKey: "z6MkA" };
+    await a.save();
+    b.secrets.keys.z6MkB = "bb".repeat(32);
+    b.secrets.dids["did:webvh:QmX:example.com"] = { updateKey: "z6MkB" };
+    await b.save();
+    const merged = await Keystore.open(file, "pw");
+    expect(merged.secrets.keys).toMatchObject({ z6MkTest: SECRET_SEED, z6MkA: "aa".repeat(32), z6MkB: "bb".repeat(32) });
+    expect(merged.secrets.dids).toEqual({ "did:webvh:QmA:example.com": { updateKey: "z6MkA" }, "did:webvh:QmX:example.com": { updateKey: "z6MkB" } });
+    expect(merged.secrets.anchoringKey).toBe(SECRETS.anchoringKey);
+    expect(b.secrets.keys.z6MkA).toBe("aa".repeat(32));
+  });
 });

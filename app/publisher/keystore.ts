@@ -14,6 +14,7 @@ import { randomBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { base64 } from "@scure/base";
 import { InvalidError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
+import { withLock } from "./lock.ts";
 import { readFileOrNull, writeFileAtomic } from "./store.ts";
 
 export const KEYSTORE_FORMAT = "webvh-publisher-keystore/1";
@@ -118,18 +119,33 @@ export async function decryptKeystore(text: string, password: string): Promise<K
   return { ...secrets, keys: secrets.keys ?? {}, dids: secrets.dids ?? {} };
 }
 
-/** An unlocked keystore bound to its file and password; `save()` re-encrypts with a fresh salt and nonce. */
+/**
+ * An unlocked keystore bound to its file and password; `save()` re-encrypts with a fresh salt and nonce.
+ *
+ * Several runs may share one keystore file (two folders, one keystore): `save()` holds the keystore's lock
+ * (`<file>.lock`) and, when the file changed since this process read it, merges instead of overwriting:
+ * every key of either side is kept (keys are never removed), the DIDs and the anchoring key this process
+ * changed are taken from it, the others from the file.
+ */
 export class Keystore {
+  /** The file's text as last read or written by this process; what `secrets` was at that moment. */
+  #text: string | null;
+  #snapshot: string;
+
   private constructor(
     readonly file: string,
     private readonly password: string,
     readonly secrets: KeystoreSecrets,
     private readonly params: ScryptParams,
-  ) {}
+    text: string | null,
+  ) {
+    this.#text = text;
+    this.#snapshot = JSON.stringify(secrets);
+  }
 
   static async create(file: string, password: string, options: { params?: ScryptParams; secrets?: Partial<KeystoreSecrets> } = {}): Promise<Keystore> {
     if ((await readFileOrNull(file)) !== null) throw new KeystoreFormatError("Keystore already exists", { details: file });
-    const ks = new Keystore(file, password, { keys: {}, dids: {}, ...options.secrets }, options.params ?? DEFAULT_SCRYPT);
+    const ks = new Keystore(file, password, { keys: {}, dids: {}, ...options.secrets }, options.params ?? DEFAULT_SCRYPT, null);
     await ks.save();
     return ks;
   }
@@ -139,12 +155,31 @@ export class Keystore {
     if (text === null) throw new KeystoreMissingError("No keystore at this path", { details: file });
     const secrets = await decryptKeystore(text, password);
     const { N, r, p } = (JSON.parse(text) as KeystoreFile).kdf;
-    return new Keystore(file, password, secrets, { N, r, p });
+    return new Keystore(file, password, secrets, { N, r, p }, text);
   }
 
   async save(): Promise<void> {
-    await writeFileAtomic(this.file, await encryptKeystore(this.secrets, this.password, this.params));
-    await fs.chmod(this.file, 0o600);
+    await withLock(`${this.file}.lock`, { command: "keystore save", what: `the keystore ${this.file}`, waitMs: 30_000 }, async () => {
+      const text = await readFileOrNull(this.file);
+      if (text !== null && text !== this.#text) this.#merge(await decryptKeystore(text, this.password));
+      const out = await encryptKeystore(this.secrets, this.password, this.params);
+      await writeFileAtomic(this.file, out);
+      await fs.chmod(this.file, 0o600);
+      this.#text = out;
+      this.#snapshot = JSON.stringify(this.secrets);
+    });
+  }
+
+  /** Folds what another run saved into `secrets`, keeping what this process changed. */
+  #merge(disk: KeystoreSecrets): void {
+    const before = JSON.parse(this.#snapshot) as KeystoreSecrets;
+    const mine = this.secrets;
+    const changed = (did: string) => JSON.stringify(mine.dids[did]) !== JSON.stringify(before.dids[did]);
+    const dids: Record<string, DidKeys> = { ...disk.dids };
+    for (const did of Object.keys(mine.dids)) if (changed(did) || !(did in dids)) dids[did] = mine.dids[did]!;
+    mine.keys = { ...disk.keys, ...mine.keys };
+    mine.dids = dids;
+    if (mine.anchoringKey === before.anchoringKey && disk.anchoringKey !== undefined) mine.anchoringKey = disk.anchoringKey;
   }
 
   /** Never reveal secrets by accident (console.log, JSON.stringify, util.inspect). */
