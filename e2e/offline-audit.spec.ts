@@ -68,6 +68,32 @@ test("offline: verified against cached chain data, then unverifiable once older 
   await context.setOffline(false);
 });
 
+test("offline: a product opened before opens again from its code's link; one never opened says why and keeps its link", async ({ page, context }) => {
+  const w = world();
+  const seen = w.manifest.verifiedWindows[0]!;
+  const unseen = w.manifest.dids.find((d) => d.kind === "window" && d.did !== seen.did)!;
+  const link = (d: { gtin: string; serial: string }) => `${w.appUrl}/01/${d.gtin}/21/${d.serial}`;
+  const verdict = page.getByTestId("product-verdict");
+  await page.goto(link(seen));
+  await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  expect(new URL(page.url())).toMatchObject({ pathname: "/", hash: `#/p/${encodeURIComponent(seen.did)}` });
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+
+  await context.setOffline(true);
+  await page.goto(link(seen)); // the shell from the precache, the linkset's DID remembered, the data from IndexedDB
+  await expect(page.getByTestId("offline-bar")).toBeVisible();
+  await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 30_000 });
+  await expect(page.locator(`article[data-did="${seen.did}"]`).getByTestId("offline")).toContainText("Verified offline against chain data read at");
+
+  await page.goto(link(unseen));
+  await expect(page.getByRole("alert")).toContainText(`Could not resolve GTIN ${unseen.gtin} serial ${unseen.serial}: the host could not be reached`);
+  await expect(verdict).toHaveCount(0);
+  expect(new URL(page.url()).pathname).toBe(`/01/${unseen.gtin}/21/${unseen.serial}`);
+  await context.setOffline(false);
+  await page.reload(); // the link kept in the address bar: a reload tries again
+  await expect(verdict).toHaveAttribute("data-verdict", /^(verified|pending)$/, { timeout: 30_000 });
+});
+
 test("bulk audit: counts equal the command line's, with progress and downloads", async ({ page }, info) => {
   const w = world();
   const [cli] = await Promise.all([cliAudit(w.appUrl, w.rpcUrl), page.goto(`${w.appUrl}/#/audit`)]);

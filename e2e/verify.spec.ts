@@ -195,4 +195,18 @@ test("hostile payloads are refused with a message, never opened", async ({ page 
     expect(page.url()).toBe(`${w.appUrl}/`);
     await expect(page.locator("img")).toHaveCount(0);
   }
+
+  // Refused in place of a passport shown: the passport goes, and so does its address (a reload opens nothing).
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "verified", { timeout: 30_000 });
+  await input.fill("javascript:alert(1)");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("refused")).toContainText(/javascript:/);
+  await expect(productVerdict(page)).toHaveCount(0);
+  await expect.poll(() => new URL(page.url()).hash).toMatch(/^#?\/?$/);
+  await page.reload();
+  await expect(page.getByLabel("Passport link or DID")).toBeVisible();
+  await page.waitForTimeout(500);
+  await expect(productVerdict(page)).toHaveCount(0);
 });

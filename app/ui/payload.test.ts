@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
-import { didFromLinkset, didOfLinksetResponse, parsePayload, passportHash, resolveLinkset, validGtin } from "./payload.ts";
+import { didFromLinkset, didOfLinksetResponse, linksetMemory, parsePayload, passportHash, resolveLinkset, validGtin } from "./payload.ts";
 
 const HOST = "http://localhost:8630";
 const DID = "did:webvh:QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:localhost%3A8630:passports:w-000001";
@@ -125,5 +125,91 @@ describe("didOfLinksetResponse / resolveLinkset", () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+/** An in-memory Storage (Node has no localStorage; the browser's is used in e2e/offline-audit.spec.ts). */
+class MemoryStorage implements Storage {
+  #items = new Map<string, string>();
+  get length() { return this.#items.size; }
+  clear() { this.#items.clear(); }
+  getItem(key: string) { return this.#items.get(key) ?? null; }
+  key(i: number) { return [...this.#items.keys()][i] ?? null; }
+  removeItem(key: string) { this.#items.delete(key); }
+  setItem(key: string, value: string) { this.#items.set(key, String(value)); }
+}
+
+describe("resolveLinkset remembers what it read, for when the host answers nothing", () => {
+  const linkset = JSON.stringify({ linkset: [{ anchor: "x", "https://gs1.org/voc/sustainabilityInfo": [{ href: DID }] }] });
+  /** mode: "ok" answers the linkset, "404" a 404, "silent" never answers. */
+  let mode: "ok" | "404" | "silent" = "ok";
+  const withServer = async (run: (url: string) => Promise<void>) => {
+    const server: Server = createServer((_, res) => {
+      if (mode === "ok") res.writeHead(200, { "content-type": "application/linkset+json" }).end(linkset);
+      else if (mode === "404") res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      await run(`http://127.0.0.1:${port}/01/09506000134352/21/W1/linkset.json`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  };
+
+  it("offline: the DID read from the same linkset before; nothing for a linkset never read", async () => {
+    const memory = linksetMemory(new MemoryStorage());
+    let url = "";
+    await withServer(async (u) => {
+      url = u;
+      mode = "ok";
+      expect(await resolveLinkset(u, [HOST], 2000, memory)).toBe(DID);
+    });
+    // The server is gone: its port refuses connections.
+    expect(await resolveLinkset(url, [HOST], 2000, memory)).toBe(DID);
+    await expect(resolveLinkset(url.replace("W1", "W2"), [HOST], 2000, memory)).rejects.toThrow("the host could not be reached");
+    await expect(resolveLinkset(url, [HOST], 2000, null)).rejects.toThrow("the host could not be reached");
+  });
+
+  it("never hides an answer: a 404 stays a 404 though the DID was remembered", async () => {
+    const memory = linksetMemory(new MemoryStorage());
+    await withServer(async (url) => {
+      mode = "ok";
+      await resolveLinkset(url, [HOST], 2000, memory);
+      mode = "404";
+      await expect(resolveLinkset(url, [HOST], 2000, memory)).rejects.toThrow("the host answered 404");
+    });
+  });
+
+  it("a host too slow: the remembered DID after the short wait, not the long timeout", async () => {
+    const memory = linksetMemory(new MemoryStorage());
+    await withServer(async (url) => {
+      mode = "ok";
+      await resolveLinkset(url, [HOST], 2000, memory);
+      mode = "silent";
+      const t = performance.now();
+      expect(await resolveLinkset(url, [HOST], 10_000, memory, 100)).toBe(DID);
+      expect(performance.now() - t).toBeLessThan(5000);
+      await expect(resolveLinkset(url, [HOST], 200, null)).rejects.toThrow("did not answer within 0.2 s");
+    });
+  });
+
+  it("the memory: bounded, newest kept; a malformed or non-DID stored value is ignored", () => {
+    const storage = new MemoryStorage();
+    const memory = linksetMemory(storage)!;
+    for (let i = 0; i < 505; i++) memory.set(`${HOST}/l${i}`, DID);
+    expect(memory.get(`${HOST}/l0`)).toBeNull();
+    expect(memory.get(`${HOST}/l4`)).toBeNull();
+    expect(memory.get(`${HOST}/l5`)).toBe(DID);
+    expect(memory.get(`${HOST}/l504`)).toBe(DID);
+    storage.setItem("verifier:linksets", JSON.stringify({ a: "javascript:alert(1)", b: 7 }));
+    expect(memory.get("a")).toBeNull();
+    expect(memory.get("b")).toBeNull();
+    expect(memory.get("toString")).toBeNull();
+    storage.setItem("verifier:linksets", "{not json");
+    expect(memory.get("a")).toBeNull();
+    memory.set("a", DID);
+    expect(memory.get("a")).toBe(DID);
   });
 });

@@ -21,6 +21,17 @@ export const MAX_PAYLOAD = 2048;
 /** How long a product's linkset may take to answer. */
 export const LINKSET_TIMEOUT_MS = 10_000;
 
+/**
+ * How long a product's linkset may take before a DID remembered from an earlier read of it is used
+ * instead: as long as the offline cache gives the DIDs' files (offline/cache.ts, 3 s).
+ */
+export const LINKSET_OFFLINE_WAIT_MS = 3_000;
+
+/** The host of a product's linkset could not be reached, or did not answer in time (it answered nothing). */
+export class LinksetUnreachableError extends Error {
+  override readonly name = "LinksetUnreachableError";
+}
+
 /** How a product's linkset is requested (no cookies, no redirects to follow elsewhere, a time limit). */
 export function fetchLinkset(url: string, timeoutMs = LINKSET_TIMEOUT_MS): Promise<Response> {
   return fetch(url, {
@@ -30,9 +41,65 @@ export function fetchLinkset(url: string, timeoutMs = LINKSET_TIMEOUT_MS): Promi
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((error: unknown) => {
     const name = (error as Error)?.name;
-    if (name === "TimeoutError" || name === "AbortError") throw new Error(`the host did not answer within ${timeoutMs / 1000} s`, { cause: error });
-    throw new Error(`the host could not be reached (${(error as Error)?.message ?? String(error)})`, { cause: error });
+    if (name === "TimeoutError" || name === "AbortError")
+      throw new LinksetUnreachableError(`the host did not answer within ${timeoutMs / 1000} s`, { cause: error });
+    throw new LinksetUnreachableError(`the host could not be reached (${(error as Error)?.message ?? String(error)})`, { cause: error });
   });
+}
+
+/**
+ * The passport DIDs this device read from product linksets (localStorage), so that a product opened
+ * before opens again from its code with no network: the DID's files and chain reads are in the offline
+ * cache, and the verdict says it was verified offline. Only what a live read returned is remembered; it
+ * is used only when the host answers nothing (never to hide a 404 or any other answer). The linkset is
+ * not what makes a passport verified: the DID's own log and the chain are.
+ */
+export interface LinksetMemory {
+  get(url: string): string | null;
+  set(url: string, did: string): void;
+}
+
+const LINKSET_MEMORY_KEY = "verifier:linksets";
+/** Products remembered; the least recently read are forgotten first. */
+const LINKSET_MEMORY_SIZE = 500;
+
+export function linksetMemory(storage: Storage | undefined = localStorageOrUndefined()): LinksetMemory | null {
+  if (!storage) return null;
+  const load = (): Record<string, string> => {
+    try {
+      const raw = JSON.parse(storage.getItem(LINKSET_MEMORY_KEY) ?? "{}") as unknown;
+      return raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    get(url) {
+      const all = load();
+      const did = Object.hasOwn(all, url) ? all[url] : undefined;
+      return typeof did === "string" && isWebvhDid(did) ? did : null;
+    },
+    set(url, did) {
+      const all = load();
+      delete all[url];
+      all[url] = did; // insertion order: the newest last
+      const keys = Object.keys(all);
+      for (const k of keys.slice(0, Math.max(0, keys.length - LINKSET_MEMORY_SIZE))) delete all[k];
+      try {
+        storage.setItem(LINKSET_MEMORY_KEY, JSON.stringify(all));
+      } catch {
+        // Storage full or refused: the product simply is not remembered.
+      }
+    },
+  };
+}
+
+function localStorageOrUndefined(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined; // storage disabled
+  }
 }
 
 const LINKSET_MAX_BYTES = 64 * 1024;
@@ -64,9 +131,35 @@ export async function didOfLinksetResponse(res: Response, acceptedOrigins: reado
   return did;
 }
 
-/** The passport DID a product link resolves to: its linkset requested and read (didOfLinksetResponse). */
-export async function resolveLinkset(url: string, acceptedOrigins: readonly string[], timeoutMs = LINKSET_TIMEOUT_MS): Promise<string> {
-  return didOfLinksetResponse(await fetchLinkset(url, timeoutMs), acceptedOrigins);
+/**
+ * The passport DID a product link resolves to: its linkset requested and read (didOfLinksetResponse),
+ * and remembered; when the host answers nothing (offline) or is slow, the DID remembered from an earlier
+ * read of the same linkset, if any (LinksetMemory).
+ */
+export async function resolveLinkset(
+  url: string,
+  acceptedOrigins: readonly string[],
+  timeoutMs = LINKSET_TIMEOUT_MS,
+  memory: LinksetMemory | null = linksetMemory(),
+  offlineWaitMs = LINKSET_OFFLINE_WAIT_MS,
+): Promise<string> {
+  const live = fetchLinkset(url, timeoutMs).then((res) => didOfLinksetResponse(res, acceptedOrigins));
+  const remember = live.then((did) => (memory?.set(url, did), did));
+  const known = memory?.get(url) ?? null;
+  if (known === null) return remember;
+  // Network first; a remembered DID when the host answers nothing, or nothing within offlineWaitMs
+  // (the late answer still refreshes the memory).
+  remember.catch(() => undefined);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(known), offlineWaitMs)));
+  try {
+    return await Promise.race([remember, slow]);
+  } catch (error) {
+    if (error instanceof LinksetUnreachableError) return known;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 /** did:webvh:<scid>:<host>[:path...]: method-specific-id chars of DID Core (plus %-escapes). */
 const DID_WEBVH = /^did:webvh:[A-Za-z0-9]{16,}(?::[A-Za-z0-9._~%-]+)+$/;
@@ -159,6 +252,11 @@ export function didFromLinkset(linkset: unknown, acceptedOrigins: readonly strin
     }
   }
   return null;
+}
+
+/** Does the page's own path carry a payload (a GS1 Digital Link or `/p/<did>` opened on this origin)? */
+export function isPayloadPath(pathname: string): boolean {
+  return pathname.startsWith("/01/") || pathname.startsWith("/p/");
 }
 
 /** The app link to a passport. */

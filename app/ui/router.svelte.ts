@@ -4,6 +4,8 @@
  *   #/            open a passport          #/p/<did>     a passport
  *   #/settings    settings                 #/<tab id>    a tab of the registry (tabs.ts)
  */
+import { isPayloadPath } from "./payload.ts";
+
 export type Route = { name: "home" } | { name: "passport"; did: string } | { name: "tab"; id: string };
 
 export function parseRoute(hash: string): Route {
@@ -40,15 +42,21 @@ export class Router {
 }
 
 /**
- * A payload carried by the page's own path (a GS1 Digital Link or `/p/<did>` opened directly on this
- * origin): returned once, and the address bar is turned into the hash route.
+ * A payload carried by the page's own path, unless the address also has a route (`#/...`: the auditor
+ * went on from a product link that did not open; the path is then dropped). The address keeps the
+ * product link until it has resolved (`settlePayloadPath`), so that a reload retries one that failed.
  */
 export function initialPayload(): string | null {
-  const { pathname, href, origin } = location;
-  if (pathname === "/" || pathname.endsWith("/index.html")) return null;
-  if (pathname.startsWith("/01/") || pathname.startsWith("/p/")) {
-    history.replaceState(null, "", `${origin}/`);
-    return href;
+  const { pathname, href, origin, hash } = location;
+  if (!isPayloadPath(pathname)) return null;
+  if (hash.replace(/^#\/?/, "") !== "") {
+    history.replaceState(null, "", `${origin}/${hash}`);
+    return null;
   }
-  return null;
+  return href;
+}
+
+/** The product link opened resolved to `hash` (a passport route): the address becomes that route. */
+export function settlePayloadPath(hash: string): void {
+  history.replaceState(null, "", `${location.origin}/${hash}`);
 }

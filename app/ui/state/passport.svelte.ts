@@ -114,6 +114,15 @@ export class PassportState {
     }
   }
 
+  /**
+   * A payload opened in place of the passport shown named no passport (refused, or its linkset could not
+   * be read): the shown DID is forgotten (its verification, if under way, cancelled), its message kept.
+   */
+  detach(): void {
+    if (this.#current !== null) this.#client.cancel(this.#current);
+    this.#did = null;
+  }
+
   clear(): void {
     ++this.#generation;
     if (this.#current !== null) this.#client.cancel(this.#current);

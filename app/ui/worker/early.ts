@@ -10,7 +10,7 @@
  *   verification under way: the verdict no longer waits for the app to be evaluated and mounted first.
  *   Nothing is shown from here; the worker verifies as for any other request.
  */
-import { parsePayload, resolveLinkset } from "../payload.ts";
+import { isPayloadPath, parsePayload, resolveLinkset } from "../payload.ts";
 import { acceptedOrigins, loadSettings, verifyConfig } from "../state/settingsData.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
@@ -92,7 +92,8 @@ export async function startEarly(): Promise<void> {
   // The worker connects to the configured chain (chain id check, latest block) as soon as it is up,
   // alongside the first files rather than after the first log is read.
   worker.postMessage({ type: "warm", id: 0, config: verifyConfig(settings) } satisfies WorkerRequest);
-  if (typeof location !== "object" || !(location.pathname.startsWith("/01/") || location.pathname.startsWith("/p/"))) return;
+  // A product link opened (App.svelte's initialPayload: not when the address also has a route).
+  if (typeof location !== "object" || !isPayloadPath(location.pathname) || location.hash.replace(/^#\/?/, "") !== "") return;
   const p = parsePayload(location.href, acceptedOrigins(settings));
   const start = (did: string) => {
     if (early === worker && !verification) verifyEarly(worker, did, verifyConfig(settings));
