@@ -25,6 +25,7 @@ import { connectChain } from "../../app/publisher/chain.ts";
 import { HostStore } from "../../app/publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
 import { anchorLogs, createProvisionDid, deployAnchorRegistry, publishLog } from "../../app/publisher/provision/provision.ts";
+import { expectNoSidewaysScroll } from "../layout.ts";
 import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -152,6 +153,7 @@ test("connect: the wallet is discovered (EIP-6963), its panel and its provisions
     await expect(provision(page, p.machine).getByTestId("state-chip")).toHaveAttribute("data-state", p.state);
   }
   expect(wallet.requests).toContain("eth_requestAccounts");
+  await expectNoSidewaysScroll(page, "the wallet and its provisions");
 
   // The user picks another account in the wallet (accountsChanged): the panel and dashboard follow.
   const other = privateKeyToAccount(HARDHAT_KEYS[5]);
@@ -290,6 +292,10 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
     [chain.url],
   );
   const p = machineOf("eu-gpu-1");
+  // The host's list first: its machine addresses wrap at a phone's width.
+  await page.goto(`${server.url}/#/provision`);
+  await expect(page.getByRole("link", { name: p.machine })).toBeVisible();
+  await expectNoSidewaysScroll(page, "the provisions listed by the host");
   await page.goto(`${server.url}/#/provision/${p.machine}`);
   const view = page.getByTestId("provision-page");
   await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
@@ -299,6 +305,7 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await expect(view.getByTestId("country")).toHaveText("DE");
   await expect(view.getByText("the chain's hash matches the DID document")).toBeVisible();
   await expect(view.getByTestId("history").locator("li")).toHaveCount(2);
+  await expectNoSidewaysScroll(page, "a provision's page");
 
   // Installed as a PWA: controlled by the service worker, then offline.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
