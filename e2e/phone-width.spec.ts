@@ -3,18 +3,10 @@
  * addresses, URLs) wrap instead of widening the page past the screen.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { expectNoSidewaysScroll } from "./layout.ts";
 import { world } from "./world.ts";
 
 test.use({ viewport: { width: 390, height: 844 } });
-
-/** The document is no wider than the viewport (nothing to scroll sideways to). */
-async function expectNoSidewaysScroll(page: Page, what: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  expect(scrollWidth, `${what}: the page is ${scrollWidth} px wide at ${innerWidth} px`).toBeLessThanOrEqual(innerWidth);
-}
 
 const productVerdict = (page: Page) => page.getByTestId("product-verdict");
 
@@ -42,4 +34,74 @@ test("a pending passport with its entries and anchors open (the 'not anchored ye
   await openPassportWithDetails(page, pending.did, "pending");
   await expect(page.locator("ol.entries li[data-verdict=pending] .reason").first()).toBeVisible();
   await expectNoSidewaysScroll(page, "pending passport, details open");
+});
+
+/** Settings as a user would have saved them (before the app loads). */
+async function presetSettings(page: Page, settings: Record<string, unknown>) {
+  await page.addInitScript(
+    ([value]) => {
+      if (!sessionStorage.getItem("e2e-preset")) {
+        localStorage.setItem("verifier.settings.v1", value!);
+        sessionStorage.setItem("e2e-preset", "1");
+      }
+    },
+    [JSON.stringify(settings)],
+  );
+}
+
+test("an invalid passport (one byte changed) with its entries and anchors open", async ({ page }) => {
+  const w = world();
+  await presetSettings(page, { hostOrigin: w.tamperedUrl });
+  await page.goto(`${w.tamperedUrl}/#/p/${encodeURIComponent(w.tamperedDid)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
+  const buttons = page.getByRole("button", { name: /^Show entries and anchors/ });
+  for (let n = await buttons.count(); n > 0; n--) await buttons.first().click();
+  await expectNoSidewaysScroll(page, "invalid passport, details open");
+});
+
+test("an unverifiable passport (its chain endpoint unreachable) with its details open, and a refused payload", async ({ page }) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  await presetSettings(page, { stage: "local", rpcUrls: { local: [`${w.deadRpcUrl}/${"rpc-path-".repeat(12)}`] } });
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
+  const buttons = page.getByRole("button", { name: /^Show entries and anchors/ });
+  for (let n = await buttons.count(); n > 0; n--) await buttons.first().click();
+  await expectNoSidewaysScroll(page, "unverifiable (dead RPC)");
+
+  await page.goto(`${w.appUrl}/#/`);
+  await page.getByLabel("Passport link or DID").fill(`https://evil.example/01/09506000134352/21/${"1".repeat(120)}`);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("refused")).toBeVisible();
+  await expectNoSidewaysScroll(page, "a refused payload");
+});
+
+test("an unverifiable passport: its host unreachable", async ({ page }) => {
+  const w = world();
+  await presetSettings(page, { hostOrigin: "http://localhost:8648" });
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(w.manifest.verifiedWindows[0]!.did)}`);
+  await expect(productVerdict(page)).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
+  await expectNoSidewaysScroll(page, "unverifiable (host unreachable)");
+});
+
+test("the other pages: audit after a run, settings with long endpoints, scan, wallet, provisions, home", async ({ page }) => {
+  const w = world();
+  await page.goto(`${w.appUrl}/#/audit`);
+  await page.getByRole("button", { name: "Audit the host" }).click();
+  await expect(page.getByTestId("audit")).toHaveAttribute("data-status", "done", { timeout: 60_000 });
+  await expectNoSidewaysScroll(page, "audit after a run");
+
+  await page.goto(`${w.appUrl}/#/settings`);
+  // A long address refused: the error message names it whole.
+  await page.getByLabel(/RPC endpoints/).fill(`ftp://${"a".repeat(60)}.example/rpc/${"x".repeat(80)}`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expectNoSidewaysScroll(page, "settings with errors");
+
+  for (const hash of ["#/", "#/scan", "#/wallet", "#/provision"]) {
+    await page.goto(`${w.appUrl}/${hash}`);
+    await page.waitForLoadState("networkidle");
+    await expect(page.locator("main")).not.toContainText("Loading…");
+    await expectNoSidewaysScroll(page, hash);
+  }
 });
