@@ -1,6 +1,7 @@
 /**
  * At a phone's width (390 x 844) no page scrolls sideways: long ids (DIDs, versionIds, hashes, machine
- * addresses, URLs) wrap instead of widening the page past the screen.
+ * addresses, URLs) wrap instead of widening the page past the screen. And the keyboard focus ring is
+ * visible (>= 3:1, WCAG 2.2) both on the dark header and on the light page.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { expectNoSidewaysScroll } from "./layout.ts";
@@ -104,4 +105,76 @@ test("the other pages: audit after a run, settings with long endpoints, scan, wa
     await expect(page.locator("main")).not.toContainText("Loading…");
     await expectNoSidewaysScroll(page, hash);
   }
+});
+
+/** WCAG relative luminance and contrast ratio of two rgb() colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+const BRAND = "rgb(11, 61, 46)"; // the header's green (#0b3d2e)
+const PAGE = "rgb(244, 246, 245)"; // the page (--bg)
+
+/** The focused element's ring, and the background inside it (its own, or its nearest opaque ancestor's). */
+async function focusRing(page: Page) {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const s = getComputedStyle(el);
+    const opaque = (e: Element | null): string => {
+      for (; e; e = e.parentElement) {
+        const bg = getComputedStyle(e).backgroundColor;
+        if (!bg.startsWith("rgba(0, 0, 0, 0")) return bg;
+      }
+      return "rgb(255, 255, 255)";
+    };
+    return {
+      text: (el.textContent ?? "").trim(),
+      visible: el.matches(":focus-visible") && s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2,
+      color: s.outlineColor,
+      offset: parseFloat(s.outlineOffset),
+      own: opaque(el),
+      around: opaque(el.parentElement),
+    };
+  });
+}
+
+test("the keyboard focus ring reaches 3:1 on the dark header and on the light page", async ({ page }) => {
+  const w = world();
+  await page.goto(`${w.appUrl}/#/settings`);
+  await expect(page.getByRole("button", { name: "Save" })).toBeVisible();
+
+  // The skip link (shown over the header), the title, a tab and the current tab, reached with the keyboard.
+  const seen: string[] = [];
+  for (let i = 0; i < 9; i++) {
+    await page.keyboard.press("Tab");
+    const r = await focusRing(page);
+    if (!(await page.evaluate(() => !!document.activeElement?.closest("header.top, .skip")))) break;
+    seen.push(r.text);
+    expect(r.visible, r.text).toBe(true);
+    // Drawn outside the element: against the header's green (the skip link floats over it too); drawn
+    // inside (offset < 0): against the element's own background.
+    const against = r.offset < 0 ? [r.own] : [BRAND];
+    if (r.offset >= 0 && r.text !== "Skip to content") expect(r.around, r.text).toBe(BRAND);
+    for (const bg of against) expect(contrast(r.color, bg), `${r.text}: ${r.color} on ${bg}`).toBeGreaterThanOrEqual(3);
+    // The current tab is light: a ring outside it would also touch the page below, inside it does not.
+    if (r.own === PAGE) expect(r.offset, r.text).toBeLessThan(0);
+  }
+  expect(seen).toEqual(expect.arrayContaining(["Skip to content", "Passport Verifier", "Verify", "Settings"]));
+
+  // On the light page: the Save button's ring, outside it, on the page.
+  await page.getByLabel(/Staleness limit/).focus();
+  await page.keyboard.press("Tab");
+  const save = await focusRing(page);
+  expect(save.text).toBe("Save");
+  expect(save.visible).toBe(true);
+  expect(save.around).toBe(PAGE);
+  expect(contrast(save.color, PAGE), `${save.color} on the page`).toBeGreaterThanOrEqual(3);
 });
