@@ -19,7 +19,7 @@ import type { Hex } from "../core/types.ts";
 import { buildBatch, type Batch, type BatchItem } from "./batch.ts";
 import { ChainUnreachableError, type ChainConnection } from "./chain.ts";
 import type { PublisherHost } from "./host.ts";
-import { readFileOrNull, writeFileAtomic } from "./store.ts";
+import { HostFileFormatError, parseJsonFile, readFileOrNull, writeFileAtomic } from "./store.ts";
 
 export const JOURNAL_FILE = "pending-batch.json";
 
@@ -100,7 +100,13 @@ export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRu
 
   const pending = await readFileOrNull(journalPath);
   if (pending !== null) {
-    const journal = JSON.parse(pending) as Journal;
+    const journal = parseJsonFile(journalPath, pending) as Journal;
+    const ok = (v: unknown): v is Journal => {
+      const j = v as Partial<Journal> | null;
+      return typeof j === "object" && j !== null && typeof j.chainId === "number" && typeof j.registry === "string" && typeof j.anchorer === "string" && Array.isArray(j.batches) &&
+        j.batches.every((b) => typeof b?.root === "string" && Array.isArray(b.items) && b.items.every((i) => typeof i?.did === "string" && typeof i.versionId === "string"));
+    };
+    if (!ok(journal)) throw new HostFileFormatError("The pending-batch journal is not { chainId, registry, anchorer, batches }", { details: journalPath });
     if (journal.chainId !== conn.chainId || journal.registry.toLowerCase() !== registry.toLowerCase() || journal.anchorer.toLowerCase() !== anchorer.toLowerCase()) {
       throw new JournalMismatchError("A pending batch was started on another chain, registry or account", {
         details: `${journalPath}: chain ${journal.chainId}, registry ${journal.registry}, anchorer ${journal.anchorer}`,

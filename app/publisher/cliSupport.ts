@@ -10,7 +10,7 @@ import { InvalidError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
 import { Keystore, readPassword } from "./keystore.ts";
 import { nodeSigner } from "./signer.ts";
-import { readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+import { HostFileFormatError, parseJsonFile, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
 
 export const KEYSTORE_ENV = "PUBLISHER_KEYSTORE";
 
@@ -58,9 +58,25 @@ export interface PublisherConfig {
   host?: string;
 }
 
+export const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** `--registry`: a 20-byte address (UsageError otherwise), or undefined. */
+export function parseAddressFlag(name: string, value: string | undefined): Hex | undefined {
+  if (value === undefined) return undefined;
+  if (!ADDRESS.test(value)) throw new UsageError(`--${name} ${value.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits)`);
+  return value as Hex;
+}
+
+/** The folder's config, or undefined when it has none; HostFileFormatError naming the file when it is malformed. */
 export async function readConfig(dir: string): Promise<PublisherConfig | undefined> {
-  const text = await readFileOrNull(path.join(dir, STATE_DIR, "config.json"));
-  return text === null ? undefined : (JSON.parse(text) as PublisherConfig);
+  const file = path.join(dir, STATE_DIR, "config.json");
+  const text = await readFileOrNull(file);
+  if (text === null) return undefined;
+  const c = parseJsonFile(file, text) as Partial<PublisherConfig> | null;
+  if (typeof c !== "object" || c === null || !Number.isSafeInteger(c.chainId) || typeof c.registry !== "string" || !ADDRESS.test(c.registry) || (c.host !== undefined && typeof c.host !== "string")) {
+    throw new HostFileFormatError("The publisher config is not { chainId, registry, host? }", { details: file });
+  }
+  return { chainId: c.chainId!, registry: c.registry as Hex, ...(c.host === undefined ? {} : { host: c.host }) };
 }
 
 export async function writeConfig(dir: string, config: PublisherConfig): Promise<void> {
@@ -95,7 +111,8 @@ export function output(json: boolean, result: unknown, human: string): void {
 
 /** An error as a one-line message for stderr and as JSON for --json. */
 export function describeError(error: unknown): { name: string; message: string } {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+  // Library errors (viem's) span several lines; the first says what happened.
+  return error instanceof Error ? { name: error.name, message: error.message.split("\n")[0]! } : { name: "Error", message: String(error) };
 }
 
 /** `--detail key=value` flags as a flat details object (numbers and booleans typed). */

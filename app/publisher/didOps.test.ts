@@ -143,3 +143,33 @@ describe("publishHost", () => {
     await expect(new HostStore(to).writeLog(did, "{}\n")).rejects.toBeInstanceOf(HistoryRewriteError);
   });
 });
+
+describe("publishHost verifies every source log before writing it", () => {
+  it("a truncated last line or a tampered new line is refused with the DID, file and reason; the served log stays good", async () => {
+    const from = path.join(dir, "host");
+    const to = path.join(dir, "www");
+    const host = await PublisherHost.open(from);
+    const { did } = await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/g1", info: info("glass"), anchoring: ANCHORING, versionTime: "2025-01-01T00:00:00Z" });
+    await host.flush();
+    expect((await publishHost(from, to)).refused).toEqual([]);
+    const served = await fs.readFile(path.join(to, "p/g1/did.jsonl"), "utf8");
+    await appendPassportEntry({ ks, host, did, changes: { event: { type: "Inspected", time: "2025-01-03T00:00:00Z" } }, versionTime: "2025-01-03T00:00:00Z" });
+    await host.flush();
+    const source = path.join(from, "p/g1/did.jsonl");
+    const good = await fs.readFile(source, "utf8");
+
+    for (const bad of [good.slice(0, -30), good.replace('"type":"Inspected"', '"type":"Inspectid"')]) {
+      await fs.writeFile(source, bad);
+      const result = await publishHost(from, to);
+      expect(result.logsWritten).toBe(0);
+      expect(result.refused).toHaveLength(1);
+      expect(result.refused[0]).toMatchObject({ did, file: source, line: 2 });
+      expect(result.refused[0]!.error).toMatch(/^PublishedLogError: .*(LogParseError|HashChainError)/);
+      expect(await fs.readFile(path.join(to, "p/g1/did.jsonl"), "utf8")).toBe(served);
+    }
+    // The good log is still publishable (nothing bad was served in its place).
+    await fs.writeFile(source, good);
+    expect(await publishHost(from, to)).toMatchObject({ logsWritten: 1, refused: [] });
+    expect(await fs.readFile(path.join(to, "p/g1/did.jsonl"), "utf8")).toBe(good);
+  });
+});

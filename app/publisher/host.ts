@@ -7,11 +7,17 @@
 import { ANCHOR_SERVICE_TYPE, type AnchoringDeclaration, type AnchorsFile, type EntryAnchorProof, type Hex, type LogEntry } from "../core/types.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Batch, BatchItem } from "./batch.ts";
-import { didFolder, HostStore, mapLimit } from "./store.ts";
+import { parseLog } from "../core/didwebvh/log.ts";
+import { VerifierError } from "../core/errors.ts";
+import { checkLog, didFolder, HostFileFormatError, HostStore, mapLimit, PublishedLogError } from "./store.ts";
 
 /** The DID is not (or already) on this host. */
 export class UnknownDidError extends InvalidError {
   override readonly name = "UnknownDidError";
+}
+/** The host folder is missing, or lists no DID (nothing to anchor). */
+export class EmptyHostError extends InvalidError {
+  override readonly name = "EmptyHostError";
 }
 export class DuplicateDidError extends InvalidError {
   override readonly name = "DuplicateDidError";
@@ -58,26 +64,57 @@ export class PublisherHost {
   readonly store: HostStore;
   readonly #dids = new Map<string, DidRecord>();
   readonly #byFolder = new Map<string, string>();
+  /** Every DID of dids.json (loaded or not) and every DID added since. */
+  readonly #index = new Set<string>();
   #indexDirty = false;
 
   private constructor(root: string) {
     this.store = new HostStore(root);
   }
 
-  /** Loads every DID of the host's dids.json (logs and proofs). A missing folder is an empty host. */
-  static async open(root: string): Promise<PublisherHost> {
+  /**
+   * Reads the host's dids.json and the logs and proofs of its DIDs (all, or only `dids`: a command that
+   * works on one DID is not stopped by another DID's broken files). A missing folder is an empty host.
+   * Every file that is read is checked: typed errors name the file (and the line of a log). With
+   * `verify`, each loaded log must also verify as the resolver verifies it (hash chain, signatures, keys):
+   * the publisher never builds on, anchors or publishes a log a verifier would refuse.
+   */
+  static async open(root: string, options: { dids?: readonly string[]; verify?: boolean } = {}): Promise<PublisherHost> {
     const host = new PublisherHost(root);
-    const dids = await host.store.readIndex();
-    await mapLimit(dids, 32, async (did) => {
+    const index = await host.store.readIndex();
+    for (const d of index) {
+      let folder: string;
+      try {
+        folder = didFolder(d);
+      } catch (cause) {
+        throw new HostFileFormatError("dids.json lists a DID that cannot be a folder of the host", { details: `${host.store.indexPath}: ${d}`, cause });
+      }
+      host.#index.add(d);
+      host.#byFolder.set(folder, d);
+    }
+    const wanted = options.dids === undefined ? index : index.filter((d) => options.dids!.includes(d));
+    const loaded = new Map<string, DidRecord>();
+    await mapLimit(wanted, 32, async (did) => {
+      const file = host.store.logPath(did);
       const text = await host.store.readLog(did);
-      if (text === null) throw new UnknownDidError("dids.json names a DID whose log is missing", { details: did });
+      if (text === null) throw new UnknownDidError("dids.json names a DID whose log is missing", { details: `${did}: ${file}` });
       const lines = text.split("\n").filter((l) => l !== "");
+      let entries: LogEntry[];
+      if (options.verify) entries = await checkLog(did, file, text, await host.store.readWitness(did));
+      else {
+        try {
+          entries = parseLog(text);
+        } catch (error) {
+          if (!(error instanceof VerifierError)) throw error;
+          throw new PublishedLogError(`The log of ${did} does not parse`, { ...(error.line === undefined ? {} : { line: error.line }), details: `${file}: ${error.name}: ${error.message}`, cause: error });
+        }
+      }
       const anchorsFile = await host.store.readAnchors(did);
       const anchors = anchorsFile?.anchors ?? [];
-      host.#dids.set(did, {
+      loaded.set(did, {
         did,
         lines,
-        entries: lines.map((l) => JSON.parse(l) as LogEntry),
+        entries,
         anchors,
         anchored: new Set(anchors.map((a) => a.versionId)),
         publishedLines: lines.length,
@@ -86,9 +123,7 @@ export class PublisherHost {
       });
     });
     // Keep the index order, not the order the files happened to load in.
-    const ordered = new Map(dids.map((d) => [d, host.#dids.get(d)!]));
-    host.#dids.clear();
-    for (const [d, r] of ordered) (host.#dids.set(d, r), host.#byFolder.set(didFolder(d), d));
+    for (const d of wanted) host.#dids.set(d, loaded.get(d)!);
     return host;
   }
 
@@ -96,8 +131,9 @@ export class PublisherHost {
     return this.store.root;
   }
 
+  /** Every DID of the host (dids.json and those added), loaded or not. */
   dids(): string[] {
-    return [...this.#dids.keys()];
+    return [...this.#index];
   }
 
   /** The DID published in a folder of the host (`passports/w-000001`), if any. */
@@ -106,7 +142,7 @@ export class PublisherHost {
   }
 
   has(did: string): boolean {
-    return this.#dids.has(did);
+    return this.#index.has(did);
   }
 
   log(did: string): readonly LogEntry[] {
@@ -119,11 +155,12 @@ export class PublisherHost {
 
   /** Adds a new DID with its first entries. */
   add(did: string, entries: readonly LogEntry[]): void {
-    if (this.#dids.has(did)) throw new DuplicateDidError("The DID is already on this host", { details: did });
+    if (this.#index.has(did)) throw new DuplicateDidError("The DID is already on this host", { details: did });
     const folder = didFolder(did);
     const other = this.#byFolder.get(folder);
     if (other !== undefined) throw new DuplicateDidError("Another DID is already published in this folder", { details: `${folder}: ${other}` });
     this.#byFolder.set(folder, did);
+    this.#index.add(did);
     this.#dids.set(did, {
       did,
       lines: [],
@@ -207,7 +244,7 @@ export class PublisherHost {
       r.anchorsDirty = false;
     });
     if (this.#indexDirty) {
-      await this.store.addToIndex(this.#dids.keys());
+      await this.store.addToIndex(this.#index);
       this.#indexDirty = false;
     }
     return { logs: logs.length, anchors: anchors.length };
@@ -215,7 +252,10 @@ export class PublisherHost {
 
   #get(did: string): DidRecord {
     const record = this.#dids.get(did);
-    if (!record) throw new UnknownDidError("The DID is not on this host", { details: did });
+    if (!record) {
+      if (this.#index.has(did)) throw new RangeError(`internal: ${did} was not loaded (PublisherHost.open dids)`);
+      throw new UnknownDidError("The DID is not on this host", { details: `${did} is not in ${this.store.indexPath}` });
+    }
     return record;
   }
 }

@@ -1,11 +1,14 @@
 /**
- * Publishing a host folder to another place (a mounted CDN bucket, a web root): logs only ever extended
- * (HistoryRewriteError, nothing written for that DID), proofs merged, every other file (linksets, QR codes,
- * manifest) copied when changed, the index last. The publisher's own state (.publisher/) stays behind.
+ * Publishing a host folder to another place (a mounted CDN bucket, a web root): each source log verified
+ * first as a resolver verifies it (a truncated, tampered or empty log is refused: PublishedLogError, nothing
+ * written for that DID), logs only ever extended (HistoryRewriteError, nothing written for that DID), proofs
+ * merged, every other file (linksets, QR codes, manifest) copied when changed, the index last. The
+ * publisher's own state (.publisher/) stays behind.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { HistoryRewriteError } from "./store.ts";
+import { InvalidError } from "../core/errors.ts";
+import { checkLog, HistoryRewriteError, PublishedLogError } from "./store.ts";
 import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
 
 export interface PublishResult {
@@ -13,7 +16,8 @@ export interface PublishResult {
   logsWritten: number;
   anchorsWritten: number;
   filesCopied: number;
-  refused: { did: string; error: string; line?: number }[];
+  /** DIDs not published, with the file concerned and why (`<ErrorName>: <message>`). */
+  refused: { did: string; file: string; error: string; line?: number }[];
 }
 
 async function walk(dir: string, rel = ""): Promise<string[]> {
@@ -36,24 +40,30 @@ export async function publishHost(from: string, to: string, onProgress?: (done: 
   const published: string[] = [];
   let done = 0;
   await mapLimit(dids, 16, async (did) => {
-    const log = await src.readLog(did);
-    if (log === null) return;
+    let file = src.logPath(did);
     try {
+      const log = await src.readLog(did);
+      if (log === null) throw new PublishedLogError(`dids.json names ${did} but its log is missing`, { details: file });
+      // Nothing of a DID is written unless its log verifies and its proofs parse.
+      await checkLog(did, file, log, await src.readWitness(did));
+      file = src.anchorsPath(did);
+      const anchors = await src.readAnchors(did);
+      file = dst.logPath(did);
       const before = await dst.readLog(did);
       await dst.writeLog(did, log);
       if (before !== log) result.logsWritten++;
+      if (anchors) {
+        file = dst.anchorsPath(did);
+        const beforeAnchors = await readFileOrNull(file);
+        const merged = await dst.writeAnchors(anchors);
+        if (beforeAnchors === null || JSON.stringify(JSON.parse(beforeAnchors)) !== JSON.stringify(merged)) result.anchorsWritten++;
+      }
     } catch (error) {
-      if (error instanceof HistoryRewriteError) {
-        result.refused.push({ did, error: error.message, ...(error.line === undefined ? {} : { line: error.line }) });
+      if (error instanceof HistoryRewriteError || error instanceof InvalidError) {
+        result.refused.push({ did, file, error: `${error.name}: ${error.message}`, ...(error.line === undefined ? {} : { line: error.line }) });
         return;
       }
       throw error;
-    }
-    const anchors = await src.readAnchors(did);
-    if (anchors) {
-      const before = await readFileOrNull(dst.anchorsPath(did));
-      const merged = await dst.writeAnchors(anchors);
-      if (before === null || JSON.stringify(JSON.parse(before)) !== JSON.stringify(merged)) result.anchorsWritten++;
     }
     published.push(did);
     onProgress?.(++done, dids.length);

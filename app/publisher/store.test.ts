@@ -101,12 +101,13 @@ describe("index and anchors", () => {
 
   it("did-anchors.json keeps the first proof of a versionId", async () => {
     const store = new HostStore(dir);
+    const hex = (byte: string, n: number) => `0x${byte.repeat(n)}` as `0x${string}`;
     const proof = (versionId: string, root: `0x${string}`) => ({
-      versionId, leaf: root, proof: [], root, chainId: 31337, registry: root, anchorer: root,
+      versionId, leaf: root, proof: [], root, chainId: 31337, registry: hex("0a", 20), anchorer: hex("0b", 20),
     });
-    await store.writeAnchors({ did: DID, anchors: [proof("1-a", "0x01")] });
-    const merged = await store.writeAnchors({ did: DID, anchors: [proof("1-a", "0x02"), proof("2-b", "0x03")] });
-    expect(merged.anchors.map((a) => [a.versionId, a.root])).toEqual([["1-a", "0x01"], ["2-b", "0x03"]]);
+    await store.writeAnchors({ did: DID, anchors: [proof("1-a", hex("01", 32))] });
+    const merged = await store.writeAnchors({ did: DID, anchors: [proof("1-a", hex("02", 32)), proof("2-b", hex("03", 32))] });
+    expect(merged.anchors.map((a) => [a.versionId, a.root])).toEqual([["1-a", hex("01", 32)], ["2-b", hex("03", 32)]]);
     expect(await store.readAnchors(DID)).toEqual(merged);
   });
 });

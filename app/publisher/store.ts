@@ -10,12 +10,17 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { InvalidError } from "../core/errors.ts";
-import type { AnchorsFile } from "../core/types.ts";
+import { parseAnchorsFile } from "../core/anchors/file.ts";
+import { parseLog } from "../core/didwebvh/log.ts";
+import { verifyLog } from "../core/didwebvh/verify.ts";
+import { parseWitnessFile } from "../core/didwebvh/witness.ts";
+import { InvalidError, VerifierError } from "../core/errors.ts";
+import type { AnchorsFile, LogEntry } from "../core/types.ts";
 
 export const LOG_FILE = "did.jsonl";
 export const ANCHORS_FILE = "did-anchors.json";
 export const INDEX_FILE = "dids.json";
+export const WITNESS_FILE = "did-witness.json";
 export const STATE_DIR = ".publisher";
 
 /** Writing this log would change or drop a line already published: history is append-only. */
@@ -26,6 +31,24 @@ export class HistoryRewriteError extends InvalidError {
 /** The DID cannot be mapped to a folder of the host (not did:webvh, or a path that escapes the root). */
 export class HostPathError extends InvalidError {
   override readonly name = "HostPathError";
+}
+
+/** A file of the host (or the publisher's state) exists but cannot be read (a folder in its place, no permission, ...). */
+export class HostFileReadError extends InvalidError {
+  override readonly name = "HostFileReadError";
+}
+
+/** A JSON file of the host or of the publisher's state (dids.json, did-anchors.json, config, journal) is malformed. */
+export class HostFileFormatError extends InvalidError {
+  override readonly name = "HostFileFormatError";
+}
+
+/**
+ * A DID's did.jsonl does not parse or does not verify (did:webvh v1.0, the core's verifyLog): truncated,
+ * tampered, empty, another DID's. Names the DID, the file and the line; the core's error is the cause.
+ */
+export class PublishedLogError extends InvalidError {
+  override readonly name = "PublishedLogError";
 }
 
 /**
@@ -56,12 +79,50 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   }
 }
 
-/** Reads a file, or `null` when it does not exist. */
+/** Reads a file, or `null` when it does not exist; HostFileReadError (naming the file) when it cannot be read. */
 export async function readFileOrNull(file: string): Promise<string | null> {
   try {
     return await fs.readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    throw new HostFileReadError("Cannot read the file", { details: `${file}: ${code ?? (error as Error).message}`, cause: error });
+  }
+}
+
+/** Parses a JSON file's text; HostFileFormatError naming the file when it is not JSON. */
+export function parseJsonFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new HostFileFormatError("The file is not valid JSON (truncated?)", { details: `${file}: ${(cause as Error).message}`, cause });
+  }
+}
+
+/**
+ * Parses and verifies the text of a DID's did.jsonl as the resolver does (parseLog, verifyLog with the
+ * DID and its did-witness.json when there is one). PublishedLogError naming the DID, the file and the line
+ * when any of it fails; the entries when it all verifies.
+ */
+export async function checkLog(did: string, file: string, text: string, witnessText: string | null = null): Promise<LogEntry[]> {
+  const fail = (error: VerifierError): never => {
+    const line = error.line ?? (error.entryIndex === undefined ? undefined : error.entryIndex + 1);
+    throw new PublishedLogError(`The log of ${did} does not verify`, {
+      ...(line === undefined ? {} : { line }),
+      details: `${file}: ${error.name}: ${error.message}`,
+      cause: error,
+    });
+  };
+  let entries: LogEntry[];
+  try {
+    entries = parseLog(text);
+    const witness = witnessText === null ? null : parseWitnessFile(witnessText);
+    const result = await verifyLog(entries, { did, witness });
+    if (result.error) fail(result.error);
+    return entries;
+  } catch (error) {
+    if (error instanceof PublishedLogError) throw error;
+    if (error instanceof VerifierError) return fail(error);
     throw error;
   }
 }
@@ -140,9 +201,27 @@ export class HostStore {
     await writeFileAtomic(file, text);
   }
 
+  witnessPath(did: string): string {
+    return path.join(this.root, didFolder(did), WITNESS_FILE);
+  }
+
+  readWitness(did: string): Promise<string | null> {
+    return readFileOrNull(this.witnessPath(did));
+  }
+
+  /** did-anchors.json as the verifier reads it (the core's parseAnchorsFile); HostFileFormatError naming the file. */
   async readAnchors(did: string): Promise<AnchorsFile | null> {
-    const text = await readFileOrNull(this.anchorsPath(did));
-    return text === null ? null : (JSON.parse(text) as AnchorsFile);
+    const file = this.anchorsPath(did);
+    const text = await readFileOrNull(file);
+    if (text === null) return null;
+    let parsed: AnchorsFile;
+    try {
+      parsed = parseAnchorsFile(text);
+    } catch (cause) {
+      throw new HostFileFormatError("Malformed did-anchors.json", { details: `${file}: ${(cause as Error).message}`, cause });
+    }
+    if (parsed.did !== did) throw new HostFileFormatError("did-anchors.json is about another DID", { details: `${file}: ${parsed.did}` });
+    return parsed;
   }
 
   /**
@@ -158,11 +237,20 @@ export class HostStore {
     return merged;
   }
 
+  get indexPath(): string {
+    return path.join(this.root, INDEX_FILE);
+  }
+
+  /** The DIDs of dids.json ([] when there is none); HostFileFormatError naming the file when it is malformed. */
   async readIndex(): Promise<string[]> {
-    const text = await readFileOrNull(path.join(this.root, INDEX_FILE));
+    const file = this.indexPath;
+    const text = await readFileOrNull(file);
     if (text === null) return [];
-    const parsed = JSON.parse(text) as { dids?: unknown };
-    return Array.isArray(parsed.dids) ? parsed.dids.filter((d): d is string => typeof d === "string") : [];
+    const parsed = parseJsonFile(file, text) as { dids?: unknown } | null;
+    if (typeof parsed !== "object" || parsed === null || !Array.isArray(parsed.dids) || parsed.dids.some((d) => typeof d !== "string")) {
+      throw new HostFileFormatError("dids.json is not { \"dids\": [did, ...] }", { details: file });
+    }
+    return parsed.dids as string[];
   }
 
   /** Adds DIDs to dids.json (never removes one; order of first publication). */
