@@ -1,8 +1,8 @@
 /**
  * The publisher's commands as a user runs them: real CLI processes (tsx app/cli/main.ts) against a real
- * Hardhat node (port 8627): keystore -> create -> append -> anchor (twice) -> publish -> audit, and fixtures.
+ * Hardhat node (port 8790): keystore -> create -> append -> anchor (twice) -> publish -> audit, and fixtures.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +12,7 @@ import { Keystore } from "../../publisher/keystore.ts";
 import { startLocalChain, type LocalChain } from "../../../scripts/chain.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const CHAIN_PORT = 8627;
+const CHAIN_PORT = 8790;
 
 let chain: LocalChain;
 let dir: string;
@@ -100,5 +100,134 @@ describe("publisher commands", { timeout: 180_000 }, () => {
     expect(manifest.counts).toMatchObject({ dids: 12, windows: 4 });
     const audit = await cli("audit", "--cdn", out, "--rpc", chain.url, "--json");
     expect(audit.stdout.trim().split("\n").map((l) => JSON.parse(l)).at(-1)).toMatchObject({ dids: 12, verified: 10, pending: 2, invalid: 0, unverifiable: 0 });
+  });
+});
+
+describe("publisher commands refuse bad input, name the file, and lose nothing", { timeout: 180_000 }, () => {
+  let base: string;
+  let glassDid: string;
+  let windowDid: string;
+  const blockNumber = async () => {
+    const res = await fetch(chain.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }) });
+    return Number(((await res.json()) as { result: string }).result);
+  };
+  /** A copy of the base host folder (a glass DID, and a pre-rotated window DID with two entries). */
+  const copy = async (name: string) => {
+    const to = path.join(dir, name);
+    await fs.cp(base, to, { recursive: true });
+    return to;
+  };
+  const folderOf = (did: string) => did.split(":").slice(4).join("/");
+  const logOf = (host: string, did: string) => path.join(host, folderOf(did), "did.jsonl");
+  const product = (p: string) => ["--kind", "glass", "--name", "Glass", "--gtin", "00614141200016", "--serial", p, "--manufacturer", "ACME", "--path", p];
+
+  beforeAll(async () => {
+    base = path.join(dir, "base");
+    const g = await cli("create", "--dir", base, "--host", "localhost:8628", "--rpc", chain.url, ...product("q/g-1"), "--json");
+    expect(g.code, g.stderr).toBe(0);
+    glassDid = json(g.stdout).did;
+    const w = await cli("create", "--dir", base, "--host", "localhost:8628", "--rpc", chain.url, ...product("q/w-1"), "--prerotate", "--json");
+    expect(w.code, w.stderr).toBe(0);
+    windowDid = json(w.stdout).did;
+    const a = await cli("append", "--dir", base, "--did", windowDid, "--event", "Installed", "--json");
+    expect(a.code, a.stderr).toBe(0);
+  }, 120_000);
+
+  it("a live run's folder lock refuses append (LockHeldError naming the lock and its age); a dead run's lock is taken over", async () => {
+    const host = await copy("locked");
+    const lock = path.join(host, ".publisher", "lock");
+    const before = await fs.readFile(logOf(host, windowDid), "utf8");
+    await fs.writeFile(lock, JSON.stringify({ pid: process.pid, hostname: os.hostname(), command: "append", startedAt: new Date(Date.now() - 5_000).toISOString() }));
+    const held = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(held.code).toBe(1);
+    expect(held.stderr).toMatch(/^append: LockHeldError: Another publisher run holds the lock .*held for \d+ s/);
+    expect(held.stderr).toContain(lock);
+    expect(await fs.readFile(logOf(host, windowDid), "utf8")).toBe(before);
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    await fs.writeFile(lock, JSON.stringify({ pid: Number(gone.stdout), hostname: os.hostname(), command: "append", startedAt: new Date().toISOString() }));
+    const taken = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(taken.code, taken.stderr).toBe(0);
+    await expect(fs.access(lock)).rejects.toThrow();
+  });
+
+  it("append and anchor refuse a log tampered on line 2 (HashChainError), writing and sending nothing", async () => {
+    const host = await copy("tampered");
+    const file = logOf(host, windowDid);
+    const tampered = (await fs.readFile(file, "utf8")).replace('"type":"Installed"', '"type":"Installee"');
+    await fs.writeFile(file, tampered);
+    const block = await blockNumber();
+    const append = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(append.code).toBe(1);
+    expect(append.stderr).toMatch(/PublishedLogError: The log of .* does not verify \(line 2\): .*did\.jsonl: HashChainError/);
+    expect(append.stderr).toContain(file);
+    const anchor = await cli("anchor", "--dir", host, "--rpc", chain.url);
+    expect(anchor.code).toBe(1);
+    expect(anchor.stderr).toMatch(/HashChainError/);
+    expect(await fs.readFile(file, "utf8")).toBe(tampered);
+    expect(await blockNumber()).toBe(block);
+  });
+
+  it("anchor refuses a missing folder and an empty log before touching the chain, creating nothing", async () => {
+    const block = await blockNumber();
+    const missing = path.join(dir, "no-such-folder");
+    const r = await cli("anchor", "--dir", missing, "--rpc", chain.url, "--json");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/EmptyHostError: No host folder to anchor: .*no-such-folder/);
+    await expect(fs.access(missing)).rejects.toThrow();
+    const host = await copy("empty-log");
+    await fs.writeFile(logOf(host, glassDid), "");
+    const empty = await cli("anchor", "--dir", host, "--rpc", chain.url);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain(`The log of ${glassDid} does not verify`);
+    expect(empty.stderr).toContain("EmptyLogError");
+    const noIndex = path.join(dir, "no-index");
+    await fs.mkdir(noIndex);
+    const none = await cli("anchor", "--dir", noIndex, "--rpc", chain.url);
+    expect(none.stderr).toMatch(/EmptyHostError: No DIDs to anchor/);
+    expect(await fs.readdir(noIndex)).toEqual([]);
+    expect(await blockNumber()).toBe(block);
+  });
+
+  it("malformed files are named (and the line of a log); another DID's broken log does not block append", async () => {
+    const host = await copy("malformed");
+    const windowLog = logOf(host, windowDid);
+    const good = await fs.readFile(windowLog, "utf8");
+    await fs.writeFile(windowLog, good.slice(0, -20));
+    const truncated = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toContain(`(line 2): ${windowLog}: LogParseError`);
+    await fs.writeFile(windowLog, good);
+
+    const glassLog = logOf(host, glassDid);
+    await fs.rm(glassLog);
+    await fs.mkdir(glassLog);
+    const other = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(other.code, other.stderr).toBe(0);
+    const anchor = await cli("anchor", "--dir", host, "--rpc", chain.url);
+    expect(anchor.stderr).toMatch(new RegExp(`HostFileReadError: Cannot read the file: ${glassLog}: EISDIR`));
+
+    await fs.writeFile(path.join(host, ".publisher", "config.json"), '{"chainId":31337,"regis');
+    await fs.rm(glassLog, { recursive: true });
+    await fs.copyFile(logOf(base, glassDid), glassLog);
+    const config = await cli("anchor", "--dir", host, "--rpc", chain.url);
+    expect(config.stderr).toMatch(/HostFileFormatError: The file is not valid JSON \(truncated\?\): .*config\.json/);
+    await fs.writeFile(path.join(host, "dids.json"), '{"dids":["did:');
+    const index = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(index.stderr).toMatch(/HostFileFormatError: .*dids\.json/);
+  });
+
+  it("publish refuses a tampered source log (exit 1, REFUSED with the file); the served log stays", async () => {
+    const host = await copy("pub-src");
+    const www = path.join(dir, "pub-www");
+    expect((await cli("publish", "--from", host, "--to", www)).code).toBe(0);
+    const served = await fs.readFile(logOf(www, windowDid), "utf8");
+    const ok = await cli("append", "--dir", host, "--did", windowDid, "--event", "Inspected");
+    expect(ok.code, ok.stderr).toBe(0);
+    const file = logOf(host, windowDid);
+    await fs.writeFile(file, (await fs.readFile(file, "utf8")).replace('"type":"Inspected"', '"type":"Inspectid"'));
+    const pub = await cli("publish", "--from", host, "--to", www);
+    expect(pub.code).toBe(1);
+    expect(pub.stdout).toContain(`REFUSED ${windowDid} (${file}, line 3): PublishedLogError`);
+    expect(await fs.readFile(logOf(www, windowDid), "utf8")).toBe(served);
   });
 });

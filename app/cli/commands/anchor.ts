@@ -2,12 +2,13 @@
  * `anchor --dir DIR --rpc URL [--registry ADDR] [--keystore FILE] [--batch NAME] [--json]`
  * Anchors every unanchored entry of a host as one Merkle batch and writes the proofs (re-runnable).
  */
-import type { Hex } from "../../core/types.ts";
+import fs from "node:fs/promises";
 import { anchorPending } from "../../publisher/anchor.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
-import { describeError, keystorePath, openKeystore, output, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
-import { PublisherHost } from "../../publisher/host.ts";
+import { describeError, keystorePath, openKeystore, output, parseAddressFlag, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { EmptyHostError, PublisherHost } from "../../publisher/host.ts";
+import { withFolderLock } from "../../publisher/lock.ts";
 import { parseCommand } from "../lib/command.ts";
 
 export const summary = "Anchor every unanchored log entry of a host folder as one Merkle root, then write the proofs";
@@ -41,23 +42,32 @@ export async function run(argv: string[]): Promise<number> {
     help: { type: "boolean", short: "h", default: false },
   }, (values) => {
     if (!values.dir || !values.rpc) throw new UsageError("--dir and --rpc are required");
+    parseAddressFlag("registry", values.registry);
   });
   if (typeof values === "number") return values;
   try {
+    const dir = values.dir!;
+    // Everything local is checked before the chain is contacted: the folder, its index, every log
+    // (verified as a resolver would), the proofs, the config.
+    if (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false))) throw new EmptyHostError("No host folder to anchor", { details: `${dir} does not exist or is not a folder` });
     const ksFile = keystorePath(values.keystore);
     // No anchoring key (no keystore, or none in it): connectChain accepts only the local chain 31337.
     const privateKey = ksFile ? (await openKeystore(ksFile)).secrets.anchoringKey : undefined;
-    const conn = await connectChain(values.rpc!, privateKey);
-    const config = await readConfig(values.dir!);
-    const { registry, deployed } = await ensureRegistry(conn, (values.registry as Hex | undefined) ?? (config?.chainId === conn.chainId ? config.registry : undefined));
-    if (deployed || config?.registry !== registry) await writeConfig(values.dir!, { ...config, chainId: conn.chainId, registry });
-    const host = await PublisherHost.open(values.dir!);
-    const result = await anchorPending({
-      host,
-      conn,
-      registry,
-      ...(values.batch ? { batch: values.batch } : {}),
-      onProgress: (m) => process.stderr.write(`${m}\n`),
+    const { result, registry, conn } = await withFolderLock(dir, "anchor", async () => {
+      const host = await PublisherHost.open(dir, { verify: true });
+      if (host.dids().length === 0) throw new EmptyHostError("No DIDs to anchor: the folder has no dids.json, or it lists no DID", { details: host.store.indexPath });
+      const config = await readConfig(dir);
+      const conn = await connectChain(values.rpc!, privateKey);
+      const { registry, deployed } = await ensureRegistry(conn, parseAddressFlag("registry", values.registry) ?? (config?.chainId === conn.chainId ? config.registry : undefined));
+      if (deployed || config?.registry !== registry) await writeConfig(dir, { ...config, chainId: conn.chainId, registry });
+      const result = await anchorPending({
+        host,
+        conn,
+        registry,
+        ...(values.batch ? { batch: values.batch } : {}),
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
+      return { result, registry, conn };
     });
     const lines = result.batches.map((b) => `${b.sent ? "anchored" : "recovered"} ${b.entries} entries of ${b.dids} DIDs: root ${b.root} at block ${b.blockNumber}${b.txHash ? ` (tx ${b.txHash})` : ""}`);
     if (lines.length === 0) lines.push("nothing to anchor: every entry already has its proof");

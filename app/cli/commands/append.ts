@@ -4,7 +4,8 @@
  */
 import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, UsageError } from "../../publisher/cliSupport.ts";
 import { appendPassportEntry } from "../../publisher/didOps.ts";
-import { PublisherHost } from "../../publisher/host.ts";
+import { PublisherHost, UnknownDidError } from "../../publisher/host.ts";
+import { withFolderLock } from "../../publisher/lock.ts";
 import { ENTRY_FLAGS, parseCommand } from "../lib/command.ts";
 
 export const summary = "Append a signed lifecycle event / link / key rotation to a passport DID's log";
@@ -39,21 +40,27 @@ export async function run(argv: string[]): Promise<number> {
     const versionTime = parseTime(values.time);
     const details = parseDetails(values.detail);
     const ks = await openKeystore(keystorePath(values.keystore)!);
-    const host = await PublisherHost.open(values.dir!);
-    const { entry, rotated } = await appendPassportEntry({
-      ks,
-      host,
-      did: values.did!,
-      changes: {
-        ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
-        ...(values.component ? { components: values.component } : {}),
-        ...(values.parent ? { parent: values.parent } : {}),
-      },
-      rotate: values.rotate,
-      ...(versionTime ? { versionTime } : {}),
+    const did = values.did!;
+    // One run per folder; only this DID's files are read, and its log must verify before it is extended.
+    const { entry, rotated } = await withFolderLock(values.dir!, "append", async () => {
+      const host = await PublisherHost.open(values.dir!, { dids: [did], verify: true });
+      if (!host.has(did)) throw new UnknownDidError("The DID is not on this host", { details: `${did} is not in ${host.store.indexPath}` });
+      const appended = await appendPassportEntry({
+        ks,
+        host,
+        did,
+        changes: {
+          ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
+          ...(values.component ? { components: values.component } : {}),
+          ...(values.parent ? { parent: values.parent } : {}),
+        },
+        rotate: values.rotate,
+        ...(versionTime ? { versionTime } : {}),
+      });
+      await host.flush();
+      return appended;
     });
-    await host.flush();
-    output(values.json, { did: values.did, versionId: entry.versionId, rotated }, `appended ${entry.versionId}${rotated ? " (update key rotated)" : ""} to ${values.did}`);
+    output(values.json, { did, versionId: entry.versionId, rotated }, `appended ${entry.versionId}${rotated ? " (update key rotated)" : ""} to ${did}`);
     return 0;
   } catch (error) {
     const e = describeError(error);

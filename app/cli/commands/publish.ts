@@ -1,7 +1,10 @@
 /**
  * `publish --from DIR --to DEST [--json]`: copies a host folder to where it is served, append-only.
  */
+import fs from "node:fs/promises";
 import { describeError, output, progressBar, UsageError } from "../../publisher/cliSupport.ts";
+import { EmptyHostError } from "../../publisher/host.ts";
+import { withFolderLock } from "../../publisher/lock.ts";
 import { publishHost } from "../../publisher/publish.ts";
 import { parseCommand } from "../lib/command.ts";
 
@@ -9,12 +12,14 @@ export const summary = "Copy a host folder to its served location, refusing any 
 
 const USAGE = `Usage: publish --from DIR --to DEST [--json]
 
-Copies the host folder DIR to DEST (a mounted bucket, a web root): each did.jsonl only if it extends the one
-already at DEST (a DID whose history would change is refused and reported, exit 1), did-anchors.json merged
+Copies the host folder DIR to DEST (a mounted bucket, a web root): each did.jsonl only if it verifies (as
+\`resolve\` verifies it: a truncated or tampered log is refused) and extends the one already at DEST (a DID
+whose history would change is refused; refusals are reported with the file and why, exit 1; nothing of a
+refused DID is written), did-anchors.json merged
 (proofs already published are kept), other files (linksets, QR codes, manifest.json) when changed, and
 dids.json last. Every file is written atomically. DIR/.publisher (the journal, the config) stays behind.
 
-  --json   {"dids","logsWritten","anchorsWritten","filesCopied","refused":[...]} on stdout
+  --json   {"dids","logsWritten","anchorsWritten","filesCopied","refused":[{"did","file","error","line"}]} on stdout
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -30,11 +35,14 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof values === "number") return values;
   const bar = progressBar();
   try {
-    const result = await publishHost(values.from!, values.to!, (d, n) => bar.update("DIDs", d, n));
+    const from = values.from!;
+    if (!(await fs.stat(from).then((st) => st.isDirectory(), () => false))) throw new EmptyHostError("No host folder to publish", { details: `${from} does not exist or is not a folder` });
+    // The source does not change under the copy: publisher runs on it wait their turn.
+    const result = await withFolderLock(from, "publish", () => publishHost(from, values.to!, (d, n) => bar.update("DIDs", d, n)));
     bar.end();
     const human = [
       `${values.to}: ${result.dids} DIDs, ${result.logsWritten} logs and ${result.anchorsWritten} proof files written, ${result.filesCopied} other files copied`,
-      ...result.refused.map((r) => `REFUSED ${r.did}: ${r.error}`),
+      ...result.refused.map((r) => `REFUSED ${r.did} (${r.file}${r.line === undefined ? "" : `, line ${r.line}`}): ${r.error}`),
     ].join("\n");
     output(values.json, result, human);
     return result.refused.length > 0 ? 1 : 0;
