@@ -216,6 +216,29 @@ describe("publisher commands refuse bad input, name the file, and lose nothing",
     expect(index.stderr).toMatch(/HostFileFormatError: .*dids\.json/);
   });
 
+  it("create: a bad --registry is a usage error; a failed create changes no file and contacts no chain", async () => {
+    const r = await cli("create", "--dir", path.join(dir, "reg"), "--host", "localhost:8628", "--rpc", chain.url, ...product("r/1"), "--registry", "0x1234");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^create: --registry 0x1234 is not a 20-byte address/);
+    await expect(fs.access(path.join(dir, "reg"))).rejects.toThrow();
+
+    const block = await blockNumber();
+    const fresh = path.join(dir, "evil");
+    const evil = await cli("create", "--dir", fresh, "--host", "localhost:8628", "--rpc", chain.url, ...product("../evil"));
+    expect(evil.code).toBe(2);
+    await expect(fs.access(fresh)).rejects.toThrow();
+
+    const host = await copy("duplicate");
+    const configFile = path.join(host, ".publisher", "config.json");
+    const [configBefore, ksBefore] = [await fs.readFile(configFile, "utf8"), await fs.readFile(path.join(dir, "keys.json"), "utf8")];
+    const dup = await cli("create", "--dir", host, "--host", "other.example", "--rpc", chain.url, ...product("q/g-1"));
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/DuplicateDidError/);
+    expect(await fs.readFile(configFile, "utf8")).toBe(configBefore);
+    expect(await fs.readFile(path.join(dir, "keys.json"), "utf8")).toBe(ksBefore);
+    expect(await blockNumber()).toBe(block);
+  });
+
   it("publish refuses a tampered source log (exit 1, REFUSED with the file); the served log stays", async () => {
     const host = await copy("pub-src");
     const www = path.join(dir, "pub-www");

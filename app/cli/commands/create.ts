@@ -2,12 +2,14 @@
  * `create --dir DIR --host HOST --path a/b --rpc URL --kind K --name N --gtin G --serial S --manufacturer M ...`
  * Creates a passport DID (did:webvh v1.0) with a new key from the keystore and publishes its first entry.
  */
-import type { Hex } from "../../core/types.ts";
+import { buildDid, SCID_PLACEHOLDER } from "../../core/didwebvh/url.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
-import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { describeError, keystorePath, openKeystore, output, parseAddressFlag, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
-import { PublisherHost } from "../../publisher/host.ts";
+import { DuplicateDidError, PublisherHost } from "../../publisher/host.ts";
+import { withFolderLock } from "../../publisher/lock.ts";
+import { didFolder } from "../../publisher/store.ts";
 import { ENTRY_FLAGS, parseCommand } from "../lib/command.ts";
 
 export const summary = "Create a passport DID (did:webvh) in a host folder, signed with a new key from the keystore";
@@ -48,33 +50,51 @@ export async function run(argv: string[]): Promise<number> {
     for (const k of ["dir", "host", "path", "rpc", "kind", "name", "gtin", "serial", "manufacturer"] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
     if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
     if (values.detail && !values.event) throw new UsageError("--detail needs --event");
+    parseAddressFlag("registry", values.registry);
   });
   if (typeof values === "number") return values;
   try {
+    // Everything that can be checked here is checked before the keystore, the folder or the chain is
+    // touched; the config and the host files are written only once the DID is made.
     const versionTime = parseTime(values.time);
     const details = parseDetails(values.detail);
+    const registryFlag = parseAddressFlag("registry", values.registry);
+    let folder: string;
+    try {
+      folder = didFolder(buildDid(SCID_PLACEHOLDER, values.host!, values.path!));
+    } catch (error) {
+      throw new UsageError(`--host ${values.host} --path ${values.path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const dir = values.dir!;
     const ks = await openKeystore(keystorePath(values.keystore)!);
-    const conn = await connectChain(values.rpc!, ks.secrets.anchoringKey);
-    const config = await readConfig(values.dir!);
-    const { registry } = await ensureRegistry(conn, (values.registry as Hex | undefined) ?? (config?.chainId === conn.chainId ? config.registry : undefined));
-    await writeConfig(values.dir!, { chainId: conn.chainId, registry, host: values.host! });
-    const host = await PublisherHost.open(values.dir!);
-    const { did, entry } = await createPassportDid({
-      ks,
-      host,
-      hostName: values.host!,
-      path: values.path!,
-      info: { kind: values.kind!, name: values.name!, gtin: values.gtin!, serial: values.serial!, manufacturer: values.manufacturer! },
-      anchoring: { chainId: conn.chainId, registry, anchorers: [conn.account.address] },
-      changes: {
-        ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
-        ...(values.component ? { components: values.component } : {}),
-        ...(values.parent ? { parent: values.parent } : {}),
-      },
-      prerotate: values.prerotate,
-      ...(versionTime ? { versionTime } : {}),
+    const { did, entry } = await withFolderLock(dir, "create", async () => {
+      const config = await readConfig(dir);
+      const host = await PublisherHost.open(dir, { dids: [] });
+      const taken = host.didAt(folder);
+      if (taken !== undefined) throw new DuplicateDidError("Another DID is already published in this folder", { details: `${folder}: ${taken}` });
+      const conn = await connectChain(values.rpc!, ks.secrets.anchoringKey);
+      const { registry } = await ensureRegistry(conn, registryFlag ?? (config?.chainId === conn.chainId ? config.registry : undefined));
+      const created = await createPassportDid({
+        ks,
+        host,
+        hostName: values.host!,
+        path: values.path!,
+        info: { kind: values.kind!, name: values.name!, gtin: values.gtin!, serial: values.serial!, manufacturer: values.manufacturer! },
+        anchoring: { chainId: conn.chainId, registry, anchorers: [conn.account.address] },
+        changes: {
+          ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
+          ...(values.component ? { components: values.component } : {}),
+          ...(values.parent ? { parent: values.parent } : {}),
+        },
+        prerotate: values.prerotate,
+        ...(versionTime ? { versionTime } : {}),
+      });
+      await host.flush();
+      // The folder's host name is the first create's; a later create elsewhere does not rename it.
+      const next = { chainId: conn.chainId, registry, host: config?.host ?? values.host! };
+      if (JSON.stringify(next) !== JSON.stringify(config)) await writeConfig(dir, next);
+      return created;
     });
-    await host.flush();
     output(values.json, { did, versionId: entry.versionId, path: values.path }, `created ${did}\n  ${entry.versionId} (not anchored yet: run anchor)`);
     return 0;
   } catch (error) {
