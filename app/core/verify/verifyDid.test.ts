@@ -121,6 +121,11 @@ describe("verifyDid against a real host and chain", () => {
     const v = await verifyDid(host.dids.swapped, deps);
     expect(v.verdict).toBe("invalid");
     expect(v.error).toMatchObject({ name: "DidMismatchError" });
+    // Every entry is invalid, and none lends its lifecycle event (another product's) to this DID.
+    expect(v.entries.length).toBeGreaterThan(0);
+    expect(v.entries.every((e) => e.verdict === "invalid" && e.event === undefined)).toBe(true);
+    const genuine = await verifyDid(host.dids.genuine, deps);
+    expect(genuine.entries.some((e) => e.event)).toBe(true);
   });
 
   it("RPC unreachable: unverifiable, never invalid", async () => {
