@@ -39,10 +39,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const versionTime = parseTime(values.time);
     const details = parseDetails(values.detail);
-    const ks = await openKeystore(keystorePath(values.keystore)!);
     const did = values.did!;
     // One run per folder; only this DID's files are read, and its log must verify before it is extended.
     const { entry, rotated } = await withFolderLock(values.dir!, "append", async () => {
+      // Read under the lock: the previous run on this folder may just have saved the key this one needs.
+      const ks = await openKeystore(keystorePath(values.keystore)!);
       const host = await PublisherHost.open(values.dir!, { dids: [did], verify: true });
       if (!host.has(did)) throw new UnknownDidError("The DID is not on this host", { details: `${did} is not in ${host.store.indexPath}` });
       const appended = await appendPassportEntry({

@@ -66,8 +66,9 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--host ${values.host} --path ${values.path}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const dir = values.dir!;
-    const ks = await openKeystore(keystorePath(values.keystore)!);
     const { did, entry } = await withFolderLock(dir, "create", async () => {
+      // Read under the lock: the previous run on this folder may just have saved the key this one needs.
+      const ks = await openKeystore(keystorePath(values.keystore)!);
       const config = await readConfig(dir);
       const host = await PublisherHost.open(dir, { dids: [] });
       const taken = host.didAt(folder);
