@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { assertExtends, didFolder, HistoryRewriteError, HostPathError, HostStore, writeFileAtomic } from "./store.ts";
+import { assertExtends, didFolder, HistoryRewriteError, HostFileWriteError, HostPathError, HostStore, writeFileAtomic } from "./store.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -84,7 +84,9 @@ describe("atomic writes", () => {
     // The target is a directory now: rename fails after the temporary file was written.
     const target = path.join(dir, "d");
     await fs.mkdir(path.join(target, "child"), { recursive: true });
-    await expect(writeFileAtomic(target, "x")).rejects.toThrow();
+    const error = await writeFileAtomic(target, "x").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostFileWriteError);
+    expect((error as Error).message).toMatch(new RegExp(`^Cannot write the file: ${target}: (EISDIR|ENOTEMPTY|EEXIST)$`));
     expect(await fs.readdir(dir)).toEqual(expect.arrayContaining(["d", "f.txt"]));
     expect((await fs.readdir(dir)).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(await fs.readFile(file, "utf8")).toBe("kept");

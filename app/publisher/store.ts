@@ -38,6 +38,11 @@ export class HostFileReadError extends InvalidError {
   override readonly name = "HostFileReadError";
 }
 
+/** A file could not be written (no permission, a read-only folder, a full disk, ...); names the file. */
+export class HostFileWriteError extends InvalidError {
+  override readonly name = "HostFileWriteError";
+}
+
 /** A JSON file of the host or of the publisher's state (dids.json, did-anchors.json, config, journal) is malformed. */
 export class HostFileFormatError extends InvalidError {
   override readonly name = "HostFileFormatError";
@@ -56,6 +61,16 @@ export class PublishedLogError extends InvalidError {
  * Readers see the old file or the new one, never a mix; a crash leaves at most a stray `.tmp-*` file.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+  try {
+    await writeAtomic(file, data, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new HostFileWriteError("Cannot write the file", { details: `${file}: ${code}`, cause: error });
+  }
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean }): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
