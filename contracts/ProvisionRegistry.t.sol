@@ -214,6 +214,24 @@ contract ProvisionRegistryTest is ProvisionSigning {
         registry.changeStateSigned(machine, ProvisionRegistry.State.Running, deadline, sig);
     }
 
+    /// The machine's registration consent expires: one second after its deadline it is refused, at the
+    /// deadline it is accepted.
+    function testFuzz_expiredRegistrationConsentRejected(uint256 key, uint64 deadline, uint64 lateBy) public {
+        uint256 machineKey = keyFrom(key);
+        address m = vm.addr(machineKey);
+        vm.assume(m != machine && m != CONTROLLER);
+        deadline = uint64(bound(deadline, block.timestamp, type(uint40).max));
+        bytes memory consent = sign(machineKey, registrationDigest(registry, m, CONTROLLER, DID, META, deadline));
+        vm.warp(uint256(deadline) + bound(lateBy, 1, type(uint32).max));
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.ExpiredSignature.selector, uint256(deadline)));
+        vm.prank(CONTROLLER);
+        registry.registerProvision(m, DID, META, deadline, consent);
+        vm.warp(deadline);
+        vm.prank(CONTROLLER);
+        registry.registerProvision(m, DID, META, deadline, consent);
+        require(registry.provisionOf(m).controller == CONTROLLER, "registered at the deadline");
+    }
+
     function test_controllerMaySignToo() public {
         uint256 controllerKey = 0xB0B;
         address controller = vm.addr(controllerKey);
@@ -245,29 +263,371 @@ contract ProvisionRegistryTest is ProvisionSigning {
     }
 }
 
-/// Drives one provision for the invariant test: its controller, its machine key and an attacker act at random.
+/// Revocation, nonce invalidation, two-step control transfer and metadata updates, with a controller that has
+/// a key (so it signs too).
+contract ProvisionControlTest is ProvisionSigning {
+    ProvisionRegistry private registry;
+    uint256 private constant MACHINE_KEY = 0xA11CE;
+    uint256 private constant CONTROLLER_KEY = 0xB0B;
+    uint256 private constant NEXT_KEY = 0xCAFE;
+    address private machine;
+    address private controller;
+    address private next;
+    string private constant DID = "did:webvh:QmScid:example.com:p-1";
+    bytes32 private constant META = keccak256("metadata");
+    uint256 private constant DEADLINE = 2_000_000_000;
+    ProvisionRegistry.State private constant RUNNING = ProvisionRegistry.State.Running;
+    ProvisionRegistry.State private constant OFF = ProvisionRegistry.State.Off;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        registry = new ProvisionRegistry();
+        machine = vm.addr(MACHINE_KEY);
+        controller = vm.addr(CONTROLLER_KEY);
+        next = vm.addr(NEXT_KEY);
+        bytes memory consent = sign(MACHINE_KEY, registrationDigest(registry, machine, controller, DID, META, DEADLINE));
+        vm.prank(controller);
+        registry.registerProvision(machine, DID, META, DEADLINE, consent);
+    }
+
+    function signedChange(uint256 key, ProvisionRegistry.State to) private view returns (bytes memory) {
+        return sign(key, changeDigest(registry, machine, to, registry.nonceOf(machine), DEADLINE));
+    }
+
+    function state() private view returns (ProvisionRegistry.State) {
+        return registry.provisionOf(machine).state;
+    }
+
+    function expectRevert(bytes4 selector, address a) private {
+        vm.expectRevert(abi.encodeWithSelector(selector, a));
+    }
+
+    function expectNotController(address sender) private {
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotController.selector, machine, sender));
+    }
+
+    // ---- revokeMachineKey ----
+
+    function test_revokeMachineKey() public {
+        bytes memory pending = signedChange(MACHINE_KEY, RUNNING);
+        vm.expectEmit();
+        emit ProvisionRegistry.MachineKeyRevoked(machine, controller);
+        vm.prank(controller);
+        registry.revokeMachineKey(machine);
+        require(registry.isMachineKeyRevoked(machine), "revoked");
+        require(registry.nonceOf(machine) == 1, "nonce burnt");
+        require(state() == ProvisionRegistry.State.Started, "state unchanged");
+        // The signature given before the revocation is dead (the nonce moved on) ...
+        expectRevert(ProvisionRegistry.InvalidProvisionSignature.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, pending);
+        // ... and a fresh one from the machine key is refused as revoked.
+        bytes memory fresh = signedChange(MACHINE_KEY, RUNNING);
+        expectRevert(ProvisionRegistry.RevokedMachineKey.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, fresh);
+        // The controller's signature still works, relayed by anyone, and so does changeState.
+        bytes memory byController = signedChange(CONTROLLER_KEY, RUNNING);
+        vm.expectEmit();
+        emit ProvisionRegistry.ProvisionStateChanged(machine, ProvisionRegistry.State.Started, RUNNING, controller);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, byController);
+        vm.prank(controller);
+        registry.changeState(machine, OFF);
+        require(state() == OFF && registry.nonceOf(machine) == 3, "controller still acts");
+    }
+
+    /// Whatever the moment and the target, a revoked machine key moves nothing.
+    function testFuzz_revokedMachineSignatureRefused(uint8 steps, uint8 rawTo, address relayer) public {
+        ProvisionRegistry.State[3] memory path = [RUNNING, OFF, RUNNING];
+        vm.startPrank(controller);
+        for (uint256 i = 0; i < steps % 4; i++) registry.changeState(machine, path[i]);
+        registry.revokeMachineKey(machine);
+        vm.stopPrank();
+        ProvisionRegistry.State before = state();
+        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
+        bytes memory sig = signedChange(MACHINE_KEY, to);
+        expectRevert(ProvisionRegistry.RevokedMachineKey.selector, machine);
+        vm.prank(relayer);
+        registry.changeStateSigned(machine, to, DEADLINE, sig);
+        require(state() == before, "state unchanged");
+    }
+
+    function testFuzz_onlyControllerRevokes(address stranger) public {
+        vm.assume(stranger != controller);
+        expectNotController(stranger);
+        vm.prank(stranger);
+        registry.revokeMachineKey(machine);
+        require(!registry.isMachineKeyRevoked(machine), "not revoked");
+    }
+
+    function test_revokeRefusals() public {
+        address unregistered = vm.addr(0xD00D);
+        expectRevert(ProvisionRegistry.ProvisionNotRegistered.selector, unregistered);
+        vm.prank(controller);
+        registry.revokeMachineKey(unregistered);
+        vm.startPrank(controller);
+        registry.revokeMachineKey(machine);
+        expectRevert(ProvisionRegistry.MachineKeyAlreadyRevoked.selector, machine);
+        registry.revokeMachineKey(machine);
+        vm.stopPrank();
+        // A self-controlled machine: its key is the controller's, revoking it would mean nothing.
+        address self = vm.addr(0xD00D);
+        vm.startPrank(self);
+        registry.registerProvision(self, DID, META, 0, "");
+        expectRevert(ProvisionRegistry.MachineIsController.selector, self);
+        registry.revokeMachineKey(self);
+        vm.stopPrank();
+    }
+
+    /// The machine's own `msg.sender == machine` path: after revocation it can neither re-register (already
+    /// registered), nor act as the controller, nor become it.
+    function test_revokedMachineCannotRegisterOrTakeControl() public {
+        vm.prank(controller);
+        registry.transferControl(machine, machine); // proposed before the revocation
+        vm.prank(controller);
+        registry.revokeMachineKey(machine);
+        expectRevert(ProvisionRegistry.ProvisionAlreadyRegistered.selector, machine);
+        vm.prank(machine);
+        registry.registerProvision(machine, DID, META, 0, "");
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.UnauthorizedStateChange.selector, machine, machine));
+        vm.prank(machine);
+        registry.changeState(machine, RUNNING);
+        expectRevert(ProvisionRegistry.RevokedMachineKey.selector, machine);
+        vm.prank(machine);
+        registry.acceptControl(machine);
+        expectRevert(ProvisionRegistry.RevokedMachineKey.selector, machine);
+        vm.prank(controller);
+        registry.transferControl(machine, machine);
+        require(registry.provisionOf(machine).controller == controller, "controller kept");
+    }
+
+    // ---- invalidateNonce ----
+
+    function test_invalidateNonceCancelsAPendingSignature() public {
+        bytes memory byMachine = signedChange(MACHINE_KEY, RUNNING);
+        bytes memory byController = signedChange(CONTROLLER_KEY, RUNNING);
+        vm.expectEmit();
+        emit ProvisionRegistry.NonceInvalidated(machine, 0);
+        vm.prank(controller);
+        registry.invalidateNonce(machine);
+        require(registry.nonceOf(machine) == 1, "nonce");
+        expectRevert(ProvisionRegistry.InvalidProvisionSignature.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, byMachine);
+        expectRevert(ProvisionRegistry.InvalidProvisionSignature.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, byController);
+        // A signature for the new nonce works: the machine key is not revoked.
+        bytes memory fresh = signedChange(MACHINE_KEY, RUNNING);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, fresh);
+        require(state() == RUNNING && registry.nonceOf(machine) == 2, "moved");
+    }
+
+    function testFuzz_onlyControllerInvalidates(address stranger, uint8 times) public {
+        vm.assume(stranger != controller);
+        expectNotController(stranger);
+        vm.prank(stranger);
+        registry.invalidateNonce(machine);
+        vm.startPrank(controller);
+        for (uint256 i = 0; i < times % 8; i++) registry.invalidateNonce(machine);
+        vm.stopPrank();
+        require(registry.nonceOf(machine) == times % 8, "each call burns one nonce");
+        require(!registry.isMachineKeyRevoked(machine) && state() == ProvisionRegistry.State.Started, "nothing else");
+    }
+
+    // ---- transferControl / acceptControl ----
+
+    function test_twoStepTransfer() public {
+        bytes memory oldControllers = signedChange(CONTROLLER_KEY, RUNNING);
+        vm.expectEmit();
+        emit ProvisionRegistry.ControlTransferStarted(machine, controller, next);
+        vm.prank(controller);
+        registry.transferControl(machine, next);
+        require(registry.pendingControllerOf(machine) == next, "pending");
+        require(registry.provisionOf(machine).controller == controller, "not before acceptance");
+        require(registry.nonceOf(machine) == 0, "proposal burns no nonce");
+        vm.expectEmit();
+        emit ProvisionRegistry.ControlTransferred(machine, controller, next);
+        vm.prank(next);
+        registry.acceptControl(machine);
+        require(registry.provisionOf(machine).controller == next, "controller");
+        require(registry.pendingControllerOf(machine) == address(0), "pending cleared");
+        require(registry.nonceOf(machine) == 1, "nonce burnt");
+        // The old controller's pending signature dies, and it lost every power.
+        expectRevert(ProvisionRegistry.InvalidProvisionSignature.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, oldControllers);
+        bytes memory oldControllersFresh = signedChange(CONTROLLER_KEY, RUNNING);
+        expectRevert(ProvisionRegistry.InvalidProvisionSignature.selector, machine);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, oldControllersFresh);
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.UnauthorizedStateChange.selector, machine, controller));
+        vm.prank(controller);
+        registry.changeState(machine, RUNNING);
+        expectNotController(controller);
+        vm.prank(controller);
+        registry.invalidateNonce(machine);
+        // The new controller acts, by transaction and by signature; the machine key still signs.
+        vm.prank(next);
+        registry.changeState(machine, RUNNING);
+        bytes memory byNext = signedChange(NEXT_KEY, OFF);
+        registry.changeStateSigned(machine, OFF, DEADLINE, byNext);
+        bytes memory byMachine = signedChange(MACHINE_KEY, RUNNING);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, byMachine);
+        require(state() == RUNNING, "running");
+        // Accepting twice is not possible.
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, machine, next));
+        vm.prank(next);
+        registry.acceptControl(machine);
+    }
+
+    function testFuzz_onlyPendingControllerAccepts(address stranger) public {
+        vm.assume(stranger != next);
+        vm.prank(controller);
+        registry.transferControl(machine, next);
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, machine, stranger));
+        vm.prank(stranger);
+        registry.acceptControl(machine);
+        require(registry.provisionOf(machine).controller == controller, "controller kept");
+        require(registry.pendingControllerOf(machine) == next, "proposal kept");
+    }
+
+    function testFuzz_onlyControllerTransfers(address stranger) public {
+        vm.assume(stranger != controller);
+        expectNotController(stranger);
+        vm.prank(stranger);
+        registry.transferControl(machine, stranger);
+        require(registry.pendingControllerOf(machine) == address(0), "nothing pending");
+    }
+
+    function test_transferCancelledOrReplaced() public {
+        vm.startPrank(controller);
+        registry.transferControl(machine, next);
+        vm.expectEmit();
+        emit ProvisionRegistry.ControlTransferStarted(machine, controller, address(0));
+        registry.transferControl(machine, address(0));
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, machine, next));
+        vm.prank(next);
+        registry.acceptControl(machine);
+        address other = address(0x0123);
+        vm.startPrank(controller);
+        registry.transferControl(machine, next);
+        registry.transferControl(machine, other);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, machine, next));
+        vm.prank(next);
+        registry.acceptControl(machine);
+        vm.prank(other);
+        registry.acceptControl(machine);
+        require(registry.provisionOf(machine).controller == other, "the last proposal wins");
+        // Nobody (not even address(0)'s impersonator) accepts control of an unregistered machine.
+        address unregistered = vm.addr(0xD00D);
+        vm.expectRevert(abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, unregistered, address(0)));
+        vm.prank(address(0));
+        registry.acceptControl(unregistered);
+    }
+
+    /// A contract wallet takes control (accepts through its own call) and signs changes by ERC-1271.
+    function test_erc1271WalletTakesControl() public {
+        uint256 ownerKey = 0xE0A;
+        TestERC1271Wallet wallet = new TestERC1271Wallet(vm.addr(ownerKey));
+        vm.prank(controller);
+        registry.transferControl(machine, address(wallet));
+        vm.prank(vm.addr(ownerKey));
+        wallet.execute(address(registry), abi.encodeCall(ProvisionRegistry.acceptControl, (machine)));
+        require(registry.provisionOf(machine).controller == address(wallet), "wallet controls");
+        vm.prank(vm.addr(ownerKey));
+        wallet.execute(address(registry), abi.encodeCall(ProvisionRegistry.revokeMachineKey, (machine)));
+        bytes memory byWallet = signedChange(ownerKey, RUNNING);
+        registry.changeStateSigned(machine, RUNNING, DEADLINE, byWallet);
+        require(state() == RUNNING, "wallet's ERC-1271 signature accepted");
+    }
+
+    // ---- updateMetadataHash ----
+
+    function testFuzz_updateMetadataHash(bytes32 metadataHash, address stranger) public {
+        vm.assume(stranger != controller);
+        expectNotController(stranger);
+        vm.prank(stranger);
+        registry.updateMetadataHash(machine, metadataHash);
+        vm.expectEmit();
+        emit ProvisionRegistry.ProvisionMetadataUpdated(machine, metadataHash);
+        vm.prank(controller);
+        registry.updateMetadataHash(machine, metadataHash);
+        ProvisionRegistry.Provision memory p = registry.provisionOf(machine);
+        require(p.metadataHash == metadataHash, "updated");
+        require(p.nonce == 0 && p.state == ProvisionRegistry.State.Started && p.controller == controller, "nothing else");
+        address unregistered = vm.addr(0xD00D);
+        expectRevert(ProvisionRegistry.ProvisionNotRegistered.selector, unregistered);
+        vm.prank(controller);
+        registry.updateMetadataHash(unregistered, metadataHash);
+    }
+}
+
+/**
+ * Drives one provision for the invariant test. Its actors act at random: the controller (an EOA with a key at
+ * first; control moves by two-step transfers among two EOAs, an ERC-1271 wallet and the machine itself), the
+ * machine key (revoked at some point in many runs) and an attacker. Every admin call is sent by a random actor,
+ * so former controllers and strangers try them too.
+ *
+ * The handler checks each call's outcome against its ghost model (with require: a revert fails the run), except
+ * for the two properties the invariants check themselves: who controls the provision (the ghost controller
+ * changes only when the proposed address accepts) and moves by a revoked machine key (counted, never allowed).
+ */
 contract ProvisionHandler is ProvisionSigning {
     ProvisionRegistry public immutable registry;
     uint256 private constant MACHINE_KEY = 0xA11CE;
+    uint256 private constant CONTROLLER_KEY = 0xB0B;
+    uint256 private constant NEXT_KEY = 0xCAFE;
+    uint256 private constant WALLET_OWNER_KEY = 0xE0A;
     uint256 private constant ATTACKER_KEY = 0xBADBAD;
     address public immutable machine;
-    address public constant CONTROLLER = address(0xC0);
+    address public immutable firstController;
     address private constant ATTACKER = address(0xBAD);
+    TestERC1271Wallet public immutable wallet;
+
+    /// Who may be proposed or try to act: the first controller, a second EOA, the wallet, the machine, the attacker.
+    address[5] private actors;
 
     /// Ghost state: what the registry must hold if only authorised, legal moves happened.
     ProvisionRegistry.State public expectedState = ProvisionRegistry.State.Started;
     uint256 public expectedNonce;
-    bytes[] private usedSignatures;
-    ProvisionRegistry.State[] private usedTargets;
-    uint256[] private usedDeadlines;
+    address public expectedController;
+    address public expectedPending;
+    bool public expectedRevoked;
+    bytes32 public expectedMetadataHash;
+    /// State changes accepted on a revoked machine key's signature (must stay 0).
+    uint256 public revokedKeyMoves;
+
+    struct Signed {
+        bytes signature;
+        ProvisionRegistry.State to;
+        uint256 deadline;
+        uint256 key;
+    }
+
+    Signed[] private used;
 
     constructor(ProvisionRegistry registry_) {
         registry = registry_;
         machine = vm.addr(MACHINE_KEY);
+        firstController = vm.addr(CONTROLLER_KEY);
+        wallet = new TestERC1271Wallet(vm.addr(WALLET_OWNER_KEY));
+        actors = [firstController, vm.addr(NEXT_KEY), address(wallet), machine, ATTACKER];
+        expectedController = firstController;
         string memory did = "did:webvh:QmScid:example.com:p-1";
-        bytes memory consent = sign(MACHINE_KEY, registrationDigest(registry_, machine, CONTROLLER, did, bytes32(0), type(uint40).max));
-        vm.prank(CONTROLLER);
+        bytes memory consent =
+            sign(MACHINE_KEY, registrationDigest(registry_, machine, firstController, did, bytes32(0), type(uint40).max));
+        vm.prank(firstController);
         registry_.registerProvision(machine, did, bytes32(0), type(uint40).max, consent);
+    }
+
+    function actor(uint256 seed) private view returns (address) {
+        return actors[seed % actors.length];
+    }
+
+    /// The key that signs for `account` (the wallet's owner key signs for the wallet, by ERC-1271).
+    function keyOf(address account) private view returns (uint256) {
+        if (account == machine) return MACHINE_KEY;
+        if (account == firstController) return CONTROLLER_KEY;
+        if (account == actors[1]) return NEXT_KEY;
+        if (account == address(wallet)) return WALLET_OWNER_KEY;
+        return ATTACKER_KEY;
     }
 
     function allowed(ProvisionRegistry.State from, ProvisionRegistry.State to) private pure returns (bool) {
@@ -287,80 +647,184 @@ contract ProvisionHandler is ProvisionSigning {
         }
     }
 
+    function expectRevert(bool ok, bytes memory reason, bytes memory expectedError) private pure {
+        require(!ok, "call accepted that must revert");
+        require(keccak256(reason) == keccak256(expectedError), "wrong revert");
+    }
+
     function transitionError(ProvisionRegistry.State to) private view returns (bytes memory) {
         return allowed(expectedState, to)
             ? bytes("")
             : abi.encodeWithSelector(ProvisionRegistry.InvalidStateTransition.selector, machine, expectedState, to);
     }
 
-    function controllerChanges(uint8 rawTo) external {
-        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
-        vm.prank(CONTROLLER);
-        try registry.changeState(machine, to) {
-            expectOutcome(true, "", to, transitionError(to));
-        } catch (bytes memory reason) {
-            expectOutcome(false, reason, to, transitionError(to));
-        }
+    function notController(address sender) private view returns (bytes memory) {
+        return abi.encodeWithSelector(ProvisionRegistry.CallerNotController.selector, machine, sender);
     }
 
-    /// The machine key signs a change and anyone relays it.
-    function machineSigns(uint8 rawTo, uint32 validFor, address relayer) external {
+    /// A random actor sends a change: only the controller's is accepted (when the move is legal).
+    function sendChange(uint8 rawTo, uint8 who) external {
         ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
-        uint256 deadline = block.timestamp + validFor;
-        bytes memory sig = sign(MACHINE_KEY, changeDigest(registry, machine, to, expectedNonce, deadline));
-        usedSignatures.push(sig);
-        usedTargets.push(to);
-        usedDeadlines.push(deadline);
-        vm.prank(relayer);
-        try registry.changeStateSigned(machine, to, deadline, sig) {
-            expectOutcome(true, "", to, transitionError(to));
-        } catch (bytes memory reason) {
-            expectOutcome(false, reason, to, transitionError(to));
-        }
-    }
-
-    function attackerSends(uint8 rawTo) external {
-        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
-        vm.prank(ATTACKER);
+        address sender = who % 2 == 0 ? expectedController : actor(who);
+        vm.prank(sender);
         try registry.changeState(machine, to) {
-            revert("attacker changed the state");
+            expectOutcome(true, "", to, sender == expectedController ? transitionError(to) : bytes("unauthorised"));
         } catch (bytes memory reason) {
             expectOutcome(
                 false,
                 reason,
                 to,
-                abi.encodeWithSelector(ProvisionRegistry.UnauthorizedStateChange.selector, machine, ATTACKER)
+                sender == expectedController
+                    ? transitionError(to)
+                    : abi.encodeWithSelector(ProvisionRegistry.UnauthorizedStateChange.selector, machine, sender)
             );
         }
     }
 
-    function attackerSigns(uint8 rawTo, uint32 validFor) external {
-        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
+    function relay(uint256 key, ProvisionRegistry.State to, uint32 validFor, address relayer)
+        private
+        returns (bool ok, bytes memory reason)
+    {
         uint256 deadline = block.timestamp + validFor;
-        bytes memory sig = sign(ATTACKER_KEY, changeDigest(registry, machine, to, expectedNonce, deadline));
+        bytes memory sig = sign(key, changeDigest(registry, machine, to, expectedNonce, deadline));
+        used.push(Signed(sig, to, deadline, key));
+        vm.prank(relayer);
         try registry.changeStateSigned(machine, to, deadline, sig) {
-            revert("attacker's signature accepted");
-        } catch (bytes memory reason) {
-            expectOutcome(
-                false, reason, to, abi.encodeWithSelector(ProvisionRegistry.InvalidProvisionSignature.selector, machine)
-            );
+            return (true, "");
+        } catch (bytes memory r) {
+            return (false, r);
         }
     }
 
-    /// Replays a signature the machine gave earlier: it was for an older nonce (or reverted), so it must fail.
+    /// The machine key signs a change and anyone relays it: refused once the key is revoked.
+    function machineSigns(uint8 rawTo, uint32 validFor, address relayer) external {
+        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
+        (bool ok, bytes memory reason) = relay(MACHINE_KEY, to, validFor, relayer);
+        if (expectedRevoked) {
+            // Counted, not required: invariant_revokedMachineKeyMovesNothing fails on it.
+            if (ok) revokedKeyMoves += 1;
+            else expectRevert(ok, reason, abi.encodeWithSelector(ProvisionRegistry.RevokedMachineKey.selector, machine));
+        } else {
+            expectOutcome(ok, reason, to, transitionError(to));
+        }
+    }
+
+    /// The current controller (an EOA, the ERC-1271 wallet or the machine) signs a change; anyone relays it.
+    function controllerSigns(uint8 rawTo, uint32 validFor, address relayer) external {
+        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
+        (bool ok, bytes memory reason) = relay(keyOf(expectedController), to, validFor, relayer);
+        expectOutcome(ok, reason, to, transitionError(to));
+    }
+
+    /// A former controller or a stranger signs: refused (unless it is the machine, whose key is not revoked).
+    function otherSigns(uint8 rawTo, uint8 who) external {
+        address signer = actor(who);
+        if (signer == expectedController || signer == machine) return;
+        ProvisionRegistry.State to = ProvisionRegistry.State(bound(rawTo, 0, 3));
+        (bool ok, bytes memory reason) = relay(keyOf(signer), to, 1 days, ATTACKER);
+        expectRevert(ok, reason, abi.encodeWithSelector(ProvisionRegistry.InvalidProvisionSignature.selector, machine));
+    }
+
+    /// Replays a signature given earlier: accepted only if it is still for the current nonce and its signer
+    /// still has authority (the controller, or the machine while its key is not revoked).
     function replay(uint256 index) external {
-        if (usedSignatures.length == 0) return;
-        index = index % usedSignatures.length;
-        ProvisionRegistry.State to = usedTargets[index];
-        uint256 deadline = usedDeadlines[index];
-        bytes memory sig = usedSignatures[index];
-        bool fresh = keccak256(sig)
-            == keccak256(sign(MACHINE_KEY, changeDigest(registry, machine, to, expectedNonce, deadline)));
-        try registry.changeStateSigned(machine, to, deadline, sig) {
-            require(fresh, "replayed signature accepted");
-            expectOutcome(true, "", to, transitionError(to));
+        if (used.length == 0) return;
+        Signed memory s = used[index % used.length];
+        bool fresh = keccak256(s.signature)
+            == keccak256(sign(s.key, changeDigest(registry, machine, s.to, expectedNonce, s.deadline)));
+        bool authorised = (s.key == MACHINE_KEY && !expectedRevoked) || s.key == keyOf(expectedController);
+        try registry.changeStateSigned(machine, s.to, s.deadline, s.signature) {
+            if (s.key == MACHINE_KEY && expectedRevoked && expectedController != machine) {
+                revokedKeyMoves += 1;
+                return;
+            }
+            require(fresh && authorised, "replayed or unauthorised signature accepted");
+            expectOutcome(true, "", s.to, transitionError(s.to));
         } catch {
             // Rejected: what a replay must be (or a fresh one that is expired or an illegal move).
+        }
+    }
+
+    /// A random actor revokes the machine key (a third of the calls, so that many runs act before and after).
+    function revoke(uint8 who) external {
+        if (who % 3 != 0) return;
+        address sender = who % 2 == 0 ? expectedController : actor(who / 3);
+        vm.prank(sender);
+        try registry.revokeMachineKey(machine) {
+            require(sender == expectedController && !expectedRevoked && expectedController != machine, "revoked");
+            expectedRevoked = true;
+            expectedNonce += 1;
+        } catch (bytes memory reason) {
+            bytes memory expected = sender != expectedController
+                ? notController(sender)
+                : expectedRevoked
+                    ? abi.encodeWithSelector(ProvisionRegistry.MachineKeyAlreadyRevoked.selector, machine)
+                    : abi.encodeWithSelector(ProvisionRegistry.MachineIsController.selector, machine);
+            expectRevert(false, reason, expected);
+        }
+    }
+
+    /// A random actor burns the nonce: only the controller may.
+    function invalidate(uint8 who) external {
+        address sender = who % 2 == 0 ? expectedController : actor(who);
+        vm.prank(sender);
+        try registry.invalidateNonce(machine) {
+            require(sender == expectedController, "invalidated by a non-controller");
+            expectedNonce += 1;
+        } catch (bytes memory reason) {
+            expectRevert(false, reason, notController(sender));
+        }
+    }
+
+    /// A random actor proposes a random account with a key (or address(0), which cancels) as the next controller.
+    function propose(uint8 who, uint8 candidateSeed) external {
+        address sender = who % 2 == 0 ? expectedController : actor(who);
+        address candidate = candidateSeed % 5 == 4 ? address(0) : actors[candidateSeed % 4];
+        vm.prank(sender);
+        try registry.transferControl(machine, candidate) {
+            require(sender == expectedController && !(candidate == machine && expectedRevoked), "proposal accepted");
+            expectedPending = candidate;
+        } catch (bytes memory reason) {
+            expectRevert(
+                false,
+                reason,
+                sender != expectedController
+                    ? notController(sender)
+                    : abi.encodeWithSelector(ProvisionRegistry.RevokedMachineKey.selector, machine)
+            );
+        }
+    }
+
+    /// A random actor accepts control. The ghost controller changes ONLY when the proposed address accepts:
+    /// any other acceptance leaves the ghost alone, and invariant_controlChangesOnlyByAcceptance fails on it.
+    function accept(uint8 who) external {
+        address sender = who % 2 == 0 && expectedPending != address(0) ? expectedPending : actor(who);
+        vm.prank(sender);
+        try registry.acceptControl(machine) {
+            if (sender == expectedPending && !(sender == machine && expectedRevoked)) {
+                expectedController = sender;
+                expectedPending = address(0);
+                expectedNonce += 1;
+            }
+        } catch (bytes memory reason) {
+            expectRevert(
+                false,
+                reason,
+                sender == expectedPending
+                    ? abi.encodeWithSelector(ProvisionRegistry.RevokedMachineKey.selector, machine)
+                    : abi.encodeWithSelector(ProvisionRegistry.CallerNotPendingController.selector, machine, sender)
+            );
+        }
+    }
+
+    function updateMetadata(bytes32 metadataHash, uint8 who) external {
+        address sender = who % 2 == 0 ? expectedController : actor(who);
+        vm.prank(sender);
+        try registry.updateMetadataHash(machine, metadataHash) {
+            require(sender == expectedController, "metadata updated by a non-controller");
+            expectedMetadataHash = metadataHash;
+        } catch (bytes memory reason) {
+            expectRevert(false, reason, notController(sender));
         }
     }
 
@@ -383,12 +847,28 @@ contract ProvisionRegistryInvariantTest is CheatsTest {
         targets[0] = address(handler);
     }
 
-    /// Only authorised, legal moves ever happen: the state is the one the ghost model predicts.
+    /// Only authorised, legal moves ever happen: state, nonce and metadata are what the ghost model predicts.
     function invariant_stateFollowsAuthorisedLegalMoves() public view {
         ProvisionRegistry.Provision memory p = registry.provisionOf(handler.machine());
         require(p.state == handler.expectedState(), "state");
-        require(p.nonce == handler.expectedNonce(), "nonce counts every change");
-        require(p.controller == handler.CONTROLLER(), "controller never changes");
+        require(p.nonce == handler.expectedNonce(), "nonce counts every change, revocation, invalidation, transfer");
+        require(p.metadataHash == handler.expectedMetadataHash(), "metadata hash");
+    }
+
+    /// The controller changes only when the address its predecessor proposed accepts.
+    function invariant_controlChangesOnlyByAcceptance() public view {
+        address machine = handler.machine();
+        require(registry.provisionOf(machine).controller == handler.expectedController(), "controller");
+        require(registry.pendingControllerOf(machine) == handler.expectedPending(), "pending controller");
+    }
+
+    /// Once revoked, the machine key moves nothing, and it never controls the provision.
+    function invariant_revokedMachineKeyMovesNothing() public view {
+        address machine = handler.machine();
+        require(handler.revokedKeyMoves() == 0, "a revoked machine key moved the provision");
+        bool revoked = registry.isMachineKeyRevoked(machine);
+        require(revoked == handler.expectedRevoked(), "revocation flag");
+        require(!revoked || registry.provisionOf(machine).controller != machine, "a revoked machine controls");
     }
 
     /// The state never leaves {Started, Running, Off} once registered.

@@ -17,6 +17,11 @@ export const GAS_BUDGETS: Record<string, number> = {
   anchor: 46_000,
   provisionStateChange: 32_000,
   provisionStateChangeSigned: 45_000,
+  provisionRevokeMachineKey: 32_000,
+  provisionInvalidateNonce: 32_000,
+  provisionTransferControl: 52_000,
+  provisionAcceptControl: 33_000,
+  provisionUpdateMetadataHash: 34_000,
   walletLink: 60_000,
 };
 
@@ -80,6 +85,22 @@ export async function measureGas(): Promise<Record<string, number>> {
   });
   await measure("provisionStateChangeSigned", () =>
     provisions.write.changeStateSigned([machine.account.address, OFF, deadline, signature], { account: relayer.account }),
+  );
+
+  // The controller's safety operations: cancel a pending signature, hand over control (two steps), follow a
+  // new DID document's metadata, revoke a leaked machine key.
+  await measure("provisionInvalidateNonce", () =>
+    provisions.write.invalidateNonce([machine.account.address], { account: controller.account }),
+  );
+  await measure("provisionTransferControl", () =>
+    provisions.write.transferControl([machine.account.address, wallet.account.address], { account: controller.account }),
+  );
+  await measure("provisionAcceptControl", () => provisions.write.acceptControl([machine.account.address], { account: wallet.account }));
+  await measure("provisionUpdateMetadataHash", () =>
+    provisions.write.updateMetadataHash([machine.account.address, keccak256(toHex('{"tier":"gpu-b"}'))], { account: wallet.account }),
+  );
+  await measure("provisionRevokeMachineKey", () =>
+    provisions.write.revokeMachineKey([machine.account.address], { account: wallet.account }),
   );
 
   // The same relayed change with a contract wallet (ERC-1271) as the machine: an extra call to the wallet.

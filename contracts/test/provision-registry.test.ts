@@ -210,4 +210,196 @@ describe("ProvisionRegistry", async () => {
       [getAddress(wallet.address)],
     );
   });
+  it("refuses an expired registration consent", async () => {
+    const { registry, domain } = await deploy();
+    const machine = privateKeyToAccount(generatePrivateKey());
+    const soon = (await publicClient.getBlock()).timestamp + 60n;
+    const consent = await machine.signTypedData({
+      domain,
+      types: REGISTRATION_TYPES,
+      primaryType: "ProvisionRegistration",
+      message: { machine: machine.address, controller: controller.account.address, did: DID, metadataHash: META, deadline: soon },
+    });
+    await networkHelpers.time.increase(120);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.registerProvision([machine.address, DID, META, soon, consent], { account: controller.account }),
+      registry,
+      "ExpiredSignature",
+      [soon],
+    );
+  });
+
+  it("revokes a leaked machine key: its signatures are refused, the controller's still work", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const pending = await signChange(deployed, machine, machine.address, State.Running);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.revokeMachineKey([machine.address], { account: stranger.account }),
+      registry,
+      "CallerNotController",
+      [getAddress(machine.address), getAddress(stranger.account.address)],
+    );
+    await viem.assertions.emitWithArgs(
+      registry.write.revokeMachineKey([machine.address], { account: controller.account }),
+      registry,
+      "MachineKeyRevoked",
+      [getAddress(machine.address), getAddress(controller.account.address)],
+    );
+    assert.equal(await registry.read.isMachineKeyRevoked([machine.address]), true);
+    assert.equal(await registry.read.nonceOf([machine.address]), 1n);
+    // The signature given before the revocation died with the nonce; a fresh one is refused as revoked.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, pending], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    const fresh = await signChange(deployed, machine, machine.address, State.Running);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, fresh], { account: relayer.account }),
+      registry,
+      "RevokedMachineKey",
+      [getAddress(machine.address)],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.revokeMachineKey([machine.address], { account: controller.account }),
+      registry,
+      "MachineKeyAlreadyRevoked",
+      [getAddress(machine.address)],
+    );
+    // The controller (a Hardhat account signing with eth_signTypedData_v4) still signs, and still sends.
+    const byController = await controller.signTypedData({
+      account: controller.account,
+      domain: deployed.domain,
+      types: STATE_CHANGE_TYPES,
+      primaryType: "ProvisionStateChange",
+      message: { machine: machine.address, state: State.Running, nonce: 1n, deadline: FAR },
+    });
+    await viem.assertions.emitWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, byController], { account: relayer.account }),
+      registry,
+      "ProvisionStateChanged",
+      [getAddress(machine.address), State.Started, State.Running, getAddress(controller.account.address)],
+    );
+    await registry.write.changeState([machine.address, State.Off], { account: controller.account });
+    assert.equal((await registry.read.provisionOf([machine.address])).state, State.Off);
+  });
+
+  it("cancels a pending signed change with invalidateNonce", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const pending = await signChange(deployed, machine, machine.address, State.Running);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.invalidateNonce([machine.address], { account: relayer.account }),
+      registry,
+      "CallerNotController",
+      [getAddress(machine.address), getAddress(relayer.account.address)],
+    );
+    await viem.assertions.emitWithArgs(
+      registry.write.invalidateNonce([machine.address], { account: controller.account }),
+      registry,
+      "NonceInvalidated",
+      [getAddress(machine.address), 0n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, pending], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    assert.equal((await registry.read.provisionOf([machine.address])).nonce, 1);
+  });
+
+  it("transfers control in two steps; the old controller's signatures die", async () => {
+    const deployed = await deploy();
+    const { registry, domain } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const next = stranger;
+    const oldSigned = await controller.signTypedData({
+      account: controller.account,
+      domain,
+      types: STATE_CHANGE_TYPES,
+      primaryType: "ProvisionStateChange",
+      message: { machine: machine.address, state: State.Running, nonce: 0n, deadline: FAR },
+    });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.transferControl([machine.address, next.account.address], { account: next.account }),
+      registry,
+      "CallerNotController",
+      [getAddress(machine.address), getAddress(next.account.address)],
+    );
+    await viem.assertions.emitWithArgs(
+      registry.write.transferControl([machine.address, next.account.address], { account: controller.account }),
+      registry,
+      "ControlTransferStarted",
+      [getAddress(machine.address), getAddress(controller.account.address), getAddress(next.account.address)],
+    );
+    assert.equal(await registry.read.pendingControllerOf([machine.address]), getAddress(next.account.address));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.acceptControl([machine.address], { account: relayer.account }),
+      registry,
+      "CallerNotPendingController",
+      [getAddress(machine.address), getAddress(relayer.account.address)],
+    );
+    await viem.assertions.emitWithArgs(
+      registry.write.acceptControl([machine.address], { account: next.account }),
+      registry,
+      "ControlTransferred",
+      [getAddress(machine.address), getAddress(controller.account.address), getAddress(next.account.address)],
+    );
+    const p = await registry.read.provisionOf([machine.address]);
+    assert.equal(p.controller, getAddress(next.account.address));
+    assert.equal(p.nonce, 1);
+    assert.equal(await registry.read.pendingControllerOf([machine.address]), "0x0000000000000000000000000000000000000000");
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Running, FAR, oldSigned], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeState([machine.address, State.Running], { account: controller.account }),
+      registry,
+      "UnauthorizedStateChange",
+      [getAddress(machine.address), getAddress(controller.account.address)],
+    );
+    await registry.write.changeState([machine.address, State.Running], { account: next.account });
+    // A proposal can be cancelled with the zero address.
+    await registry.write.transferControl([machine.address, controller.account.address], { account: next.account });
+    await registry.write.transferControl([machine.address, "0x0000000000000000000000000000000000000000"], { account: next.account });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.acceptControl([machine.address], { account: controller.account }),
+      registry,
+      "CallerNotPendingController",
+      [getAddress(machine.address), getAddress(controller.account.address)],
+    );
+  });
+
+  it("updates the metadata hash, by the controller only", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const updated = keccak256(toHex('{"tier":"gpu-b","country":"FR"}'));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.updateMetadataHash([machine.address, updated], { account: stranger.account }),
+      registry,
+      "CallerNotController",
+      [getAddress(machine.address), getAddress(stranger.account.address)],
+    );
+    await viem.assertions.emitWithArgs(
+      registry.write.updateMetadataHash([machine.address, updated], { account: controller.account }),
+      registry,
+      "ProvisionMetadataUpdated",
+      [getAddress(machine.address), updated],
+    );
+    const p = await registry.read.provisionOf([machine.address]);
+    assert.equal(p.metadataHash, updated);
+    assert.equal(p.nonce, 0);
+  });
 });

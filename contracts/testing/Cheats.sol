@@ -15,6 +15,8 @@ interface Vm {
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function addr(uint256 privateKey) external pure returns (address);
     function expectRevert(bytes calldata revertData) external;
+    /// @dev The next event emitted must equal the one the test emits right after this call (all topics and data).
+    function expectEmit() external;
     function assume(bool condition) external pure;
 }
 
