@@ -15,12 +15,22 @@ import {
   type Chain,
   type Transport,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startLocalChain, type LocalChain } from "../../../scripts/chain.ts";
 import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import type { Hex } from "../types.ts";
-import { listProvisionsOf, readProvision, readProvisionHistory, readWalletActivity, readWalletClaim, type ProvisionContracts } from "./read.ts";
+import {
+  describeActivity,
+  listProvisionsOf,
+  readProvision,
+  readProvisionActivity,
+  readProvisionHistory,
+  readWalletActivity,
+  readWalletClaim,
+  readWalletEvents,
+  type ProvisionContracts,
+} from "./read.ts";
 import { PROVISION_STATES, isTransitionAllowed, stateIndex } from "./state.ts";
 import { deadlineIn, provisionRegistryDomain, registrationTypedData, stateChangeTypedData } from "./typedData.ts";
 import { describeTxFailure } from "./txError.ts";
@@ -197,4 +207,81 @@ describe("wallet links, both sides", () => {
     expect(await readWalletClaim(client, contracts, controller.address)).toBeNull();
     expect((await readWalletActivity(client, contracts, controller.address)).map((a) => a.kind)).toEqual(["unlinked", "linked", "registered"]);
   });
+});
+
+describe("the controller's safety operations, read back from the chain", () => {
+  it("shows revocation, cancelled signatures, control offered and passed on, metadata updates; the new controller lists it", async () => {
+    const m2 = privateKeyToAccount(generatePrivateKey());
+    const deadline = deadlineIn(3600);
+    const consent = await m2.signTypedData(
+      registrationTypedData({ chainId: chain.chainId, registry: contracts.provisionRegistry, machine: m2.address, controller: controller.address, did: DID, metadataHash: META, deadline }),
+    );
+    const write = async (account: typeof controller, functionName: string, args: readonly unknown[]) => {
+      const hash = await wallet(account).writeContract({
+        address: contracts.provisionRegistry,
+        abi: provisionRegistryAbi,
+        functionName: functionName as "registerProvision",
+        args: args as never,
+      });
+      expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
+    };
+    const META2 = "0x2222222222222222222222222222222222222222222222222222222222222222" as Hex;
+    await write(controller, "registerProvision", [m2.address, DID, META, deadline, consent]);
+    await write(controller, "invalidateNonce", [m2.address]);
+    await write(controller, "revokeMachineKey", [m2.address]);
+    await write(controller, "transferControl", [m2.address, relayer.address]);
+    expect(await readProvision(client, contracts, m2.address)).toMatchObject({
+      controller: controller.address,
+      pendingController: relayer.address,
+      machineKeyRevoked: true,
+      nonce: 2,
+    });
+    await write(relayer, "acceptControl", [m2.address]);
+    await write(relayer, "updateMetadataHash", [m2.address, META2]);
+    await write(relayer, "changeState", [m2.address, stateIndex("running")]);
+
+    expect(await readProvision(client, contracts, m2.address)).toMatchObject({
+      controller: relayer.address,
+      pendingController: null,
+      machineKeyRevoked: true,
+      metadataHash: META2,
+      state: "running",
+      nonce: 4,
+    });
+    const activity = await readProvisionActivity(client, contracts, m2.address);
+    expect(activity.map((a) => a.kind)).toEqual([
+      "registered", "nonceInvalidated", "keyRevoked", "controlProposed", "controlTransferred", "metadataUpdated", "state",
+    ]);
+    expect(activity[1]).toMatchObject({ kind: "nonceInvalidated", nonce: 0 });
+    expect(activity[2]).toMatchObject({ kind: "keyRevoked", controller: controller.address });
+    expect(activity[3]).toMatchObject({ kind: "controlProposed", from: controller.address, to: relayer.address });
+    expect(activity[4]).toMatchObject({ kind: "controlTransferred", from: controller.address, to: relayer.address });
+    expect(activity[5]).toMatchObject({ kind: "metadataUpdated", metadataHash: META2 });
+    expect(activity[6]).toMatchObject({ kind: "state", by: relayer.address });
+    expect(activity.map(describeActivity)).toContain(`Control passed from ${controller.address} to ${relayer.address}`);
+    // In tiny block ranges, the same.
+    expect(await readProvisionActivity(client, { ...contracts, maxBlockRange: 2n }, m2.address)).toEqual(activity);
+    // The history the app's view knows today keeps its kinds.
+    expect((await readProvisionHistory(client, contracts, m2.address)).map((a) => a.kind)).toEqual(["registered", "state"]);
+
+    // The provision is listed under its controller now, not under the one that registered it.
+    expect((await listProvisionsOf(client, contracts, relayer.address)).map((p) => p.machine)).toEqual([m2.address]);
+    expect((await listProvisionsOf(client, contracts, controller.address)).map((p) => p.machine)).not.toContain(m2.address);
+    // Both wallets see the transfer in their activity; the wallet view's kinds are kept.
+    expect((await readWalletEvents(client, contracts, relayer.address)).map((a) => a.kind).slice(0, 4)).toEqual([
+      "state", "controlTransferred", "controlProposed", "linked",
+    ]);
+    expect((await readWalletEvents(client, contracts, controller.address)).map((a) => a.kind).slice(0, 4)).toEqual([
+      "controlTransferred", "controlProposed", "keyRevoked", "registered",
+    ]);
+    expect((await readWalletActivity(client, contracts, relayer.address)).map((a) => a.kind)).toEqual(["state", "linked"]);
+
+    // A cancelled offer reads as such.
+    await write(relayer, "transferControl", [m2.address, controller.address]);
+    await write(relayer, "transferControl", [m2.address, "0x0000000000000000000000000000000000000000"]);
+    const last = (await readProvisionActivity(client, contracts, m2.address)).at(-1)!;
+    expect(last).toMatchObject({ kind: "controlProposed", from: relayer.address, to: null });
+    expect(describeActivity(last)).toBe(`Control offer cancelled by ${relayer.address}`);
+    expect((await readProvision(client, contracts, m2.address))?.pendingController).toBeNull();
+  }, 60_000);
 });

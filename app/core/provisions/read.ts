@@ -2,9 +2,10 @@
  * Reading provisions, their history and wallet links from the chain (viem, any JSON-RPC endpoint).
  *
  * History comes from the contracts' events (`ProvisionRegistered`, `ProvisionStateChanged`,
- * `WalletLinked`, `WalletUnlinked`), filtered by their indexed addresses, read from `fromBlock` (the
- * contracts' deployment block) in ranges of at most `maxBlockRange` blocks, since public endpoints limit
- * `eth_getLogs`. Block times are read once per block.
+ * `MachineKeyRevoked`, `NonceInvalidated`, `ControlTransferStarted`, `ControlTransferred`,
+ * `ProvisionMetadataUpdated`, `WalletLinked`, `WalletUnlinked`), filtered by their indexed addresses, read
+ * from `fromBlock` (the contracts' deployment block) in ranges of at most `maxBlockRange` blocks, since public
+ * endpoints limit `eth_getLogs`. Block times are read once per block.
  */
 import type { PublicClient } from "viem";
 import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
@@ -31,16 +32,46 @@ export interface ProvisionView {
   state: ProvisionState;
   /** The nonce a signed state change must carry now. */
   nonce: number;
-  /** Block time of the last change (seconds). */
+  /** Block time of the last state change (seconds). */
   updatedAt: number;
+  /** The controller revoked the machine key: the machine's signatures are refused. */
+  machineKeyRevoked: boolean;
+  /** The account the controller proposed as the next controller (it has not accepted yet); null when none. */
+  pendingController: Hex | null;
 }
 
-/** One event in a provision's (or a wallet's) history. */
+/**
+ * The events of a provision's (or a wallet's) history the app's history view knows: registration, state
+ * changes, wallet links. Kept as it is while app/ui switches to {@link ProvisionActivity} (its exhaustive
+ * `switch` would not compile with more kinds); {@link readProvisionHistory} and {@link readWalletActivity}
+ * return only these.
+ */
 export type ChainActivity =
   | ({ kind: "registered"; machine: Hex; controller: Hex; did: string; metadataHash: Hex } & EventPlace)
   | ({ kind: "state"; machine: Hex; from: ProvisionState; to: ProvisionState; by: Hex } & EventPlace)
   | ({ kind: "linked"; wallet: Hex; did: string; didHash: Hex } & EventPlace)
   | ({ kind: "unlinked"; wallet: Hex; didHash: Hex } & EventPlace);
+
+/**
+ * One event of a provision's (or a wallet's) whole history: {@link ChainActivity} and the controller's
+ * safety operations. {@link readProvisionActivity} and {@link readWalletEvents} return these; show them
+ * with {@link describeActivity}.
+ */
+export type ProvisionActivity =
+  | ChainActivity
+  | ({ kind: "keyRevoked"; machine: Hex; controller: Hex } & EventPlace)
+  /** `nonce` is the one burnt: a change signed for it can no longer be relayed. */
+  | ({ kind: "nonceInvalidated"; machine: Hex; nonce: number } & EventPlace)
+  /** `to` null: the controller cancelled its proposal. */
+  | ({ kind: "controlProposed"; machine: Hex; from: Hex; to: Hex | null } & EventPlace)
+  | ({ kind: "controlTransferred"; machine: Hex; from: Hex; to: Hex } & EventPlace)
+  | ({ kind: "metadataUpdated"; machine: Hex; metadataHash: Hex } & EventPlace);
+
+const CHAIN_ACTIVITY_KINDS: ReadonlySet<string> = new Set<ChainActivity["kind"]>(["registered", "state", "linked", "unlinked"]);
+
+function isChainActivity(a: ProvisionActivity): a is ChainActivity {
+  return CHAIN_ACTIVITY_KINDS.has(a.kind);
+}
 
 export interface EventPlace {
   blockNumber: number;
@@ -79,8 +110,14 @@ export async function readProvision(
   contracts: ProvisionContracts,
   machine: Hex,
 ): Promise<ProvisionView | null> {
-  const p = await guard("the provision", () =>
-    client.readContract({ address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "provisionOf", args: [machine] }),
+  const address = contracts.provisionRegistry;
+  const abi = provisionRegistryAbi;
+  const [p, machineKeyRevoked, pending] = await guard("the provision", () =>
+    Promise.all([
+      client.readContract({ address, abi, functionName: "provisionOf", args: [machine] }),
+      client.readContract({ address, abi, functionName: "isMachineKeyRevoked", args: [machine] }),
+      client.readContract({ address, abi, functionName: "pendingControllerOf", args: [machine] }),
+    ]),
   );
   const state = stateFromIndex(p.state);
   if (state === "none") return null;
@@ -92,7 +129,30 @@ export async function readProvision(
     state,
     nonce: Number(p.nonce),
     updatedAt: Number(p.updatedAt),
+    machineKeyRevoked,
+    pendingController: nonZero(pending),
   };
+}
+
+const ZERO_ADDRESS = /^0x0{40}$/;
+
+function nonZero(address: Hex): Hex | null {
+  return ZERO_ADDRESS.test(address) ? null : address;
+}
+
+/** One line of a provision's (or a wallet's) history, for people. */
+export function describeActivity(a: ProvisionActivity): string {
+  switch (a.kind) {
+    case "registered": return `Registered by ${a.controller}`;
+    case "state": return `${a.from} → ${a.to}, by ${a.by}`;
+    case "keyRevoked": return `Machine key revoked by ${a.controller}: its signatures are refused from now on`;
+    case "nonceInvalidated": return `Pending signed change cancelled (nonce ${a.nonce}) by the controller`;
+    case "controlProposed": return a.to ? `Control offered by ${a.from} to ${a.to}` : `Control offer cancelled by ${a.from}`;
+    case "controlTransferred": return `Control passed from ${a.from} to ${a.to}`;
+    case "metadataUpdated": return `Metadata hash updated to ${a.metadataHash}`;
+    case "linked": return `Wallet linked to ${a.did}`;
+    case "unlinked": return "Wallet unlinked";
+  }
 }
 
 interface RawLog {
@@ -142,72 +202,137 @@ async function withTimes<T extends RawLog, R>(
   );
 }
 
+function uniqueLogs<T extends RawLog>(logs: T[]): T[] {
+  const seen = new Set<string>();
+  return logs.filter((l) => {
+    const key = `${l.transactionHash}:${l.logIndex}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function byChainOrder(a: EventPlace, b: EventPlace): number {
   return a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
 }
 
-/** Registration and every state change of the provision of `machine`, oldest first. */
+/** Registration and every state change of the provision of `machine`, oldest first (see {@link readProvisionActivity}). */
 export async function readProvisionHistory(
   client: PublicClient,
   contracts: ProvisionContracts,
   machine: Hex,
 ): Promise<ChainActivity[]> {
+  return (await readProvisionActivity(client, contracts, machine)).filter(isChainActivity);
+}
+
+/**
+ * Everything that happened to the provision of `machine`, oldest first: registration, state changes,
+ * machine key revocation, cancelled signatures, control offered and passed on, metadata updates.
+ */
+export async function readProvisionActivity(
+  client: PublicClient,
+  contracts: ProvisionContracts,
+  machine: Hex,
+): Promise<ProvisionActivity[]> {
   const address = contracts.provisionRegistry;
   const abi = provisionRegistryAbi;
-  const [registered, changed] = await Promise.all([
+  const [registered, changed, revoked, invalidated, proposed, transferred, updated] = await Promise.all([
     ranges(client, contracts, (fromBlock, toBlock) =>
       client.getContractEvents({ address, abi, eventName: "ProvisionRegistered", args: { machine }, fromBlock, toBlock, strict: true }),
     ),
     ranges(client, contracts, (fromBlock, toBlock) =>
       client.getContractEvents({ address, abi, eventName: "ProvisionStateChanged", args: { machine }, fromBlock, toBlock, strict: true }),
     ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "MachineKeyRevoked", args: { machine }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "NonceInvalidated", args: { machine }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "ControlTransferStarted", args: { machine }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "ControlTransferred", args: { machine }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "ProvisionMetadataUpdated", args: { machine }, fromBlock, toBlock, strict: true }),
+    ),
   ]);
   const items = [
-    ...(await withTimes(client, registered, (l, place): ChainActivity => ({
-      kind: "registered",
+    ...(await withTimes(client, registered, asRegistered)),
+    ...(await withTimes(client, changed, asStateChange)),
+    ...(await withTimes(client, revoked, asKeyRevoked)),
+    ...(await withTimes(client, invalidated, (l, place): ProvisionActivity => ({
+      kind: "nonceInvalidated",
       machine: l.args.machine,
-      controller: l.args.controller,
-      did: l.args.did,
-      metadataHash: l.args.metadataHash,
+      nonce: Number(l.args.nonce),
       ...place,
     }))),
-    ...(await withTimes(client, changed, (l, place): ChainActivity => ({
-      kind: "state",
+    ...(await withTimes(client, proposed, asControlProposed)),
+    ...(await withTimes(client, transferred, asControlTransferred)),
+    ...(await withTimes(client, updated, (l, place): ProvisionActivity => ({
+      kind: "metadataUpdated",
       machine: l.args.machine,
-      from: stateFromIndex(l.args.from),
-      to: stateFromIndex(l.args.to),
-      by: l.args.by,
+      metadataHash: l.args.metadataHash,
       ...place,
     }))),
   ];
   return items.sort(byChainOrder);
 }
 
-/** The provisions `controller` registered (as the registry says now), in registration order. */
+type Args<T> = RawLog & { args: T };
+
+function asRegistered(l: Args<{ machine: Hex; controller: Hex; did: string; metadataHash: Hex }>, place: EventPlace): ChainActivity {
+  return { kind: "registered", machine: l.args.machine, controller: l.args.controller, did: l.args.did, metadataHash: l.args.metadataHash, ...place };
+}
+
+function asStateChange(l: Args<{ machine: Hex; from: number; to: number; by: Hex }>, place: EventPlace): ChainActivity {
+  return { kind: "state", machine: l.args.machine, from: stateFromIndex(l.args.from), to: stateFromIndex(l.args.to), by: l.args.by, ...place };
+}
+
+function asKeyRevoked(l: Args<{ machine: Hex; controller: Hex }>, place: EventPlace): ProvisionActivity {
+  return { kind: "keyRevoked", machine: l.args.machine, controller: l.args.controller, ...place };
+}
+
+function asControlProposed(l: Args<{ machine: Hex; from: Hex; to: Hex }>, place: EventPlace): ProvisionActivity {
+  return { kind: "controlProposed", machine: l.args.machine, from: l.args.from, to: nonZero(l.args.to), ...place };
+}
+
+function asControlTransferred(l: Args<{ machine: Hex; from: Hex; to: Hex }>, place: EventPlace): ProvisionActivity {
+  return { kind: "controlTransferred", machine: l.args.machine, from: l.args.from, to: l.args.to, ...place };
+}
+
+/**
+ * The provisions `controller` controls now (as the registry says), those it registered and those passed on
+ * to it (`ControlTransferred`), in the order it got them; none it passed on to another.
+ */
 export async function listProvisionsOf(
   client: PublicClient,
   contracts: ProvisionContracts,
   controller: Hex,
 ): Promise<ProvisionView[]> {
-  const logs = await ranges(client, contracts, (fromBlock, toBlock) =>
-    client.getContractEvents({
-      address: contracts.provisionRegistry,
-      abi: provisionRegistryAbi,
-      eventName: "ProvisionRegistered",
-      args: { controller },
-      fromBlock,
-      toBlock,
-      strict: true,
-    }),
+  const address = contracts.provisionRegistry;
+  const abi = provisionRegistryAbi;
+  const [registered, received] = await Promise.all([
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "ProvisionRegistered", args: { controller }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address, abi, eventName: "ControlTransferred", args: { to: controller }, fromBlock, toBlock, strict: true }),
+    ),
+  ]);
+  const got = [...registered, ...received].sort(
+    (a, b) => Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)) || (a.logIndex ?? 0) - (b.logIndex ?? 0),
   );
-  const machines = [...new Set(logs.map((l) => l.args.machine))];
+  const machines = [...new Set(got.map((l) => l.args.machine))];
   const views = await Promise.all(machines.map((m) => readProvision(client, contracts, m)));
   return views.filter((v): v is ProvisionView => v !== null && v.controller.toLowerCase() === controller.toLowerCase());
 }
 
 /**
  * What `wallet` did with our contracts, newest first: provisions it registered, state changes on its
- * authority, links and unlinks.
+ * authority, links and unlinks (see {@link readWalletEvents}).
  */
 export async function readWalletActivity(
   client: PublicClient,
@@ -215,14 +340,45 @@ export async function readWalletActivity(
   wallet: Hex,
   limit = 20,
 ): Promise<ChainActivity[]> {
+  return (await readWalletEvents(client, contracts, wallet, Number.POSITIVE_INFINITY)).filter(isChainActivity).slice(0, limit);
+}
+
+/**
+ * What `wallet` did with our contracts, newest first: provisions it registered, state changes on its
+ * authority, machine keys it revoked, control it offered, passed on or was offered or received, links and
+ * unlinks. (Cancelled signatures and metadata updates are indexed by machine only: they are in the
+ * provision's history.)
+ */
+export async function readWalletEvents(
+  client: PublicClient,
+  contracts: ProvisionContracts,
+  wallet: Hex,
+  limit = 20,
+): Promise<ProvisionActivity[]> {
   const reg = contracts.provisionRegistry;
   const links = contracts.walletLinks;
-  const [registered, changed, linked, unlinked] = await Promise.all([
+  const abi = provisionRegistryAbi;
+  const [registered, changed, revoked, proposedBy, proposedTo, transferredFrom, transferredTo, linked, unlinked] = await Promise.all([
     ranges(client, contracts, (fromBlock, toBlock) =>
-      client.getContractEvents({ address: reg, abi: provisionRegistryAbi, eventName: "ProvisionRegistered", args: { controller: wallet }, fromBlock, toBlock, strict: true }),
+      client.getContractEvents({ address: reg, abi, eventName: "ProvisionRegistered", args: { controller: wallet }, fromBlock, toBlock, strict: true }),
     ),
     ranges(client, contracts, (fromBlock, toBlock) =>
-      client.getContractEvents({ address: reg, abi: provisionRegistryAbi, eventName: "ProvisionStateChanged", args: { by: wallet }, fromBlock, toBlock, strict: true }),
+      client.getContractEvents({ address: reg, abi, eventName: "ProvisionStateChanged", args: { by: wallet }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: reg, abi, eventName: "MachineKeyRevoked", args: { controller: wallet }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: reg, abi, eventName: "ControlTransferStarted", args: { from: wallet }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: reg, abi, eventName: "ControlTransferStarted", args: { to: wallet }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: reg, abi, eventName: "ControlTransferred", args: { from: wallet }, fromBlock, toBlock, strict: true }),
+    ),
+    ranges(client, contracts, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: reg, abi, eventName: "ControlTransferred", args: { to: wallet }, fromBlock, toBlock, strict: true }),
     ),
     ranges(client, contracts, (fromBlock, toBlock) =>
       client.getContractEvents({ address: links, abi: walletLinksAbi, eventName: "WalletLinked", args: { wallet }, fromBlock, toBlock, strict: true }),
@@ -231,9 +387,13 @@ export async function readWalletActivity(
       client.getContractEvents({ address: links, abi: walletLinksAbi, eventName: "WalletUnlinked", args: { wallet }, fromBlock, toBlock, strict: true }),
     ),
   ]);
-  const items: ChainActivity[] = [
-    ...(await withTimes(client, registered, (l, p): ChainActivity => ({ kind: "registered", machine: l.args.machine, controller: l.args.controller, did: l.args.did, metadataHash: l.args.metadataHash, ...p }))),
-    ...(await withTimes(client, changed, (l, p): ChainActivity => ({ kind: "state", machine: l.args.machine, from: stateFromIndex(l.args.from), to: stateFromIndex(l.args.to), by: l.args.by, ...p }))),
+  const items: ProvisionActivity[] = [
+    ...(await withTimes(client, registered, asRegistered)),
+    ...(await withTimes(client, changed, asStateChange)),
+    ...(await withTimes(client, revoked, asKeyRevoked)),
+    // A proposal to oneself (or a transfer to oneself) is found twice: kept once.
+    ...(await withTimes(client, uniqueLogs([...proposedBy, ...proposedTo]), asControlProposed)),
+    ...(await withTimes(client, uniqueLogs([...transferredFrom, ...transferredTo]), asControlTransferred)),
     ...(await withTimes(client, linked, (l, p): ChainActivity => ({ kind: "linked", wallet: l.args.wallet, did: l.args.did, didHash: l.args.didHash, ...p }))),
     ...(await withTimes(client, unlinked, (l, p): ChainActivity => ({ kind: "unlinked", wallet: l.args.wallet, didHash: l.args.didHash, ...p }))),
   ];
