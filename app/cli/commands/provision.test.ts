@@ -8,9 +8,17 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import type { LocalChain } from "../../../scripts/chain.ts";
+import { appendEntry } from "../../core/didwebvh/create.ts";
+import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
+import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
+import { provisionMetadataHash, provisionService, PROVISION_SERVICE_FRAGMENT } from "../../core/provisions/metadata.ts";
+import { Keystore } from "../../publisher/keystore.ts";
 import { startChainInRange } from "../../publisher/provision/testChain.ts";
+import { HostStore } from "../../publisher/store.ts";
 
+const PASSWORD = "correct horse battery staple";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 let chain: LocalChain;
 let dir: string;
@@ -20,7 +28,7 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
     execFile(
       process.execPath,
       [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app/cli/main.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: "correct horse battery staple" }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: PASSWORD }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
@@ -105,10 +113,100 @@ describe("provision and wallet commands", () => {
     expect(JSON.parse(consent.out)).toMatchObject({ type: "ProvisionRegistrationRequest", machine, did: registered.did });
   }, 120_000);
 
+  it("revoke-key, invalidate-nonce, transfer, accept, update-metadata from the controller's key", async () => {
+    const cdn = path.join(dir, "cdn-safety");
+    const machineKs = path.join(dir, "machine-safety.json");
+    const providerKs = path.join(dir, "provider-safety.json");
+    const rpc = ["--rpc", chain.url];
+    const { machine } = JSON.parse((await cli("provision", "keygen", "--machine-keystore", machineKs)).out) as { machine: string };
+    const reg = await cli(
+      "provision", "register", ...rpc, "--cdn", cdn, "--host", "localhost:8654", "--id", "safe-1",
+      "--endpoint", "https://safe-1.example/", "--tier", "gpu", "--country", "FR",
+      "--machine-keystore", machineKs, "--keystore", providerKs, "--deploy",
+    );
+    expect(reg.code, reg.err).toBe(0);
+    const registered = JSON.parse(reg.out) as { did: string; controller: string; metadataHash: string };
+    const at = [...rpc, "--cdn", cdn, "--machine", machine];
+
+    // A signed change not relayed yet is cancelled.
+    const pending = await cli("provision", "sign", "--to", "running", ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
+    expect(pending.code, pending.err).toBe(0);
+    const invalidated = await cli("provision", "invalidate-nonce", ...at);
+    expect(invalidated.code, invalidated.err).toBe(0);
+    expect(JSON.parse(invalidated.out)).toMatchObject({ machine, action: "invalidateNonce", sender: registered.controller, provision: { nonce: 1 } });
+    const cancelled = await cli("provision", "relay", ...rpc, "--signed", pending.out);
+    expect(cancelled.code).toBe(1);
+    expect(cancelled.err).toContain("InvalidProvisionSignature");
+
+    // The machine key is revoked: the machine can no longer start its provision.
+    const revoked = await cli("provision", "revoke-key", ...at);
+    expect(revoked.code, revoked.err).toBe(0);
+    expect(JSON.parse(revoked.out).provision).toMatchObject({ machineKeyRevoked: true, nonce: 2 });
+    const refused = await cli("provision", "start", ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("RevokedMachineKey");
+    const twice = await cli("provision", "revoke-key", ...at);
+    expect(twice.code).toBe(1);
+    expect(twice.err).toContain("MachineKeyAlreadyRevoked");
+
+    // Control passes to Hardhat account #1 (its key in its own keystore) in two steps.
+    const nextKs = path.join(dir, "next-controller.json");
+    await Keystore.create(nextKs, PASSWORD, {
+      params: { N: 2 ** 10, r: 8, p: 1 },
+      secrets: { anchoringKey: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" },
+    });
+    const next = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    expect((await cli("provision", "transfer", ...at)).code).toBe(2);
+    expect((await cli("provision", "transfer", ...at, "--to", "nobody")).code).toBe(2);
+    const offered = await cli("provision", "transfer", ...at, "--to", next);
+    expect(offered.code, offered.err).toBe(0);
+    expect(JSON.parse(offered.out).provision).toMatchObject({ controller: registered.controller, pendingController: next });
+    const notOffered = await cli("provision", "accept", ...at);
+    expect(notOffered.code).toBe(1);
+    expect(notOffered.err).toContain("CallerNotPendingController");
+    const accepted = await cli("provision", "accept", ...at, "--keystore", nextKs);
+    expect(accepted.code, accepted.err).toBe(0);
+    expect(JSON.parse(accepted.out).provision).toMatchObject({ controller: next, pendingController: null, nonce: 3 });
+    const formerController = await cli("provision", "invalidate-nonce", ...at);
+    expect(formerController.code).toBe(1);
+    expect(formerController.err).toContain("CallerNotController");
+
+    // The metadata hash follows the DID document: unchanged at first, then after a new entry changes the tier.
+    const same = await cli("provision", "update-metadata", ...at, "--keystore", nextKs);
+    expect(same.code, same.err).toBe(0);
+    expect(JSON.parse(same.out)).toMatchObject({ unchanged: true, metadataHash: registered.metadataHash });
+    const provider = await Keystore.open(providerKs, PASSWORD);
+    const updateKey = provider.secrets.dids[registered.did]!.updateKey;
+    const signer = signerFromSecretKey(hexToBytes(provider.secrets.keys[updateKey]!));
+    const store = new HostStore(cdn);
+    const log = parseLog((await store.readLog(registered.did))!);
+    const info = { provisionId: "safe-1", endpoint: "https://safe-1.example/", tier: "gpu-xl", country: "FR" };
+    const entry = await appendEntry(log, {
+      signer,
+      document: (doc) => ({
+        ...doc,
+        service: (doc.service ?? []).map((s) => (s.id.endsWith(`#${PROVISION_SERVICE_FRAGMENT}`) ? provisionService(registered.did, info) : s)),
+      }),
+    });
+    await store.writeLog(registered.did, serializeLog([...log, entry]));
+    const updated = await cli("provision", "update-metadata", ...at, "--keystore", nextKs);
+    expect(updated.code, updated.err).toBe(0);
+    expect(JSON.parse(updated.out)).toMatchObject({ metadataHash: provisionMetadataHash(info), previous: registered.metadataHash, sender: next });
+
+    const show = await cli("provision", "show", ...at);
+    expect(show.code, show.err).toBe(0);
+    const shown = JSON.parse(show.out) as { provision: { controller: string; metadataHash: string }; history: { kind: string }[] };
+    expect(shown.provision).toMatchObject({ controller: next, metadataHash: provisionMetadataHash(info) });
+    expect(shown.history.map((h) => h.kind)).toEqual([
+      "registered", "nonceInvalidated", "keyRevoked", "controlProposed", "controlTransferred", "metadataUpdated",
+    ]);
+  }, 180_000);
+
   it("explains usage", async () => {
     const r = await cli("provision", "--help");
     expect(r.code).toBe(0);
     expect(r.out).toContain("provision <subcommand>");
+    for (const sub of ["revoke-key", "invalidate-nonce", "transfer --to ADDR", "accept", "update-metadata"]) expect(r.out).toContain(sub);
     expect((await cli("wallet", "show")).code).toBe(2);
   });
 });

@@ -1,17 +1,19 @@
 /**
- * `provision <keygen|register|consent|start|stop|show>`: the provider's command line for compute
- * provisions (ProvisionRegistry). The machine key lives in the machine's own encrypted keystore; state
- * changes are signed by it (EIP-712) and relayed by any account.
+ * `provision <keygen|register|consent|start|stop|sign|relay|show|revoke-key|invalidate-nonce|transfer|accept|
+ * update-metadata>`: the provider's command line for compute provisions (ProvisionRegistry). The machine key
+ * lives in the machine's own encrypted keystore; state changes are signed by it (EIP-712) and relayed by any
+ * account. The controller's safety operations are sent from the controller's keystore key.
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { parseArgs } from "node:util";
 import { runSubcommands } from "../lib/command.ts";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { isAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
-import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
+import { readProvision, readProvisionActivity } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
 import { parseSignedChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData } from "../../core/provisions/typedData.ts";
@@ -24,14 +26,18 @@ import {
   deployProvisionContracts,
   publishLog,
   registerProvision,
+  ProvisionStateError,
   relaySignedChange,
   relayStateChange,
+  sendControllerAction,
   signStateChange,
+  type ControllerAction,
   writeManifest,
 } from "../../publisher/provision/provision.ts";
 import { HostStore } from "../../publisher/store.ts";
 
-export const summary = "Compute provisions: keygen, register (DID + chain), consent, start, stop, sign, relay, show";
+export const summary =
+  "Compute provisions: keygen, register (DID + chain), consent, start, stop, sign, relay, show, revoke-key, invalidate-nonce, transfer, accept, update-metadata";
 
 const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
 
@@ -57,6 +63,20 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
            Sends a signed state change (from the machine or the controller) and pays its gas.
   show     --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR]
            The provision's state, controller, DID and history from the chain's events.
+
+The controller's safety operations, each sent from the controller's key (--keystore FILE; Hardhat's
+development key on chain ${LOCAL_CHAIN_ID}), each taking
+  --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]:
+  revoke-key        The machine's signature is refused from now on (a leaked machine key); the controller's
+                    still works. Also cancels a pending signed change. Cannot be undone.
+  invalidate-nonce  Cancels a signed state change that was not relayed yet.
+  transfer --to ADDR
+                    Offers control of the provision to ADDR, who takes it with \`accept\`
+                    (--to 0x0000000000000000000000000000000000000000 cancels the offer).
+  accept            Takes control (from the keystore of the account the controller offered it to); the former
+                    controller's pending signed changes die.
+  update-metadata   Recomputes the metadata hash from the provision's DID document (its #provision service,
+                    as register computes it; read from --cdn DIR, else over HTTPS) and records it on chain.
 
 The keystore password comes from PUBLISHER_KEYSTORE_PASSWORD or the terminal.
 `;
@@ -229,9 +249,48 @@ async function show(flags: Flags): Promise<number> {
   const contracts = await contractsFrom(conn.chainId, flags);
   const machine = flags.machine as Hex;
   const view = await readProvision(conn.publicClient, contracts, machine);
-  const history = view ? await readProvisionHistory(conn.publicClient, contracts, machine) : [];
+  const history = view ? await readProvisionActivity(conn.publicClient, contracts, machine) : [];
   print({ machine, provision: view, history });
   return view ? 0 : 1;
+}
+
+/** The controller's connection: the keystore's EVM key, else Hardhat's development key on the local chain. */
+async function controllerConnection(flags: Flags) {
+  need(flags, "rpc", "machine");
+  if (!isAddress(flags.machine!)) throw new UsageError("--machine must be an address", { details: flags.machine! });
+  const conn = await connectChain(flags.rpc!, await relayerKey(flags));
+  const contracts = await contractsFrom(conn.chainId, flags);
+  return { conn, contracts, machine: flags.machine as Hex };
+}
+
+async function controllerAction(flags: Flags, action: ControllerAction): Promise<number> {
+  const { conn, contracts, machine } = await controllerConnection(flags);
+  const { txHash } = await sendControllerAction({ conn, contracts, machine, action });
+  const view = await readProvision(conn.publicClient, contracts, machine);
+  print({ machine, ...action, sender: conn.account.address, txHash, provision: view });
+  return 0;
+}
+
+async function transfer(flags: Flags): Promise<number> {
+  need(flags, "to");
+  if (!isAddress(flags.to!)) throw new UsageError("--to must be the address of the next controller", { details: flags.to! });
+  return controllerAction(flags, { action: "transferControl", to: flags.to as Hex });
+}
+
+async function updateMetadata(flags: Flags): Promise<number> {
+  const { conn, contracts, machine } = await controllerConnection(flags);
+  const view = await readProvision(conn.publicClient, contracts, machine);
+  if (!view) throw new ProvisionStateError("The provision is not registered", { details: machine });
+  const info = provisionInfoFromDocument(await verifiedDocumentOf(view.did, flags.cdn));
+  if (!info) throw new UsageError("The DID document describes no provision", { details: view.did });
+  const metadataHash = provisionMetadataHash(info);
+  if (metadataHash === view.metadataHash) {
+    print({ machine, did: view.did, metadataHash, unchanged: true });
+    return 0;
+  }
+  const { txHash } = await sendControllerAction({ conn, contracts, machine, action: { action: "updateMetadataHash", metadataHash } });
+  print({ machine, did: view.did, metadataHash, previous: view.metadataHash, info, sender: conn.account.address, txHash });
+  return 0;
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -244,5 +303,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     sign: sign,
     relay: relay,
     show: show,
+    "revoke-key": (v) => controllerAction(v, { action: "revokeMachineKey" }),
+    "invalidate-nonce": (v) => controllerAction(v, { action: "invalidateNonce" }),
+    transfer: transfer,
+    accept: (v) => controllerAction(v, { action: "acceptControl" }),
+    "update-metadata": updateMetadata,
   });
 }

@@ -266,6 +266,57 @@ export async function relayStateChange(options: {
   return { txHash, from, to: options.to };
 }
 
+/** What the controller (or, for `acceptControl`, the proposed controller) sends to keep its provision safe. */
+export type ControllerAction =
+  | { action: "revokeMachineKey" }
+  | { action: "invalidateNonce" }
+  | { action: "transferControl"; to: Hex }
+  | { action: "acceptControl" }
+  | { action: "updateMetadataHash"; metadataHash: Hex };
+
+const ACTION_WHAT: Record<ControllerAction["action"], string> = {
+  revokeMachineKey: "Revoking the machine key",
+  invalidateNonce: "Cancelling the pending signed change",
+  transferControl: "Offering control of the provision",
+  acceptControl: "Accepting control of the provision",
+  updateMetadataHash: "Updating the metadata hash",
+};
+
+/**
+ * Sends a controller's action from `conn` (simulated first, so a refusal comes back as a
+ * ProvisionTransactionError with the contract's error name, e.g. `CallerNotController`, and costs nothing).
+ */
+export async function sendControllerAction(options: {
+  conn: ChainConnection;
+  contracts: ProvisionContracts;
+  machine: Hex;
+  action: ControllerAction;
+}): Promise<{ txHash: Hex; blockNumber: bigint }> {
+  const { conn, contracts, machine, action } = options;
+  if (!(await readProvision(conn.publicClient, contracts, machine))) {
+    throw new ProvisionStateError("The provision is not registered", { details: machine });
+  }
+  const call = (() => {
+    switch (action.action) {
+      case "transferControl":
+        return { functionName: "transferControl", args: [machine, action.to] } as const;
+      case "updateMetadataHash":
+        return { functionName: "updateMetadataHash", args: [machine, action.metadataHash] } as const;
+      default:
+        return { functionName: action.action, args: [machine] } as const;
+    }
+  })();
+  return send(conn, ACTION_WHAT[action.action], provisionRegistryAbi, async () => {
+    const { request } = await conn.publicClient.simulateContract({
+      account: conn.account,
+      address: contracts.provisionRegistry,
+      abi: provisionRegistryAbi,
+      ...call,
+    } as Parameters<typeof conn.publicClient.simulateContract>[0]);
+    return conn.walletClient.writeContract(request as Parameters<typeof conn.walletClient.writeContract>[0]);
+  });
+}
+
 /**
  * Anchors the latest entry of each log in one Merkle batch (AnchorRegistry.anchor from `conn`) and
  * writes each DID's did-anchors.json. Entries already proven are kept as they are.
