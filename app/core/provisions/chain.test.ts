@@ -19,6 +19,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startLocalChain, type LocalChain } from "../../../scripts/chain.ts";
 import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
+import { provisionRegistryV1Bytecode } from "./testdata/provisionRegistryV1.ts";
 import type { Hex } from "../types.ts";
 import {
   describeActivity,
@@ -283,5 +284,34 @@ describe("the controller's safety operations, read back from the chain", () => {
     expect(last).toMatchObject({ kind: "controlProposed", from: relayer.address, to: null });
     expect(describeActivity(last)).toBe(`Control offer cancelled by ${relayer.address}`);
     expect((await readProvision(client, contracts, m2.address))?.pendingController).toBeNull();
+  }, 60_000);
+});
+
+describe("a registry deployed before the safety operations", () => {
+  it("still reads: nothing revoked, nothing pending, the same history", async () => {
+    const hash = await wallet(controller).deployContract({ abi: provisionRegistryAbi, bytecode: provisionRegistryV1Bytecode });
+    const old = { ...contracts, provisionRegistry: (await client.waitForTransactionReceipt({ hash })).contractAddress! };
+    const m3 = privateKeyToAccount(generatePrivateKey());
+    const deadline = deadlineIn(3600);
+    const consent = await m3.signTypedData(
+      registrationTypedData({ chainId: chain.chainId, registry: old.provisionRegistry, machine: m3.address, controller: controller.address, did: DID, metadataHash: META, deadline }),
+    );
+    const reg = await wallet(controller).writeContract({
+      address: old.provisionRegistry,
+      abi: provisionRegistryAbi,
+      functionName: "registerProvision",
+      args: [m3.address, DID, META, deadline, consent],
+    });
+    expect((await client.waitForTransactionReceipt({ hash: reg })).status).toBe("success");
+    expect(await readProvision(client, old, m3.address)).toMatchObject({
+      controller: controller.address,
+      state: "started",
+      machineKeyRevoked: false,
+      pendingController: null,
+    });
+    expect((await readProvisionActivity(client, old, m3.address)).map((a) => a.kind)).toEqual(["registered"]);
+    expect((await listProvisionsOf(client, old, controller.address)).map((p) => p.machine)).toEqual([m3.address]);
+    // An endpoint that does not answer is still an error, not "not revoked".
+    await expect(readProvision(client, { ...old, provisionRegistry: controller.address }, m3.address)).rejects.toThrow(/Could not read the provision/);
   }, 60_000);
 });

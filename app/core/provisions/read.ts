@@ -7,7 +7,7 @@
  * from `fromBlock` (the contracts' deployment block) in ranges of at most `maxBlockRange` blocks, since public
  * endpoints limit `eth_getLogs`. Block times are read once per block.
  */
-import type { PublicClient } from "viem";
+import { BaseError, ContractFunctionRevertedError, type PublicClient } from "viem";
 import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { UnverifiableError } from "../errors.ts";
 import type { Hex } from "../types.ts";
@@ -115,8 +115,9 @@ export async function readProvision(
   const [p, machineKeyRevoked, pending] = await guard("the provision", () =>
     Promise.all([
       client.readContract({ address, abi, functionName: "provisionOf", args: [machine] }),
-      client.readContract({ address, abi, functionName: "isMachineKeyRevoked", args: [machine] }),
-      client.readContract({ address, abi, functionName: "pendingControllerOf", args: [machine] }),
+      // A registry deployed before revocation and transfers existed has neither: nothing revoked, none pending.
+      orIfAbsent(client.readContract({ address, abi, functionName: "isMachineKeyRevoked", args: [machine] }), false),
+      orIfAbsent(client.readContract({ address, abi, functionName: "pendingControllerOf", args: [machine] }), ZERO_ADDRESS_HEX),
     ]),
   );
   const state = stateFromIndex(p.state);
@@ -135,6 +136,23 @@ export async function readProvision(
 }
 
 const ZERO_ADDRESS = /^0x0{40}$/;
+const ZERO_ADDRESS_HEX: Hex = "0x0000000000000000000000000000000000000000";
+
+/**
+ * `fallback` when the view reverts without any data: what a contract without that function does (these views
+ * never revert). An unreachable endpoint or any other failure still throws.
+ */
+async function orIfAbsent<T>(read: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await read;
+  } catch (e) {
+    const reverted = e instanceof BaseError ? e.walk((c) => c instanceof ContractFunctionRevertedError) : null;
+    if (reverted instanceof ContractFunctionRevertedError && !reverted.data && (reverted.raw === undefined || reverted.raw === "0x")) {
+      return fallback;
+    }
+    throw e;
+  }
+}
 
 function nonZero(address: Hex): Hex | null {
   return ZERO_ADDRESS.test(address) ? null : address;
