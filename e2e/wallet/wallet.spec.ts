@@ -26,6 +26,7 @@ import { HostStore } from "../../app/publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
 import { anchorLogs, createProvisionDid, deployAnchorRegistry, publishLog } from "../../app/publisher/provision/provision.ts";
 import { expectNoSidewaysScroll } from "../layout.ts";
+import { provisionRegistryAbi } from "../../app/contracts/abi.ts";
 import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -316,5 +317,42 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await expect(view.getByTestId("from-cache")).toContainText("chain data read at", { timeout: 20_000 });
   await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
   await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+  await context.close();
+});
+
+test("a provision whose machine key was revoked and whose control is on offer: its page and its history say so", async ({ browser }) => {
+  const p = machineOf("eu-gpu-1");
+  const successor = privateKeyToAccount(generatePrivateKey()).address;
+  // The controller's own transactions (what `provision revoke-key` and `provision transfer` send).
+  const conn = await connectChain(chain.url, DEMO_CONTROLLER_KEY);
+  const send = async (functionName: "revokeMachineKey" | "transferControl", args: readonly [`0x${string}`] | readonly [`0x${string}`, `0x${string}`]) => {
+    const hash = await conn.walletClient.writeContract({
+      account: conn.account,
+      chain: conn.walletClient.chain,
+      address: seeded.manifest.provisionRegistry,
+      abi: provisionRegistryAbi,
+      functionName,
+      args: args as never,
+    });
+    expect((await conn.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+  };
+  await send("revokeMachineKey", [p.machine]);
+  await send("transferControl", [p.machine, successor]);
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(
+    ([rpc]) => localStorage.setItem("verifier.settings.v1", JSON.stringify({ stage: "local", rpcUrls: { local: [rpc] }, hostOrigin: "", stalenessHours: 24 })),
+    [chain.url],
+  );
+  await page.goto(`${server.url}/#/provision/${p.machine}`);
+  const view = page.getByTestId("provision-page");
+  await expect(view.getByTestId("machine-key")).toContainText("revoked by the controller", { timeout: 20_000 });
+  await expect(view.getByTestId("pending-controller")).toContainText(successor);
+  await expect(view.getByTestId("controller")).toHaveText(conn.account.address);
+  const history = view.getByTestId("history");
+  await expect(history.locator('li[data-kind="keyRevoked"]')).toContainText("Machine key revoked");
+  await expect(history.locator('li[data-kind="controlProposed"]')).toContainText(`Control offered by ${conn.account.address} to ${successor}`);
+  await expectNoSidewaysScroll(page, "a provision's page with a revoked key and an offer of control");
   await context.close();
 });

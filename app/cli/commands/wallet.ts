@@ -7,7 +7,7 @@ import { runSubcommands } from "../lib/command.ts";
 import { formatEther, isAddress } from "viem";
 import { walletLinksAbi } from "../../contracts/abi.ts";
 import { checkWalletLink } from "../../core/provisions/linkCheck.ts";
-import { listProvisionsOf, readWalletActivity } from "../../core/provisions/read.ts";
+import { listProvisionsOf, readWalletEvents } from "../../core/provisions/read.ts";
 import { describeTxFailure } from "../../core/provisions/txError.ts";
 import { LINK_STATUS_TEXT } from "../../core/provisions/walletLink.ts";
 import type { Hex } from "../../core/types.ts";
@@ -57,7 +57,7 @@ async function show(flags: Flags): Promise<number> {
       resolveDocument: (did) => verifiedDocumentOf(did, flags.cdn),
     }),
     listProvisionsOf(conn.publicClient, contracts, wallet),
-    readWalletActivity(conn.publicClient, contracts, wallet),
+    readWalletEvents(conn.publicClient, contracts, wallet),
   ]);
   print({
     address: wallet,

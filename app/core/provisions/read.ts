@@ -41,10 +41,10 @@ export interface ProvisionView {
 }
 
 /**
- * The events of a provision's (or a wallet's) history the app's history view knows: registration, state
- * changes, wallet links. Kept as it is while app/ui switches to {@link ProvisionActivity} (its exhaustive
- * `switch` would not compile with more kinds); {@link readProvisionHistory} and {@link readWalletActivity}
- * return only these.
+ * Registration, state changes and wallet links: the events of a provision's (or a wallet's) history as
+ * they were before the controller's safety operations existed. {@link readProvisionHistory} and
+ * {@link readWalletActivity} return only these; the app and the CLI show the whole history
+ * ({@link ProvisionActivity}).
  */
 export type ChainActivity =
   | ({ kind: "registered"; machine: Hex; controller: Hex; did: string; metadataHash: Hex } & EventPlace)

@@ -4,7 +4,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
-import type { ChainActivity, ProvisionView } from "../../core/provisions/read.ts";
+import type { ProvisionActivity, ProvisionView } from "../../core/provisions/read.ts";
 import type { Hex, Verdict, VerdictReason } from "../../core/types.ts";
 
 export interface CachedProvision {
@@ -13,7 +13,7 @@ export interface CachedProvision {
   chainId: number;
   registry: Hex;
   view: ProvisionView | null;
-  history: ChainActivity[];
+  history: ProvisionActivity[];
   /** When the chain data was read (ISO time) and at which block. */
   readAt: string;
   blockNumber: number;

@@ -7,7 +7,7 @@
 import { isAddress, getAddress } from "viem";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import { provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
-import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
+import { readProvision, readProvisionActivity } from "../../core/provisions/read.ts";
 import { documentNamesWallet } from "../../core/provisions/walletLink.ts";
 import type { Hex, VerdictReason } from "../../core/types.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
@@ -60,7 +60,7 @@ export class ProvisionPageState {
       const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
       const [view, history] = await Promise.all([
         readProvision(client, contracts, machine),
-        readProvisionHistory(client, contracts, machine),
+        readProvisionActivity(client, contracts, machine),
       ]);
       if (gen !== this.#generation) return;
       const previous = await getCached(key);

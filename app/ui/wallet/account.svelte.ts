@@ -10,9 +10,9 @@ import { provisionInfoFromDocument, type ProvisionInfo } from "../../core/provis
 import {
   listProvisionsOf,
   readProvision,
-  readProvisionHistory,
-  readWalletActivity,
-  type ChainActivity,
+  readProvisionActivity,
+  readWalletEvents,
+  type ProvisionActivity,
   type ProvisionView,
 } from "../../core/provisions/read.ts";
 import {
@@ -37,10 +37,10 @@ export interface ProvisionRow extends ProvisionView {
 
 export class AccountState {
   readonly tx = new TransactionsState();
-  activity = $state.raw<readonly ChainActivity[]>([]);
+  activity = $state.raw<readonly ProvisionActivity[]>([]);
   link = $state.raw<WalletLinkCheck | null>(null);
   provisions = $state.raw<readonly ProvisionRow[]>([]);
-  histories = $state.raw<Record<string, readonly ChainActivity[]>>({});
+  histories = $state.raw<Record<string, readonly ProvisionActivity[]>>({});
   loading = $state(false);
   /** A failure to read (not a verdict): shown as such. */
   error = $state.raw<SerializedError | null>(null);
@@ -79,7 +79,7 @@ export class AccountState {
     const { client, contracts } = this.#env;
     try {
       const [activity, views] = await Promise.all([
-        readWalletActivity(client, contracts, address),
+        readWalletEvents(client, contracts, address),
         listProvisionsOf(client, contracts, address),
       ]);
       if (gen !== this.#generation) return;
@@ -118,7 +118,7 @@ export class AccountState {
 
   async loadHistory(machine: Hex): Promise<void> {
     try {
-      const h = await readProvisionHistory(this.#env.client, this.#env.contracts, machine);
+      const h = await readProvisionActivity(this.#env.client, this.#env.contracts, machine);
       this.histories = { ...this.histories, [machine]: h };
     } catch (e) {
       this.error = toVerifierError(e).toJSON();
