@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
+import { MemoryStorage } from "./testing/memoryStorage.ts";
 import { didFromLinkset, didOfLinksetResponse, linksetMemory, parsePayload, passportHash, resolveLinkset, validGtin } from "./payload.ts";
 
 const HOST = "http://localhost:8630";
@@ -127,17 +128,6 @@ describe("didOfLinksetResponse / resolveLinkset", () => {
     }
   });
 });
-
-/** An in-memory Storage (Node has no localStorage; the browser's is used in e2e/offline-audit.spec.ts). */
-class MemoryStorage implements Storage {
-  #items = new Map<string, string>();
-  get length() { return this.#items.size; }
-  clear() { this.#items.clear(); }
-  getItem(key: string) { return this.#items.get(key) ?? null; }
-  key(i: number) { return [...this.#items.keys()][i] ?? null; }
-  removeItem(key: string) { this.#items.delete(key); }
-  setItem(key: string, value: string) { this.#items.set(key, String(value)); }
-}
 
 describe("resolveLinkset remembers what it read, for when the host answers nothing", () => {
   const linkset = JSON.stringify({ linkset: [{ anchor: "x", "https://gs1.org/voc/sustainabilityInfo": [{ href: DID }] }] });

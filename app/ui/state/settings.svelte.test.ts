@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CHAINS } from "../chains.ts";
 import { Settings } from "./settings.svelte.ts";
+import { MemoryStorage } from "../testing/memoryStorage.ts";
 import { MAX_STALENESS_HOURS, SETTINGS_KEY, normaliseOrigin, parseRpcList } from "./settingsData.ts";
-
-/** A Storage (the Web Storage interface) kept in memory. */
-class MemoryStorage implements Storage {
-  #m = new Map<string, string>();
-  get length() { return this.#m.size; }
-  clear() { this.#m.clear(); }
-  getItem(k: string) { return this.#m.get(k) ?? null; }
-  key(i: number) { return [...this.#m.keys()][i] ?? null; }
-  removeItem(k: string) { this.#m.delete(k); }
-  setItem(k: string, v: string) { this.#m.set(k, String(v)); }
-}
 
 describe("Settings", () => {
   it("defaults to the build's stage (local outside a production build) and its endpoints", () => {
