@@ -26,7 +26,6 @@ import { HostStore } from "../../app/publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../app/publisher/provision/demo.ts";
 import { anchorLogs, createProvisionDid, deployAnchorRegistry, publishLog } from "../../app/publisher/provision/provision.ts";
 import { expectNoSidewaysScroll } from "../layout.ts";
-import { provisionRegistryAbi } from "../../app/contracts/abi.ts";
 import { HARDHAT_KEYS, TestWallet } from "./testWallet.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -320,39 +319,47 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await context.close();
 });
 
-test("a provision whose machine key was revoked and whose control is on offer: its page and its history say so", async ({ browser }) => {
+test("the controller revokes a leaked machine key and offers control to another wallet, which accepts; the pages say so", async ({ browser }) => {
   const p = machineOf("eu-gpu-1");
-  const successor = privateKeyToAccount(generatePrivateKey()).address;
-  // The controller's own transactions (what `provision revoke-key` and `provision transfer` send).
-  const conn = await connectChain(chain.url, DEMO_CONTROLLER_KEY);
-  const send = async (functionName: "revokeMachineKey" | "transferControl", args: readonly [`0x${string}`] | readonly [`0x${string}`, `0x${string}`]) => {
-    const hash = await conn.walletClient.writeContract({
-      account: conn.account,
-      chain: conn.walletClient.chain,
-      address: seeded.manifest.provisionRegistry,
-      abi: provisionRegistryAbi,
-      functionName,
-      args: args as never,
-    });
-    expect((await conn.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
-  };
-  await send("revokeMachineKey", [p.machine]);
-  await send("transferControl", [p.machine, successor]);
+  const successorKey = HARDHAT_KEYS[4];
+  const successor = privateKeyToAccount(successorKey).address;
+  const controller = privateKeyToAccount(DEMO_CONTROLLER_KEY).address;
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const row = provision(page, p.machine);
+  await row.getByText("Machine key and control").click();
+  // Revoking cannot be undone: it asks first.
+  await row.getByRole("button", { name: "Revoke the machine key…" }).click();
+  await expect(row.getByRole("alert")).toContainText("Revoke for good?");
+  await row.getByRole("button", { name: "Revoke for good" }).click();
+  await expect(row.getByTestId("key-revoked")).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByRole("button", { name: "Revoke the machine key…" })).toBeDisabled();
+  await row.getByLabel("Offer control to").fill(successor);
+  await row.getByRole("button", { name: "Offer control" }).click();
+  await expect(row.getByTestId("control-offered")).toContainText(successor, { timeout: 20_000 });
+  await expectNoSidewaysScroll(page, "the wallet's provisions with the machine key and control opened");
 
-  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
-  const page = await context.newPage();
-  await page.addInitScript(
-    ([rpc]) => localStorage.setItem("verifier.settings.v1", JSON.stringify({ stage: "local", rpcUrls: { local: [rpc] }, hostOrigin: "", stalenessHours: 24 })),
-    [chain.url],
-  );
+  // The public page and its history.
   await page.goto(`${server.url}/#/provision/${p.machine}`);
   const view = page.getByTestId("provision-page");
   await expect(view.getByTestId("machine-key")).toContainText("revoked by the controller", { timeout: 20_000 });
   await expect(view.getByTestId("pending-controller")).toContainText(successor);
-  await expect(view.getByTestId("controller")).toHaveText(conn.account.address);
+  await expect(view.getByTestId("controller")).toHaveText(controller);
   const history = view.getByTestId("history");
   await expect(history.locator('li[data-kind="keyRevoked"]')).toContainText("Machine key revoked");
-  await expect(history.locator('li[data-kind="controlProposed"]')).toContainText(`Control offered by ${conn.account.address} to ${successor}`);
+  await expect(history.locator('li[data-kind="controlProposed"]')).toContainText(`Control offered by ${controller} to ${successor}`);
   await expectNoSidewaysScroll(page, "a provision's page with a revoked key and an offer of control");
   await context.close();
+
+  // The other wallet accepts: the provision is now its own.
+  const other = await openWithWallet(browser, "#/wallet", { privateKey: successorKey });
+  await connect(other.page, successorKey);
+  await expect(provision(other.page, p.machine)).toHaveCount(0);
+  await other.page.getByText("Accept control of a provision").click();
+  await other.page.getByLabel("Machine address of a provision").fill(p.machine);
+  await other.page.getByRole("button", { name: "Accept control" }).click();
+  await expect(provision(other.page, p.machine)).toBeVisible({ timeout: 20_000 });
+  await expect(provision(other.page, p.machine).getByTestId("key-revoked")).toBeVisible();
+  await expect(provision(other.page, p.machine).getByTestId("control-offered")).toHaveCount(0);
+  await other.context.close();
 });

@@ -3,6 +3,7 @@
  * the two-sided status, and, as a provider, its provisions with their states and histories; the
  * actions it signs (link, unlink, register, start, stop), each tracked by TransactionsState.
  */
+import { getAddress, isAddress } from "viem";
 import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import { checkWalletLink, type WalletLinkCheck } from "../../core/provisions/linkCheck.ts";
@@ -182,6 +183,65 @@ export class AccountState {
     });
     if (this.histories[machine]) await this.loadHistory(machine);
     return ok;
+  }
+
+  /**
+   * A controller's safety operation on the registry, sent from the wallet; the provision's history is
+   * read again if it is open.
+   */
+  async #controllerTx(label: string, machine: Hex, write: (wc: NonNullable<ReturnType<WalletState["walletClient"]>>) => Promise<Hex>): Promise<boolean> {
+    this.notice = null;
+    const wc = this.#walletClient();
+    if (!wc) return false;
+    const ok = await this.#send(label, provisionRegistryAbi, () => write(wc));
+    if (this.histories[machine]) await this.loadHistory(machine);
+    return ok;
+  }
+
+  /** The controller revokes the machine key for good: its signatures are refused from then on. */
+  revokeMachineKey(machine: Hex): Promise<boolean> {
+    const { client, contracts } = this.#env;
+    return this.#controllerTx(`Revoke the machine key of ${machine}`, machine, async (wc) => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "revokeMachineKey", args: [machine] });
+      return wc.writeContract(request);
+    });
+  }
+
+  /** The controller cancels every signed state change of `machine` not relayed yet (the nonce moves on). */
+  cancelSignedChanges(machine: Hex): Promise<boolean> {
+    const { client, contracts } = this.#env;
+    return this.#controllerTx(`Cancel the signed changes of ${machine}`, machine, async (wc) => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "invalidateNonce", args: [machine] });
+      return wc.writeContract(request);
+    });
+  }
+
+  /** The controller offers control of `machine` to the account `to` (which must accept it). */
+  async offerControl(machine: Hex, to: string): Promise<boolean> {
+    if (!isAddress(to.trim())) {
+      this.notice = `Not an address: ${to.trim().slice(0, 60) || "(empty)"}`;
+      return false;
+    }
+    const next = getAddress(to.trim());
+    const { client, contracts } = this.#env;
+    return this.#controllerTx(`Offer control of ${machine} to ${next}`, machine, async (wc) => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "transferControl", args: [machine, next] });
+      return wc.writeContract(request);
+    });
+  }
+
+  /** This wallet accepts control of the provision of `machine`, offered to it by its controller. */
+  async acceptControl(machineText: string): Promise<boolean> {
+    if (!isAddress(machineText.trim())) {
+      this.notice = `Not a machine address: ${machineText.trim().slice(0, 60) || "(empty)"}`;
+      return false;
+    }
+    const machine = getAddress(machineText.trim());
+    const { client, contracts } = this.#env;
+    return this.#controllerTx(`Accept control of ${machine}`, machine, async (wc) => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "acceptControl", args: [machine] });
+      return wc.writeContract(request);
+    });
   }
 
   /** Registers a provision from a registration request (the machine's consent, from `provision consent`). */
