@@ -3,11 +3,14 @@
  * (`.publisher/config.json`: chain and registry), a progress bar on stderr, and the output (a human line,
  * or one JSON object on stdout with --json).
  */
+import fs from "node:fs/promises";
 import path from "node:path";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { keyHash, type Signer } from "../core/didwebvh/keys.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
+import type { DocumentChanges } from "./didOps.ts";
+import { EmptyHostError } from "./host.ts";
 import { Keystore, readPassword } from "./keystore.ts";
 import { nodeSigner } from "./signer.ts";
 import { HostFileFormatError, parseJsonFile, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
@@ -128,6 +131,29 @@ export function parseDetails(flags: readonly string[] | undefined): Record<strin
     out[key] = raw === "true" ? true : raw === "false" ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
   }
   return out;
+}
+
+/**
+ * The document changes the entry flags ask for (`create`, `append`): a lifecycle event (`--event`, dated
+ * `versionTime` or now, with its `--detail`s), components, a parent.
+ */
+export function entryChanges(
+  values: { event?: string | undefined; detail?: string[] | undefined; component?: string[] | undefined; parent?: string | undefined },
+  versionTime: string | undefined,
+): DocumentChanges {
+  const details = parseDetails(values.detail);
+  return {
+    ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
+    ...(values.component ? { components: values.component } : {}),
+    ...(values.parent ? { parent: values.parent } : {}),
+  };
+}
+
+/** The folder `dir` exists (EmptyHostError naming it otherwise: nothing to `what`). */
+export async function requireFolder(dir: string, what: string): Promise<void> {
+  if (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false))) {
+    throw new EmptyHostError(`No host folder to ${what}`, { details: `${dir} does not exist or is not a folder` });
+  }
 }
 
 /** A versionTime flag, checked: ISO 8601 UTC, not in the future. */

@@ -7,9 +7,7 @@
 import { ANCHOR_SERVICE_TYPE, type AnchoringDeclaration, type AnchorsFile, type EntryAnchorProof, type Hex, type LogEntry } from "../core/types.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Batch, BatchItem } from "./batch.ts";
-import { parseLog } from "../core/didwebvh/log.ts";
-import { VerifierError } from "../core/errors.ts";
-import { checkLog, didFolder, HostFileFormatError, HostStore, mapLimit, PublishedLogError } from "./store.ts";
+import { checkLog, didFolder, HostFileFormatError, HostStore, mapLimit } from "./store.ts";
 
 /** The DID is not (or already) on this host. */
 export class UnknownDidError extends InvalidError {
@@ -99,16 +97,7 @@ export class PublisherHost {
       const text = await host.store.readLog(did);
       if (text === null) throw new UnknownDidError("dids.json names a DID whose log is missing", { details: `${did}: ${file}` });
       const lines = text.split("\n").filter((l) => l !== "");
-      let entries: LogEntry[];
-      if (options.verify) entries = await checkLog(did, file, text, await host.store.readWitness(did));
-      else {
-        try {
-          entries = parseLog(text);
-        } catch (error) {
-          if (!(error instanceof VerifierError)) throw error;
-          throw new PublishedLogError(`The log of ${did} does not parse`, { ...(error.line === undefined ? {} : { line: error.line }), details: `${file}: ${error.name}: ${error.message}`, cause: error });
-        }
-      }
+      const entries = await checkLog(did, file, text, options.verify ? { witness: await host.store.readWitness(did) } : { verify: false });
       const anchorsFile = await host.store.readAnchors(did);
       const anchors = anchorsFile?.anchors ?? [];
       loaded.set(did, {

@@ -8,7 +8,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { InvalidError } from "../core/errors.ts";
-import { checkLog, HistoryRewriteError, PublishedLogError } from "./store.ts";
+import { checkLog, PublishedLogError } from "./store.ts";
 import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
 
 export interface PublishResult {
@@ -45,7 +45,7 @@ export async function publishHost(from: string, to: string, onProgress?: (done: 
       const log = await src.readLog(did);
       if (log === null) throw new PublishedLogError(`dids.json names ${did} but its log is missing`, { details: file });
       // Nothing of a DID is written unless its log verifies and its proofs parse.
-      await checkLog(did, file, log, await src.readWitness(did));
+      await checkLog(did, file, log, { witness: await src.readWitness(did) });
       file = src.anchorsPath(did);
       const anchors = await src.readAnchors(did);
       file = dst.logPath(did);
@@ -59,7 +59,8 @@ export async function publishHost(from: string, to: string, onProgress?: (done: 
         if (beforeAnchors === null || JSON.stringify(JSON.parse(beforeAnchors)) !== JSON.stringify(merged)) result.anchorsWritten++;
       }
     } catch (error) {
-      if (error instanceof HistoryRewriteError || error instanceof InvalidError) {
+      // A rewritten history, a log that does not verify, malformed proofs (all InvalidError): this DID only.
+      if (error instanceof InvalidError) {
         result.refused.push({ did, file, error: `${error.name}: ${error.message}`, ...(error.line === undefined ? {} : { line: error.line }) });
         return;
       }

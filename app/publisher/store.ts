@@ -12,6 +12,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { parseAnchorsFile } from "../core/anchors/file.ts";
 import { parseLog } from "../core/didwebvh/log.ts";
+import { parseDidsIndex } from "../core/fetch/didsIndex.ts";
 import { verifyLog } from "../core/didwebvh/verify.ts";
 import { parseWitnessFile } from "../core/didwebvh/witness.ts";
 import { InvalidError, VerifierError } from "../core/errors.ts";
@@ -115,14 +116,19 @@ export function parseJsonFile(file: string, text: string): unknown {
 }
 
 /**
- * Parses and verifies the text of a DID's did.jsonl as the resolver does (parseLog, verifyLog with the
- * DID and its did-witness.json when there is one). PublishedLogError naming the DID, the file and the line
- * when any of it fails; the entries when it all verifies.
+ * Parses the text of a DID's did.jsonl (parseLog) and, unless `verify` is false, verifies it as the resolver
+ * does (verifyLog with the DID and `witness`, its did-witness.json, when there is one). PublishedLogError
+ * naming the DID, the file and the line when any of it fails; the entries when it all holds.
  */
-export async function checkLog(did: string, file: string, text: string, witnessText: string | null = null): Promise<LogEntry[]> {
+export async function checkLog(
+  did: string,
+  file: string,
+  text: string,
+  { verify = true, witness: witnessText = null }: { verify?: boolean; witness?: string | null } = {},
+): Promise<LogEntry[]> {
   const fail = (error: VerifierError): never => {
     const line = error.line ?? (error.entryIndex === undefined ? undefined : error.entryIndex + 1);
-    throw new PublishedLogError(`The log of ${did} does not verify`, {
+    throw new PublishedLogError(`The log of ${did} does not ${verify ? "verify" : "parse"}`, {
       ...(line === undefined ? {} : { line }),
       details: `${file}: ${error.name}: ${error.message}`,
       cause: error,
@@ -131,6 +137,7 @@ export async function checkLog(did: string, file: string, text: string, witnessT
   let entries: LogEntry[];
   try {
     entries = parseLog(text);
+    if (!verify) return entries;
     const witness = witnessText === null ? null : parseWitnessFile(witnessText);
     const result = await verifyLog(entries, { did, witness });
     if (result.error) fail(result.error);
@@ -261,11 +268,11 @@ export class HostStore {
     const file = this.indexPath;
     const text = await readFileOrNull(file);
     if (text === null) return [];
-    const parsed = parseJsonFile(file, text) as { dids?: unknown } | null;
-    if (typeof parsed !== "object" || parsed === null || !Array.isArray(parsed.dids) || parsed.dids.some((d) => typeof d !== "string")) {
-      throw new HostFileFormatError("dids.json is not { \"dids\": [did, ...] }", { details: file });
+    try {
+      return parseDidsIndex(text, file);
+    } catch (cause) {
+      throw new HostFileFormatError("Malformed dids.json", { details: (cause as Error).message, cause });
     }
-    return parsed.dids as string[];
   }
 
   /** Adds DIDs to dids.json (never removes one; order of first publication). */

@@ -2,11 +2,10 @@
  * `anchor --dir DIR --rpc URL [--registry ADDR] [--keystore FILE] [--batch NAME] [--json]`
  * Anchors every unanchored entry of a host as one Merkle batch and writes the proofs (re-runnable).
  */
-import fs from "node:fs/promises";
 import { anchorPending } from "../../publisher/anchor.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
-import { describeError, keystorePath, openKeystore, output, parseAddressFlag, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { describeError, keystorePath, openKeystore, output, parseAddressFlag, readConfig, requireFolder, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { EmptyHostError, PublisherHost } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
 import { parseCommand } from "../lib/command.ts";
@@ -49,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     const dir = values.dir!;
     // Everything local is checked before the chain is contacted: the folder, its index, every log
     // (verified as a resolver would), the proofs, the config.
-    if (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false))) throw new EmptyHostError("No host folder to anchor", { details: `${dir} does not exist or is not a folder` });
+    await requireFolder(dir, "anchor");
     const ksFile = keystorePath(values.keystore);
     // No anchoring key (no keystore, or none in it): connectChain accepts only the local chain 31337.
     const privateKey = ksFile ? (await openKeystore(ksFile)).secrets.anchoringKey : undefined;

@@ -2,7 +2,7 @@
  * `append --dir DIR --did DID [--event TYPE [--detail k=v ...]] [--component DID ...] [--parent DID] [--rotate]`
  * Appends one signed entry to a DID's log (never rewriting what is published).
  */
-import { describeError, keystorePath, openKeystore, output, parseDetails, parseTime, UsageError } from "../../publisher/cliSupport.ts";
+import { describeError, entryChanges, keystorePath, openKeystore, output, parseTime, UsageError } from "../../publisher/cliSupport.ts";
 import { appendPassportEntry } from "../../publisher/didOps.ts";
 import { PublisherHost, UnknownDidError } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
@@ -38,7 +38,6 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof values === "number") return values;
   try {
     const versionTime = parseTime(values.time);
-    const details = parseDetails(values.detail);
     const did = values.did!;
     // One run per folder; only this DID's files are read, and its log must verify before it is extended.
     const { entry, rotated } = await withFolderLock(values.dir!, "append", async () => {
@@ -50,11 +49,7 @@ export async function run(argv: string[]): Promise<number> {
         ks,
         host,
         did,
-        changes: {
-          ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
-          ...(values.component ? { components: values.component } : {}),
-          ...(values.parent ? { parent: values.parent } : {}),
-        },
+        changes: entryChanges(values, versionTime),
         rotate: values.rotate,
         ...(versionTime ? { versionTime } : {}),
       });

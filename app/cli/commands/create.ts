@@ -5,7 +5,7 @@
 import { buildDid, SCID_PLACEHOLDER } from "../../core/didwebvh/url.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
-import { describeError, keystorePath, openKeystore, output, parseAddressFlag, parseDetails, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { describeError, entryChanges, keystorePath, openKeystore, output, parseAddressFlag, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
 import { DuplicateDidError, PublisherHost } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     // Everything that can be checked here is checked before the keystore, the folder or the chain is
     // touched; the config and the host files are written only once the DID is made.
     const versionTime = parseTime(values.time);
-    const details = parseDetails(values.detail);
+    const changes = entryChanges(values, versionTime);
     const registryFlag = parseAddressFlag("registry", values.registry);
     let folder: string;
     try {
@@ -82,11 +82,7 @@ export async function run(argv: string[]): Promise<number> {
         path: values.path!,
         info: { kind: values.kind!, name: values.name!, gtin: values.gtin!, serial: values.serial!, manufacturer: values.manufacturer! },
         anchoring: { chainId: conn.chainId, registry, anchorers: [conn.account.address] },
-        changes: {
-          ...(values.event ? { event: { type: values.event, time: versionTime ?? new Date().toISOString(), ...(details ? { details } : {}) } } : {}),
-          ...(values.component ? { components: values.component } : {}),
-          ...(values.parent ? { parent: values.parent } : {}),
-        },
+        changes,
         prerotate: values.prerotate,
         ...(versionTime ? { versionTime } : {}),
       });

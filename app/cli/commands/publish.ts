@@ -1,9 +1,7 @@
 /**
  * `publish --from DIR --to DEST [--json]`: copies a host folder to where it is served, append-only.
  */
-import fs from "node:fs/promises";
-import { describeError, output, progressBar, UsageError } from "../../publisher/cliSupport.ts";
-import { EmptyHostError } from "../../publisher/host.ts";
+import { describeError, output, progressBar, requireFolder, UsageError } from "../../publisher/cliSupport.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
 import { publishHost } from "../../publisher/publish.ts";
 import { parseCommand } from "../lib/command.ts";
@@ -36,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const bar = progressBar();
   try {
     const from = values.from!;
-    if (!(await fs.stat(from).then((st) => st.isDirectory(), () => false))) throw new EmptyHostError("No host folder to publish", { details: `${from} does not exist or is not a folder` });
+    await requireFolder(from, "publish");
     // The source does not change under the copy: publisher runs on it wait their turn.
     const result = await withFolderLock(from, "publish", () => publishHost(from, values.to!, (d, n) => bar.update("DIDs", d, n)));
     bar.end();

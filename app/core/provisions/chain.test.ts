@@ -26,8 +26,6 @@ import {
   listProvisionsOf,
   readProvision,
   readProvisionActivity,
-  readProvisionHistory,
-  readWalletActivity,
   readWalletClaim,
   readWalletEvents,
   type ProvisionContracts,
@@ -135,16 +133,16 @@ describe("a provision's life, read back from the chain", () => {
       });
       expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
     }
-    const history = await readProvisionHistory(client, contracts, machine.address);
+    const history = await readProvisionActivity(client, contracts, machine.address);
     expect(history.map((h) => (h.kind === "state" ? `${h.from}->${h.to}` : h.kind))).toEqual(["registered", "started->running", "running->off", "off->running"]);
     for (const h of history) if (h.kind === "state") expect(h.by).toBe(machine.address);
     expect(history.every((h) => h.timestamp > 1_600_000_000 && h.txHash.length === 66)).toBe(true);
     // Reading in tiny block ranges gives the same history.
-    expect(await readProvisionHistory(client, { ...contracts, maxBlockRange: 2n }, machine.address)).toEqual(history);
+    expect(await readProvisionActivity(client, { ...contracts, maxBlockRange: 2n }, machine.address)).toEqual(history);
     expect((await listProvisionsOf(client, contracts, controller.address)).map((p) => p.machine)).toEqual([machine.address]);
     expect(await listProvisionsOf(client, contracts, relayer.address)).toEqual([]);
     expect(await readProvision(client, contracts, relayer.address)).toBeNull();
-    expect((await readWalletActivity(client, contracts, controller.address)).map((a) => a.kind)).toEqual(["registered"]);
+    expect((await readWalletEvents(client, contracts, controller.address)).map((a) => a.kind)).toEqual(["registered"]);
   });
 
   it("a replayed signature is refused, and the custom error is decoded", async () => {
@@ -206,7 +204,7 @@ describe("wallet links, both sides", () => {
     const h3 = await wallet(controller).writeContract({ address: contracts.walletLinks, abi: walletLinksAbi, functionName: "unlink" });
     await client.waitForTransactionReceipt({ hash: h3 });
     expect(await readWalletClaim(client, contracts, controller.address)).toBeNull();
-    expect((await readWalletActivity(client, contracts, controller.address)).map((a) => a.kind)).toEqual(["unlinked", "linked", "registered"]);
+    expect((await readWalletEvents(client, contracts, controller.address)).map((a) => a.kind)).toEqual(["unlinked", "linked", "registered"]);
   });
 });
 
@@ -262,20 +260,17 @@ describe("the controller's safety operations, read back from the chain", () => {
     expect(activity.map(describeActivity)).toContain(`Control passed from ${controller.address} to ${relayer.address}`);
     // In tiny block ranges, the same.
     expect(await readProvisionActivity(client, { ...contracts, maxBlockRange: 2n }, m2.address)).toEqual(activity);
-    // The history the app's view knows today keeps its kinds.
-    expect((await readProvisionHistory(client, contracts, m2.address)).map((a) => a.kind)).toEqual(["registered", "state"]);
 
     // The provision is listed under its controller now, not under the one that registered it.
     expect((await listProvisionsOf(client, contracts, relayer.address)).map((p) => p.machine)).toEqual([m2.address]);
     expect((await listProvisionsOf(client, contracts, controller.address)).map((p) => p.machine)).not.toContain(m2.address);
-    // Both wallets see the transfer in their activity; the wallet view's kinds are kept.
+    // Both wallets see the transfer in their activity.
     expect((await readWalletEvents(client, contracts, relayer.address)).map((a) => a.kind).slice(0, 4)).toEqual([
       "state", "controlTransferred", "controlProposed", "linked",
     ]);
     expect((await readWalletEvents(client, contracts, controller.address)).map((a) => a.kind).slice(0, 4)).toEqual([
       "controlTransferred", "controlProposed", "keyRevoked", "registered",
     ]);
-    expect((await readWalletActivity(client, contracts, relayer.address)).map((a) => a.kind)).toEqual(["state", "linked"]);
 
     // A cancelled offer reads as such.
     await write(relayer, "transferControl", [m2.address, controller.address]);

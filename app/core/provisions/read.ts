@@ -40,12 +40,7 @@ export interface ProvisionView {
   pendingController: Hex | null;
 }
 
-/**
- * Registration, state changes and wallet links: the events of a provision's (or a wallet's) history as
- * they were before the controller's safety operations existed. {@link readProvisionHistory} and
- * {@link readWalletActivity} return only these; the app and the CLI show the whole history
- * ({@link ProvisionActivity}).
- */
+/** Registration, state changes and wallet links: the events of a provision's (or a wallet's) history before the controller's safety operations. */
 export type ChainActivity =
   | ({ kind: "registered"; machine: Hex; controller: Hex; did: string; metadataHash: Hex } & EventPlace)
   | ({ kind: "state"; machine: Hex; from: ProvisionState; to: ProvisionState; by: Hex } & EventPlace)
@@ -66,12 +61,6 @@ export type ProvisionActivity =
   | ({ kind: "controlProposed"; machine: Hex; from: Hex; to: Hex | null } & EventPlace)
   | ({ kind: "controlTransferred"; machine: Hex; from: Hex; to: Hex } & EventPlace)
   | ({ kind: "metadataUpdated"; machine: Hex; metadataHash: Hex } & EventPlace);
-
-const CHAIN_ACTIVITY_KINDS: ReadonlySet<string> = new Set<ChainActivity["kind"]>(["registered", "state", "linked", "unlinked"]);
-
-function isChainActivity(a: ProvisionActivity): a is ChainActivity {
-  return CHAIN_ACTIVITY_KINDS.has(a.kind);
-}
 
 export interface EventPlace {
   blockNumber: number;
@@ -234,15 +223,6 @@ function byChainOrder(a: EventPlace, b: EventPlace): number {
   return a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
 }
 
-/** Registration and every state change of the provision of `machine`, oldest first (see {@link readProvisionActivity}). */
-export async function readProvisionHistory(
-  client: PublicClient,
-  contracts: ProvisionContracts,
-  machine: Hex,
-): Promise<ChainActivity[]> {
-  return (await readProvisionActivity(client, contracts, machine)).filter(isChainActivity);
-}
-
 /**
  * Everything that happened to the provision of `machine`, oldest first: registration, state changes,
  * machine key revocation, cancelled signatures, control offered and passed on, metadata updates.
@@ -346,19 +326,6 @@ export async function listProvisionsOf(
   const machines = [...new Set(got.map((l) => l.args.machine))];
   const views = await Promise.all(machines.map((m) => readProvision(client, contracts, m)));
   return views.filter((v): v is ProvisionView => v !== null && v.controller.toLowerCase() === controller.toLowerCase());
-}
-
-/**
- * What `wallet` did with our contracts, newest first: provisions it registered, state changes on its
- * authority, links and unlinks (see {@link readWalletEvents}).
- */
-export async function readWalletActivity(
-  client: PublicClient,
-  contracts: ProvisionContracts,
-  wallet: Hex,
-  limit = 20,
-): Promise<ChainActivity[]> {
-  return (await readWalletEvents(client, contracts, wallet, Number.POSITIVE_INFINITY)).filter(isChainActivity).slice(0, limit);
 }
 
 /**

@@ -10,7 +10,7 @@ import { anchorRegistryAbi } from "../../contracts/abi.ts";
 import { parseLog } from "../../core/didwebvh/log.ts";
 import { verifyLog } from "../../core/didwebvh/verify.ts";
 import { provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
-import { readProvision, readProvisionHistory } from "../../core/provisions/read.ts";
+import { readProvision, readProvisionActivity } from "../../core/provisions/read.ts";
 import { documentNamesWallet } from "../../core/provisions/walletLink.ts";
 import type { AnchorsFile } from "../../core/types.ts";
 import { connectChain } from "../chain.ts";
@@ -67,7 +67,7 @@ describe("seedDemoProvisions", () => {
     const again = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir: dir, host: "localhost:8652", anchorRegistry });
     expect(again.manifest).toEqual(first.manifest);
     expect(again.provisions).toEqual(first.provisions);
-    const history = await readProvisionHistory(conn.publicClient, contracts, first.provisions[1]!.machine);
+    const history = await readProvisionActivity(conn.publicClient, contracts, first.provisions[1]!.machine);
     expect(history.map((h) => (h.kind === "state" ? h.to : h.kind))).toEqual(["registered", "running", "off"]);
 
     // A move the state machine lacks is refused before anything is signed.
