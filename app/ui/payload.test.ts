@@ -178,9 +178,8 @@ describe("resolveLinkset remembers what it read, for when the host answers nothi
       mode = "ok";
       await resolveLinkset(url, [HOST], 2000, memory);
       mode = "silent";
-      const t = performance.now();
-      expect(await resolveLinkset(url, [HOST], 10_000, memory, 100)).toBe(DID);
-      expect(performance.now() - t).toBeLessThan(5000);
+      // The host's own timeout (60 s) is beyond the test's (30 s): only the short wait can answer in time.
+      expect(await resolveLinkset(url, [HOST], 60_000, memory, 100)).toBe(DID);
       await expect(resolveLinkset(url, [HOST], 200, null)).rejects.toThrow("did not answer within 0.2 s");
     });
   });
