@@ -8,7 +8,8 @@ import type { AnchoringDeclaration } from "../core/types.ts";
 import { appendPassportEntry, createPassportDid } from "./didOps.ts";
 import { PublisherHost } from "./host.ts";
 import { Keystore } from "./keystore.ts";
-import { publishHost } from "./publish.ts";
+import { LockHeldError, withFolderLock } from "./lock.ts";
+import { publishHost, PublishTargetError } from "./publish.ts";
 import { HistoryRewriteError } from "./store.ts";
 
 const ANCHORING: AnchoringDeclaration = { chainId: 31337, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", anchorers: ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"] };
@@ -141,6 +142,48 @@ describe("publishHost", () => {
     // And the store itself throws the typed error.
     const { HostStore } = await import("./store.ts");
     await expect(new HostStore(to).writeLog(did, "{}\n")).rejects.toBeInstanceOf(HistoryRewriteError);
+  });
+});
+
+describe("publishHost: one run per destination, never into its own source", () => {
+  it("a run from another folder writing the same web root holds it: this one writes nothing and says who", async () => {
+    const to = path.join(dir, "www");
+    const hosts = ["a", "b"].map((n) => path.join(dir, n));
+    const dids: string[] = [];
+    for (const [i, from] of hosts.entries()) {
+      const host = await PublisherHost.open(from);
+      dids.push((await createPassportDid({ ks, host, hostName: "localhost:8626", path: `p/g${i}`, info: info("glass"), anchoring: ANCHORING })).did);
+      await host.flush();
+    }
+    expect((await publishHost(hosts[0]!, to)).refused).toEqual([]);
+
+    await withFolderLock(to, "publish", async () => {
+      const error = await publishHost(hosts[1]!, to).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect((error as LockHeldError).details).toContain(`pid ${process.pid}`);
+      await expect(fs.access(path.join(to, "p/g1"))).rejects.toThrow();
+      expect(JSON.parse(await fs.readFile(path.join(to, "dids.json"), "utf8"))).toEqual({ dids: [dids[0]] });
+    });
+
+    // Its turn come, both DIDs are served and listed; the lock (and its folder) are gone again.
+    expect((await publishHost(hosts[1]!, to)).refused).toEqual([]);
+    expect(JSON.parse(await fs.readFile(path.join(to, "dids.json"), "utf8"))).toEqual({ dids: dids });
+    await expect(fs.access(path.join(to, ".publisher"))).rejects.toThrow();
+  });
+
+  it("the source folder itself, or a folder inside it (through a symlink too), is refused before anything is written", async () => {
+    const from = path.join(dir, "host");
+    const host = await PublisherHost.open(from);
+    await createPassportDid({ ks, host, hostName: "localhost:8626", path: "p/g1", info: info("glass"), anchoring: ANCHORING });
+    await host.flush();
+    await fs.symlink(from, path.join(dir, "alias"));
+    const before = (await fs.readdir(from, { recursive: true })).sort();
+    for (const to of [from, path.join(from, "."), path.join(dir, "alias"), path.join(from, "www"), path.join(dir, "alias", "p", "new")]) {
+      await expect(publishHost(from, to), to).rejects.toBeInstanceOf(PublishTargetError);
+    }
+    expect((await fs.readdir(from, { recursive: true })).sort()).toEqual(before);
+    // A sibling whose name starts with the source's is another folder.
+    expect((await publishHost(from, `${from}-www`)).refused).toEqual([]);
   });
 });
 

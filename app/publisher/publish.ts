@@ -4,10 +4,15 @@
  * written for that DID), logs only ever extended (HistoryRewriteError, nothing written for that DID), proofs
  * merged, every other file (linksets, QR codes, manifest) copied when changed, the index last. The
  * publisher's own state (.publisher/) stays behind.
+ *
+ * One run per destination at a time: two runs from different folders to one web root would each read the
+ * served log or index, then write theirs, and the later write would drop what the other appended or listed.
+ * The destination's lock (`DEST/.publisher/lock`, as a host folder's) exists only while a run writes.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
 import { InvalidError } from "../core/errors.ts";
+import { withFolderLock } from "./lock.ts";
 import { checkLog, PublishedLogError } from "./store.ts";
 import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
 
@@ -32,7 +37,33 @@ async function walk(dir: string, rel = ""): Promise<string[]> {
   return out;
 }
 
+/** The destination is the source folder or inside it (each run would copy its own output again). */
+export class PublishTargetError extends InvalidError {
+  override readonly name = "PublishTargetError";
+}
+
+async function realFolder(dir: string): Promise<string> {
+  // A destination not made yet: its nearest existing parent decides where it will be.
+  const resolved = path.resolve(dir);
+  try {
+    return await fs.realpath(resolved);
+  } catch {
+    const parent = path.dirname(resolved);
+    return parent === resolved ? resolved : path.join(await realFolder(parent), path.basename(resolved));
+  }
+}
+
 export async function publishHost(from: string, to: string, onProgress?: (done: number, total: number) => void): Promise<PublishResult> {
+  const [source, target] = await Promise.all([realFolder(from), realFolder(to)]);
+  if (target === source || target.startsWith(source + path.sep)) {
+    throw new PublishTargetError(`The destination ${to} is ${target === source ? "the source folder itself" : `inside the source folder ${from}`}`, {
+      details: "publish copies a host folder to another place (a web root, a mounted bucket)",
+    });
+  }
+  return withFolderLock(to, "publish", () => copyHost(from, to, onProgress));
+}
+
+async function copyHost(from: string, to: string, onProgress?: (done: number, total: number) => void): Promise<PublishResult> {
   const src = new HostStore(from);
   const dst = new HostStore(to);
   const dids = await src.readIndex();

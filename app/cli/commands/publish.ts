@@ -16,6 +16,8 @@ whose history would change is refused; refusals are reported with the file and w
 refused DID is written), did-anchors.json merged
 (proofs already published are kept), other files (linksets, QR codes, manifest.json) when changed, and
 dids.json last. Every file is written atomically. DIR/.publisher (the journal, the config) stays behind.
+One run at a time per source and per destination (DEST/.publisher/lock exists while a run writes);
+DEST may not be DIR or inside it.
 
   --json   {"dids","logsWritten","anchorsWritten","filesCopied","refused":[{"did","file","error","line"}]} on stdout
 `;
