@@ -149,3 +149,36 @@ describe("dirSource with the folder's listing", () => {
     }
   });
 });
+
+describe("a witnessed DID in a folder (audit --cdn DIR)", () => {
+  it("reads its did-witness.json, a JSON array as the spec has it, with or without the listing; an object there is refused", async () => {
+    const { createLog } = await import("../../core/didwebvh/create.ts");
+    const { serializeLog } = await import("../../core/didwebvh/log.ts");
+    const { createWitnessProof } = await import("../../core/didwebvh/witness.ts");
+    const { testSigner } = await import("../../core/didwebvh/testkit/logs.ts");
+    const { verifyDid } = await import("../../core/verify/verifyDid.ts");
+    const witness = testSigner(2);
+    const { did, log } = await createLog({
+      host: "example.com",
+      path: ["p", "w"],
+      signer: testSigner(1),
+      versionTime: "2025-04-01T00:00:00Z",
+      parameters: { witness: { threshold: 1, witnesses: [{ id: witness.verificationMethod.split("#")[0]! }] } },
+      document: () => ({}),
+    });
+    const host = path.join(base, "witnessed");
+    await mkdir(path.join(host, "p", "w"), { recursive: true });
+    await writeFile(path.join(host, "p", "w", "did.jsonl"), serializeLog(log));
+    const approval = [{ versionId: log[0]!.versionId, proof: [await createWitnessProof(witness, log[0]!.versionId, "2025-04-01T00:00:01Z")] }];
+    await writeFile(path.join(host, "p", "w", "did-witness.json"), `${JSON.stringify(approval, null, 2)}\n`);
+    const chain = { readAnchor: async () => null, readAt: () => undefined };
+    for (const source of [dirSource(host), dirSource(host, { listing: listFolder(host) })]) {
+      // Valid and witnessed; not anchored (this log declares no anchoring).
+      expect(await verifyDid(did, { source, chain })).toMatchObject({ verdict: "pending", error: { name: "NotAnchoredError" } });
+    }
+    await writeFile(path.join(host, "p", "w", "did-witness.json"), JSON.stringify(approval[0]));
+    for (const source of [dirSource(host), dirSource(host, { listing: listFolder(host) })]) {
+      await expect(source.get(did, "did-witness.json")).rejects.toMatchObject({ name: "UnexpectedContentError", message: expect.stringContaining("does not start with a JSON array") });
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, r
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseDid } from "../../core/didwebvh/url.ts";
-import { DEFAULT_MAX_BYTES, looksLikeJsonFile, type DidFileName, type FileSource } from "../../core/fetch/source.ts";
+import { DEFAULT_MAX_BYTES, expectedStart, looksLikeJsonFile, type DidFileName, type FileSource } from "../../core/fetch/source.ts";
 import { FileTooLargeError, UnexpectedContentError, HostUnreachableError } from "../../core/fetch/errors.ts";
 import { InvalidError } from "../../core/errors.ts";
 
@@ -79,15 +79,15 @@ export function dirSource(dir: string, options: { maxBytes?: number; listing?: F
           fd = openSync(path.join(dir, ...segments), constants.O_RDONLY | constants.O_NOFOLLOW);
         } catch {
           // Changed since the walk (removed, or replaced by a link): the full check decides.
-          return readChecked(await rootP, rel, segments, maxBytes);
+          return readChecked(await rootP, rel, segments, maxBytes, file);
         }
-        return decode(rel, readOpened(fd, rel, maxBytes));
+        return decode(rel, readOpened(fd, rel, maxBytes), file);
       }
       // A name the walk saw as something else (a link, a folder) takes the full check; an unseen one is missing.
-      if (listing.other.has(rel) || !DID_FILES.has(segments[segments.length - 1]!)) return readChecked(await rootP, rel, segments, maxBytes);
+      if (listing.other.has(rel) || !DID_FILES.has(segments[segments.length - 1]!)) return readChecked(await rootP, rel, segments, maxBytes, file);
       return null;
     }
-    return readChecked(await rootP, rel, segments, maxBytes);
+    return readChecked(await rootP, rel, segments, maxBytes, file);
   };
   return { getFile, get: async (did, file) => getFile(didRelativePath(did, file), file) };
 }
@@ -106,19 +106,19 @@ function readOpened(fd: number, rel: string, maxBytes: number): Buffer {
   }
 }
 
-function decode(rel: string, bytes: Buffer): string {
+function decode(rel: string, bytes: Buffer, file: DidFileName): string {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch (error) {
     throw new UnexpectedContentError({ details: `${rel} is not UTF-8 text`, cause: error });
   }
-  if (!looksLikeJsonFile(text)) throw new UnexpectedContentError({ details: `${rel} does not start with a JSON object` });
+  if (!looksLikeJsonFile(text, file)) throw new UnexpectedContentError({ details: `${rel} does not start with ${expectedStart(file)}` });
   return text;
 }
 
 /** The file at `rel`, its real path checked to stay inside `root`; null when missing. */
-function readChecked(root: string, rel: string, segments: string[], maxBytes: number): string | null {
+function readChecked(root: string, rel: string, segments: string[], maxBytes: number, file: DidFileName): string | null {
   const target = path.join(root, ...segments);
   // Synchronous reads: these are small local files, and a command line reading thousands of them
   // gains more from five fewer thread-pool round trips each (shared with WebCrypto's signature jobs)
@@ -134,7 +134,7 @@ function readChecked(root: string, rel: string, segments: string[], maxBytes: nu
     throw new HostUnreachableError({ details: `${target}: ${(error as Error).message}`, cause: error });
   }
   if (!real.startsWith(root + path.sep)) throw new HostPathError("The DID's file links outside the folder", { details: rel });
-  return decode(rel, readOpened(openSync(real, "r"), rel, maxBytes));
+  return decode(rel, readOpened(openSync(real, "r"), rel, maxBytes), file);
 }
 
 /**

@@ -14,6 +14,10 @@ beforeAll(async () => {
     const url = req.url ?? "";
     if (url === "/ok/did.jsonl") return res.writeHead(200, { "content-type": "application/jsonl" }).end(LOG);
     if (url === "/ok/did-anchors.json") return res.writeHead(200, { "content-type": "application/json" }).end('{"did":"x","anchors":[]}');
+    // did-witness.json is an array (the spec's data model); an object there is not that file.
+    if (url === "/witnessed/did-witness.json") return res.writeHead(200, { "content-type": "application/json" }).end(' [{"versionId":"1-x","proof":[]}]');
+    if (url === "/object-witness/did-witness.json") return res.writeHead(200, { "content-type": "application/json" }).end('{"versionId":"1-x"}');
+    if (url === "/array-log/did.jsonl") return res.writeHead(200, { "content-type": "application/jsonl" }).end('[{"versionId":"1-x"}]');
     if (url.startsWith("/spa/")) return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><html></html>");
     if (url.startsWith("/untyped-html/")) return res.writeHead(200).end("<!doctype html><html></html>");
     if (url.startsWith("/empty/")) return res.writeHead(200).end("");
@@ -78,6 +82,15 @@ describe("httpSource", () => {
   it("HTML, empty or non-UTF-8 answers are UnexpectedContentError (unverifiable)", async () => {
     for (const path of ["spa", "untyped-html", "empty", "latin1"]) {
       expect(await failure(source.get(did(path), "did.jsonl"))).toEqual({ name: "UnexpectedContentError", verdict: "unverifiable" });
+    }
+  });
+
+  it("did-witness.json is a JSON array (did:webvh v1.0): read as one; an object, an array log or HTML in place of either is refused", async () => {
+    expect(await source.get(did("witnessed"), "did-witness.json")).toBe(' [{"versionId":"1-x","proof":[]}]');
+    for (const [path, file] of [["object-witness", "did-witness.json"], ["spa", "did-witness.json"], ["array-log", "did.jsonl"]] as const) {
+      const e = await source.get(did(path), file).catch((x: unknown) => x);
+      expect(e, path).toMatchObject({ name: "UnexpectedContentError", verdict: "unverifiable" });
+      if (path !== "spa") expect((e as Error).message).toContain(file === "did-witness.json" ? "does not start with a JSON array" : "does not start with a JSON object");
     }
   });
 

@@ -4,7 +4,7 @@
  * and not something else (an HTML page from a single-page-app fallback).
  */
 import { didToUrl } from "../didwebvh/url.ts";
-import { DEFAULT_MAX_BYTES, looksLikeJsonFile, type DidFileName, type FileSource } from "./source.ts";
+import { DEFAULT_MAX_BYTES, expectedStart, looksLikeJsonFile, type DidFileName, type FileSource } from "./source.ts";
 import {
   FetchTimeoutError,
   FileTooLargeError,
@@ -99,9 +99,9 @@ export function httpSource(options: HttpSourceOptions = {}): FileSource {
         } catch (error) {
           throw new UnexpectedContentError({ details: `${url} is not UTF-8 text`, cause: error });
         }
-        if (!looksLikeJsonFile(text)) {
+        if (!looksLikeJsonFile(text, file)) {
           throw new UnexpectedContentError({
-            details: `${url} does not start with a JSON object (starts ${JSON.stringify(text.slice(0, 40))})`,
+            details: `${url} does not start with ${expectedStart(file)} (starts ${JSON.stringify(text.slice(0, 40))})`,
           });
         }
         return text;

@@ -22,7 +22,17 @@ export const DEFAULT_MAX_BYTES: Record<DidFileName, number> = {
   "did-witness.json": 4 * 1024 * 1024,
 };
 
-/** First non-white-space character a file of this kind must start with (JSON object per line / JSON object). */
-export function looksLikeJsonFile(text: string): boolean {
-  return /^\s*\{/.test(text);
+/**
+ * What a file of this kind must start with (its first non-white-space character): did.jsonl (a JSON object
+ * per line) and did-anchors.json are objects; did-witness.json is an array (did:webvh v1.0, "The
+ * did-witness.json file": `[{ "versionId": ..., "proof": [...] }]`). Refuses, early and by name, what a
+ * host that answers every path with its HTML page sends.
+ */
+export function looksLikeJsonFile(text: string, file: DidFileName): boolean {
+  return file === "did-witness.json" ? /^\s*\[/.test(text) : /^\s*\{/.test(text);
+}
+
+/** How looksLikeJsonFile's expectation reads in an error. */
+export function expectedStart(file: DidFileName): string {
+  return file === "did-witness.json" ? "a JSON array" : "a JSON object";
 }
