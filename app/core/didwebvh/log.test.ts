@@ -56,4 +56,14 @@ describe("parseLog / serializeLog", () => {
     expect(errorOf(() => parseLog(bad)).name).toBe("LogParseError");
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
+
+  it("a line nesting a '__proto__' string 100,000 deep is a LogParseError, not a stack overflow", () => {
+    const deep = `${"[".repeat(100_000)}"__proto__"${"]".repeat(100_000)}`;
+    const line = JSON.stringify(entry(1)).replace('"parameters":{}', `"parameters":{"deep":${deep}}`);
+    const error = errorOf(() => parseLog(`${JSON.stringify(entry(1))}\n${line}\n`));
+    expect([error.name, error.line, error.message]).toEqual(["LogParseError", 2, "A log line nests deeper than 256 levels (line 2)"]);
+    // Within the depth that canonicalisation allows, a __proto__ string is only a string.
+    const shallow = JSON.stringify(entry(1)).replace('"parameters":{}', `"parameters":{"deep":${"[".repeat(200)}"__proto__"${"]".repeat(200)}}`);
+    expect(parseLog(shallow)).toHaveLength(1);
+  });
 });

@@ -23,14 +23,29 @@ export const DEFAULT_LOG_LIMITS: Required<LogLimits> = {
 
 const ENTRY_KEYS = ["versionId", "versionTime", "parameters", "state", "proof"] as const;
 
-function hasProtoKey(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasProtoKey);
-  for (const key of Object.keys(value)) {
-    if (key === "__proto__") return true;
-    if (hasProtoKey((value as Record<string, unknown>)[key])) return true;
+/** Nesting deeper than this cannot be canonicalised (jcs.ts) either: such an entry could never verify. */
+const MAX_DEPTH = 256;
+
+/**
+ * Whether `value` has a `__proto__` key at any depth: walked with a stack of its own (no recursion, so no
+ * stack overflow however deep the line nests), refusing nesting beyond MAX_DEPTH.
+ */
+function protoKeyProblem(value: unknown): string | undefined {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: v, depth } = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_DEPTH) return `A log line nests deeper than ${MAX_DEPTH} levels`;
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (key === "__proto__") return "A log line has a __proto__ key";
+      stack.push({ value: (v as Record<string, unknown>)[key], depth: depth + 1 });
+    }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -84,8 +99,9 @@ export function parseLog(text: string, limits: LogLimits = {}): LogEntry[] {
     }
     const problem = entryShapeProblem(value);
     if (problem) throw new LogParseError("A log line is not a log entry", { line, details: problem });
-    if (raw.includes('"__proto__"') && hasProtoKey(value)) {
-      throw new LogParseError("A log line has a __proto__ key", { line });
+    if (raw.includes('"__proto__"')) {
+      const unsafe = protoKeyProblem(value);
+      if (unsafe) throw new LogParseError(unsafe, { line });
     }
     entries.push(value as LogEntry);
     start = stop + 1;

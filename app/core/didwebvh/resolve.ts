@@ -4,7 +4,7 @@
  * and resolution metadata with `error: invalidDid | notFound` and an RFC 9457 problem-details reason.
  */
 import type { DidDocument, ServiceEntry, WitnessParameter } from "../types.ts";
-import type { VerifierError } from "../errors.ts";
+import { toVerifierError } from "../errors.ts";
 import { InvalidDidError } from "./errors.ts";
 import { parseLog, type LogLimits } from "./log.ts";
 import { isWitnessActive } from "./params.ts";
@@ -91,8 +91,11 @@ export function resolutionFailure(error: ResolutionErrorCode, detail: string, er
   };
 }
 
-const fromError = (error: VerifierError): DidResolutionResult =>
-  resolutionFailure(error.verdict === "invalid" ? "invalidDid" : "notFound", error.message, error.name);
+// Anything not one of the core's typed errors (a bug, a runtime limit) is an UnexpectedError, never invalidDid.
+const fromError = (caught: unknown): DidResolutionResult => {
+  const error = toVerifierError(caught);
+  return resolutionFailure(error.verdict === "invalid" ? "invalidDid" : "notFound", error.message, error.name);
+};
 
 /** The DID document of a version as resolved: the state plus the implicit #files and #whois services. */
 export function resolvedDocument(state: DidDocument): DidDocument {
@@ -138,7 +141,7 @@ export async function resolveDid(did: string, logText: string | null, options: R
   try {
     parseDid(did);
   } catch (error) {
-    return fromError(error as VerifierError);
+    return fromError(error);
   }
   if (logText === null) return resolutionFailure("notFound", `No DID log was found for ${did}`);
   let witness: readonly WitnessProofEntry[] | null = null;
@@ -150,7 +153,7 @@ export async function resolveDid(did: string, logText: string | null, options: R
       witness = typeof options.witness === "string" ? parseWitnessFile(options.witness) : options.witness;
     }
   } catch (error) {
-    return fromError(error as VerifierError);
+    return fromError(error);
   }
   result = await verifyLog(entries, {
     did,
