@@ -50,12 +50,35 @@ export function anchoringDeclaration(doc: DidDocument): DeclarationResult {
   return { kind: "declared", declaration: { chainId, registry: registry as Hex, anchorers: anchorers as Hex[] } };
 }
 
+/** A value `LifecycleEvent.details` may hold: a string, a finite number, a boolean or a list of strings. */
+function isFlatDetail(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    default:
+      return Array.isArray(value) && value.every((item) => typeof item === "string");
+  }
+}
+
+/**
+ * An event as LifecycleEvent declares it: `details`, when present, a flat object (depth 2 at most, every
+ * value a string, finite number, boolean or list of strings). The bound is what the type promises and
+ * what every publisher here writes; it keeps a verdict, which carries the event, serialisable and
+ * clonable whatever a host nests there (100,000 levels made JSON.stringify and structuredClone throw),
+ * and the timeline's rendering of a value safe. An event with other details is refused, not shown, as
+ * one with no object there always was. Its size needs no bound of its own: an event is part of its own
+ * entry's line, within the log's limits (1 MiB a line, 16 MiB a log).
+ */
 function isLifecycleEvent(value: unknown): value is LifecycleEvent {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   if (typeof v.type !== "string" || typeof v.time !== "string") return false;
-  if (v.details !== undefined && (typeof v.details !== "object" || v.details === null || Array.isArray(v.details))) return false;
-  return true;
+  if (v.details === undefined) return true;
+  if (typeof v.details !== "object" || v.details === null || Array.isArray(v.details)) return false;
+  return Object.values(v.details).every(isFlatDetail);
 }
 
 /** The lifecycle event an entry records: the first `LifecycleEvent` service absent from the previous state. */

@@ -274,12 +274,12 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
   // A witness file that could not be had or read explains a "witness proofs missing" better than that does.
   const logError =
     witnessError && (!result.error || result.error.name === "WitnessProofsMissingError") ? witnessError : result.error;
-  // A log that is not this DID's at all (another DID's files in its place): its events are another
-  // product's, and are not shown as this one's.
-  const foreign = valid.length === 0 && logError?.name === "DidMismatchError";
   for (let i = parsed.length - 1; i >= 0; i--) {
     const raw = parsed[i]!;
-    const event = foreign ? undefined : newEvent(raw.state, parsed[i - 1]?.state);
+    // Only the valid prefix speaks for the DID: an entry from the first invalid one on is unchecked data
+    // (another DID's files in its place, or whatever a host wrote), and a verdict must stay what the
+    // checks made it, serialisable for the worker and `audit --json` alike. Its event is not shown.
+    const event = i < valid.length ? newEvent(valid[i]!.state, valid[i - 1]?.state) : undefined;
     const base = {
       index: i,
       versionId: typeof raw.versionId === "string" ? raw.versionId : "",
