@@ -77,6 +77,13 @@ export class DeactivatedError extends InvalidError {
 export class WitnessError extends InvalidError {
   override readonly name = "WitnessError";
 }
+/**
+ * A signature could not be checked at all (the Ed25519 code failed to load, e.g. a lazily loaded chunk
+ * the network or an update took away): nothing proven either way, so never a SignatureError.
+ */
+export class SignatureUncheckedError extends UnverifiableError {
+  override readonly name = "SignatureUncheckedError";
+}
 /** The log requires witnessing but no did-witness.json was supplied: nothing proven either way. */
 export class WitnessProofsMissingError extends UnverifiableError {
   override readonly name = "WitnessProofsMissingError";

@@ -9,6 +9,7 @@
  * or whose S is not below the group order L.
  */
 import { decodeBase58, encodeBase58 } from "./base58.ts";
+import { SignatureUncheckedError } from "./errors.ts";
 
 export { keyHash } from "./hash.ts";
 
@@ -110,8 +111,15 @@ function importKey(publicKey: Uint8Array, cacheKey: string): Promise<CryptoKey> 
 let noble: Promise<typeof import("@noble/curves/ed25519.js")> | undefined;
 
 async function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  let curve: (typeof import("@noble/curves/ed25519.js"))["ed25519"];
   try {
-    const { ed25519: curve } = await (noble ??= import("@noble/curves/ed25519.js"));
+    ({ ed25519: curve } = await (noble ??= import("@noble/curves/ed25519.js")));
+  } catch (error) {
+    // Not an answer about the signature: the check could not run (the next call tries the import again).
+    noble = undefined;
+    throw new SignatureUncheckedError("The Ed25519 verifier could not be loaded", { details: (error as Error)?.message, cause: error });
+  }
+  try {
     return curve.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
@@ -153,7 +161,8 @@ function yIsCanonical(bytes: Uint8Array, offset: number): boolean {
 }
 
 /**
- * Verify an Ed25519 signature (RFC 8032, strict). Never throws for bad input: returns false.
+ * Verify an Ed25519 signature (RFC 8032, strict). Never throws for bad input: returns false. Throws
+ * SignatureUncheckedError (unverifiable) only when no verifier could run.
  * `cacheKey` (e.g. the multikey) lets the imported WebCrypto key be reused.
  */
 export async function verifyEd25519(

@@ -6,6 +6,7 @@
  */
 import { decodeBase58, encodeBase58 } from "./base58.ts";
 import type { DataIntegrityProof } from "../types.ts";
+import { UnverifiableError } from "../errors.ts";
 import { canonicalize } from "./jcs.ts";
 import { sha256Text } from "./hash.ts";
 import { decodeMultikey, ed25519InputWellFormed, multikeyOfDidKey, verifyEd25519, type Ed25519Verify, type Signer } from "./keys.ts";
@@ -74,7 +75,8 @@ export function proofFormProblem(proof: unknown, purpose = "assertionMethod"): s
 
 /**
  * Check an eddsa-jcs-2022 proof over a document given as its canonical text. Returns undefined when
- * valid, or the reason it is not. Never throws for bad data.
+ * valid, or the reason it is not. Never throws for bad data; rejects with an UnverifiableError
+ * (SignatureUncheckedError) when the signature could not be checked at all.
  */
 export async function verifyProof(
   proof: DataIntegrityProof,
@@ -118,7 +120,9 @@ export async function verifyProof(
   let ok: boolean;
   try {
     ok = await verify(signature, input, publicKey, multikey);
-  } catch {
+  } catch (error) {
+    // A verifier that could not run says nothing about the signature: the caller gets that, typed.
+    if (error instanceof UnverifiableError) throw error;
     ok = false;
   }
   return ok ? undefined : "signature does not verify";

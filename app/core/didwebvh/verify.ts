@@ -10,7 +10,7 @@
  * the result carries the valid prefix and the first failure.
  */
 import type { DidDocument, LogEntry, LogParameters, WitnessParameter } from "../types.ts";
-import { toVerifierError, type VerifierError } from "../errors.ts";
+import { toVerifierError, UnverifiableError, type VerifierError } from "../errors.ts";
 import {
   DeactivatedError,
   DidMismatchError,
@@ -299,13 +299,14 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
   }
 
   // Signatures: the first failure in log order truncates the valid prefix.
-  const results = await Promise.all(signatures.map((c) => c.result.catch((e: unknown) => String(e))));
+  // A signature that could not be checked at all (UnverifiableError) ends the prefix too, as unverifiable.
+  const results = await Promise.all(signatures.map((c) => c.result.catch((e: unknown) => (e instanceof UnverifiableError ? e : String(e)))));
   for (let k = 0; k < signatures.length; k++) {
     const problem = results[k];
     if (problem !== undefined && signatures[k]!.index < verified.length) {
       const { index, where } = signatures[k]!;
       verified.length = index;
-      error = new SignatureError("Invalid proof", { ...where, details: problem });
+      error = typeof problem === "string" ? new SignatureError("Invalid proof", { ...where, details: problem }) : problem;
       break;
     }
   }
@@ -329,18 +330,24 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
       for (const w of needing) if (w) lists.add(w);
       const ids = new Set<string>();
       for (const w of lists) for (const x of w.witnesses) ids.add(x.id);
-      let approvals: Map<string, number>;
+      let approvals: Map<string, number> | undefined;
       try {
         approvals = await witnessApprovals(options.witness, verified.map((v) => v.versionId), ids, options.verifier);
       } catch (e) {
-        approvals = new Map();
-        error = new WitnessError("did-witness.json could not be checked", { details: (e as Error).message });
+        if (e instanceof UnverifiableError) {
+          // No verifier could run: the witnessed entries are unproven, not bad.
+          verified.length = firstNeeding;
+          error = e;
+        } else {
+          approvals = new Map();
+          error = new WitnessError("did-witness.json could not be checked", { details: (e as Error).message });
+        }
       }
       // Per list, its witnesses' latest approved entries, highest first: entry i has its threshold of
       // approvals when the threshold-th highest is at least i.
       const ranked = new Map<WitnessParameter, number[]>();
-      for (const w of lists) ranked.set(w, w.witnesses.map((x) => approvals.get(x.id) ?? -1).sort((a, b) => b - a));
-      for (let i = 0; i < needing.length; i++) {
+      if (approvals) for (const w of lists) ranked.set(w, w.witnesses.map((x) => approvals.get(x.id) ?? -1).sort((a, b) => b - a));
+      for (let i = 0; approvals && i < needing.length; i++) {
         const w = needing[i];
         if (!w) continue;
         const latest = ranked.get(w)!;
