@@ -1,7 +1,8 @@
 /**
  * Typed failures of did:webvh v1.0 processing. A log entry that fails one of these checks is proof of a
- * bad log (`invalid`); only missing witness proofs are `unverifiable` (the file could not be had, which
- * proves nothing about the log). Callers switch on `name`, never on message text.
+ * bad log (`invalid`); `unverifiable` are only what proves nothing about the log: missing witness proofs,
+ * a log beyond this verifier's limits, a signature no verifier could check. Callers switch on `name`,
+ * never on message text.
  */
 import { InvalidError, UnverifiableError } from "../errors.ts";
 
@@ -9,8 +10,12 @@ import { InvalidError, UnverifiableError } from "../errors.ts";
 export class LogParseError extends InvalidError {
   override readonly name = "LogParseError";
 }
-/** did.jsonl exceeds a size, line-length or entry-count limit. */
-export class LogLimitError extends InvalidError {
+/**
+ * did.jsonl exceeds this verifier's size, line-length or entry-count limit. The specification sets no
+ * such limits, so a log beyond them is one we would not check (as a file over FileTooLargeError's limit):
+ * unverifiable, never invalid.
+ */
+export class LogLimitError extends UnverifiableError {
   override readonly name = "LogLimitError";
 }
 /** The log has no entries at all. */
