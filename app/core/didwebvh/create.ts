@@ -10,7 +10,7 @@ import { canonicalize } from "./jcs.ts";
 import type { Signer } from "./keys.ts";
 import { applyParameters, METHOD_V1_0, type ActiveParameters } from "./params.ts";
 import { createProof } from "./proof.ts";
-import { formatUtcTime, parseUtcTime } from "./time.ts";
+import { formatUtcTime, isAfter, parseUtcTime, parseUtcTimeParts } from "./time.ts";
 import { buildDid, SCID_PLACEHOLDER } from "./url.ts";
 import { entryHash } from "./verify.ts";
 
@@ -114,8 +114,9 @@ export async function appendEntry(log: readonly LogEntry[], options: AppendEntry
     const now = formatUtcTime(Date.now());
     return parseUtcTime(now)! > lastTime ? now : new Date(lastTime + 1).toISOString();
   });
-  const time = parseUtcTime(versionTime);
-  if (time === undefined || time <= lastTime) {
+  const time = parseUtcTimeParts(versionTime);
+  const lastParts = parseUtcTimeParts(last.versionTime);
+  if (time === undefined || (lastParts && !isAfter(time, lastParts))) {
     throw new VersionTimeError("versionTime must be after the previous entry's", { entryIndex: index, details: versionTime });
   }
   const parameters = options.parameters ?? {};

@@ -33,7 +33,7 @@ import { clearKeyCache, multikeyOfDidKey, type Ed25519Verify } from "./keys.ts";
 import { entryShapeProblem } from "./log.ts";
 import { applyParameters, isWitnessActive, type ActiveParameters } from "./params.ts";
 import { clearDecodedKeys, proofFormProblem, verifyProof } from "./proof.ts";
-import { parseUtcTime } from "./time.ts";
+import { isAfter, parseUtcTimeParts, type UtcTime } from "./time.ts";
 import { clearParsedDids, parseDid, SCID_PLACEHOLDER, type ParsedDid } from "./url.ts";
 import { witnessApprovals, type WitnessProofEntry } from "./witness.ts";
 
@@ -174,7 +174,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
   let scid = "";
   let active: ActiveParameters | undefined;
   let previousVersionId = "";
-  let previousTime = -Infinity;
+  let previousTime: UtcTime | undefined;
   let previousDid = "";
 
   if (entries.length === 0) error = new EmptyLogError("The log has no entries");
@@ -190,10 +190,10 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
       // (An entryHash that is not a sha2-256 multihash cannot equal the one computed below.)
       const { number, hash } = versionNumberOf(entry.versionId, where, i + 1);
 
-      const time = parseUtcTime(entry.versionTime);
+      const time = parseUtcTimeParts(entry.versionTime);
       if (time === undefined) throw new VersionTimeError("versionTime is not a UTC ISO 8601 date-time", where);
-      if (time <= previousTime) throw new VersionTimeError("versionTime is not after the previous entry's", where);
-      if (time > now) throw new VersionTimeError("versionTime is in the future", { ...where, details: entry.versionTime });
+      if (previousTime && !isAfter(time, previousTime)) throw new VersionTimeError("versionTime is not after the previous entry's", where);
+      if (time.ms > now) throw new VersionTimeError("versionTime is in the future", { ...where, details: entry.versionTime });
 
       const first = active === undefined;
       const before = active;
