@@ -210,7 +210,8 @@ function success(result: VerifyLogResult, entry: VerifiedEntry): DidResolutionRe
  * at, given the resolved document. `/whois` uses the `#whois` service (`.../whois.vp` unless the DIDDoc
  * overrides it); any other path is appended to the `#files` service's endpoint (the DID's base URL,
  * without `.well-known`, unless overridden). Throws InvalidDidError for a DID URL without a path, a
- * dot-segment, or a service endpoint that is not HTTP(S).
+ * dot-segment (or a backslash, space or control character, which URL parsing could turn into one), or a
+ * service endpoint that is not HTTP(S).
  */
 export function didUrlPathToHttps(didUrl: string, document: DidDocument): string {
   const slash = didUrl.indexOf("/");
@@ -221,6 +222,11 @@ export function didUrlPathToHttps(didUrl: string, document: DidDocument): string
   const path = didUrl.slice(slash, end === -1 ? undefined : end);
   const did = didUrl.slice(0, slash);
   parseDid(did);
+  // A URL parser reads "\" as "/" and drops tabs and newlines, so "..\" or ".<tab>." would become a
+  // dot-segment after this check: such characters (and spaces and other controls) are refused first.
+  if (/[\\\u0000-\u0020\u007f]/.test(path)) {
+    throw new InvalidDidError("A DID URL path may not contain backslashes, spaces or control characters", { details: JSON.stringify(path.slice(0, 200)) });
+  }
   if (path.split("/").some((s) => s === "." || s === ".." || /^%2e%2e?$/i.test(s) || /^\.%2e$|^%2e\.$/i.test(s))) {
     throw new InvalidDidError("Dot-segments are not allowed in a DID URL path", { details: path });
   }

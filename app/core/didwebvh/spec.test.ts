@@ -173,6 +173,10 @@ describe("DID URL resolution", () => {
     const own = { ...doc, service: [{ id: "#files", type: "relativeRef", serviceEndpoint: "https://cdn.example.org/files/" }] };
     expect(didUrlPathToHttps(`${did}/a.pdf`, own)).toBe("https://cdn.example.org/files/a.pdf");
     expect(() => didUrlPathToHttps(`${did}/../secret`, doc)).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+    // What a URL parser would turn into a dot-segment after the check: "\\" read as "/", tabs and newlines dropped.
+    for (const sneaky of ["/..\\bob\\secret.json", "/a/..\\..\\x", "/.\t./bob", "/.\n./bob", "/x y"]) {
+      expect(() => didUrlPathToHttps(`${did}${sneaky}`, doc), sneaky).toThrow(expect.objectContaining({ name: "InvalidDidError" }));
+    }
   });
   it("/whois MUST resolve to the implicit LinkedVP service's whois.vp, unless overridden", async () => {
     const { did, log } = await makeLog(1, { path: "dids/a" });
