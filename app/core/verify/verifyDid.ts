@@ -92,56 +92,91 @@ function witnessInUse(entries: readonly LogEntry[]): boolean {
 }
 
 /**
- * Asks the chain for the reads the proofs of `entries` will need (the query checkProof makes), without
- * waiting or concluding anything: at most two proofs per entry of the log, so that a hostile anchors file
- * cannot make the reader busy.
+ * Steps 1-4 for one proof of one entry (leaf, path, declaration, anchorer), in the order their errors are
+ * reported: everything that needs no chain read. `error` when one fails.
  */
-function prefetchReads(file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader): void {
-  const budget = new Map<unknown, number>(entries.map((e) => [e.versionId, 2]));
+function checkLocally(
+  where: { entryIndex: number; versionId: string },
+  state: DidDocument,
+  p: EntryAnchorProof,
+): { leaf: Hex; computedRoot: Hex; error?: VerifierError } {
+  const leaf = leafHash(state.id, where.versionId);
+  const computedRoot = processProof(leaf, p.proof);
+  const failed = (error: VerifierError) => ({ leaf, computedRoot, error });
+  if (lower(p.leaf) !== leaf) return failed(new LeafMismatchError({ ...where, details: `computed ${leaf}, file says ${p.leaf}` }));
+  if (computedRoot !== lower(p.root)) return failed(new ProofMismatchError({ ...where, details: `computed ${computedRoot}, claimed ${p.root}` }));
+  const declared = anchoringDeclaration(state);
+  if (declared.kind !== "declared")
+    return failed(
+      new AnchorDeclarationMismatchError({
+        ...where,
+        details: declared.kind === "none" ? "the entry's document declares no EvmMerkleAnchor service" : declared.problem,
+      }),
+    );
+  const d = declared.declaration;
+  if (d.chainId !== p.chainId || lower(d.registry) !== lower(p.registry))
+    return failed(
+      new AnchorDeclarationMismatchError({ ...where, details: `proof: chain ${p.chainId} registry ${p.registry}; declared: chain ${d.chainId} registry ${d.registry}` }),
+    );
+  if (!d.anchorers.some((a) => lower(a) === lower(p.anchorer)))
+    return failed(new UnauthorizedAnchorerError({ ...where, details: `${p.anchorer} is not among ${d.anchorers.join(", ")}` }));
+  return { leaf, computedRoot };
+}
+
+/**
+ * Before the log is verified, at most this many distinct chain reads are asked for, from at most this
+ * many proofs looked at. An honest passport's proofs are a handful (one root per anchored batch it is
+ * in); a hostile host could otherwise pair every line of a log it made up (10,000) with proofs of its own
+ * making and have them all read before line 1 is found invalid. Beyond these, reads wait for the checks.
+ */
+const PREFETCH_MAX_READS = 16;
+const PREFETCH_MAX_PROOFS = 64;
+
+/**
+ * Asks the chain for the reads the proofs of `entries` (parsed, not yet verified) will need, without
+ * waiting or concluding anything, so that they overlap the log's verification. Only a proof that passes
+ * the local checks against its entry as written (checkProof's very reads, should that entry prove valid),
+ * only entries naming `did` itself (a moved DID's older entries are read after verification), and within
+ * the bounds above; a proof failing a local check ends it: that file is not an honest one, and every read
+ * of it waits for the log's verification, as the README promises.
+ */
+function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader): void {
+  const byVersion = new Map<unknown, { index: number; state: DidDocument }>();
+  entries.forEach((e, index) => {
+    const state: unknown = e.state;
+    if (typeof state === "object" && state !== null && (state as DidDocument).id === did && !byVersion.has(e.versionId))
+      byVersion.set(e.versionId, { index, state: state as DidDocument });
+  });
+  const asked = new Set<string>();
+  let looked = 0;
   for (const p of file.anchors) {
-    const left = budget.get(p.versionId);
-    if (!left) continue;
-    budget.set(p.versionId, left - 1);
-    chain.readAnchor({ chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex }).catch(() => undefined);
+    const entry = byVersion.get(p.versionId);
+    if (!entry) continue;
+    if (++looked > PREFETCH_MAX_PROOFS) return;
+    if (checkLocally({ entryIndex: entry.index, versionId: p.versionId }, entry.state, p).error) return;
+    const query = { chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex };
+    const key = `${query.chainId}|${lower(query.registry)}|${lower(query.anchorer)}|${query.root}`;
+    if (asked.has(key)) continue;
+    if (asked.size >= PREFETCH_MAX_READS) return;
+    asked.add(key);
+    chain.readAnchor(query).catch(() => undefined);
   }
 }
 
 /** Checks one proof of one valid entry. Local checks first; the chain is read only when they pass. */
 async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader): Promise<ProofOutcome> {
   const where = { entryIndex: v.index, versionId: v.versionId };
-  const leaf = leafHash(v.state.id, v.versionId);
-  const computedRoot = processProof(leaf, p.proof);
+  const local = checkLocally(where, v.state, p);
   const anchor = {
-    leaf,
-    computedRoot,
+    leaf: local.leaf,
+    computedRoot: local.computedRoot,
     claimedRoot: p.root,
     chainId: p.chainId,
     registry: p.registry,
     anchorer: p.anchorer,
     record: null as AnchorRecord | null,
   };
-  if (lower(p.leaf) !== leaf) return { status: "failed", anchor, error: new LeafMismatchError({ ...where, details: `computed ${leaf}, file says ${p.leaf}` }) };
-  if (computedRoot !== lower(p.root))
-    return { status: "failed", anchor, error: new ProofMismatchError({ ...where, details: `computed ${computedRoot}, claimed ${p.root}` }) };
-  const declared = anchoringDeclaration(v.state);
-  if (declared.kind !== "declared")
-    return {
-      status: "failed",
-      anchor,
-      error: new AnchorDeclarationMismatchError({
-        ...where,
-        details: declared.kind === "none" ? "the entry's document declares no EvmMerkleAnchor service" : declared.problem,
-      }),
-    };
-  const d = declared.declaration;
-  if (d.chainId !== p.chainId || lower(d.registry) !== lower(p.registry))
-    return {
-      status: "failed",
-      anchor,
-      error: new AnchorDeclarationMismatchError({ ...where, details: `proof: chain ${p.chainId} registry ${p.registry}; declared: chain ${d.chainId} registry ${d.registry}` }),
-    };
-  if (!d.anchorers.some((a) => lower(a) === lower(p.anchorer)))
-    return { status: "failed", anchor, error: new UnauthorizedAnchorerError({ ...where, details: `${p.anchorer} is not among ${d.anchorers.join(", ")}` }) };
+  if (local.error) return { status: "failed", anchor, error: local.error };
   let record: AnchorRecord | null;
   try {
     record = await chain.readAnchor({ chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex });
@@ -205,14 +240,21 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
 
   // The anchors file, read once; as soon as it is in, the chain reads its proofs of this log's entries
   // will need are asked for, while the log is verified (the reader shares identical reads, so step 3
-  // finds them under way). Nothing is concluded from a read before its entry and proof are checked.
+  // finds them under way): only those whose proofs pass the local checks, a few (prefetchReads). Nothing
+  // is concluded from a read before its entry and proof are checked. A file in after the log is verified
+  // has nothing to overlap: step 3 reads what the valid entries need.
+  let logChecked = false;
   const anchorsFileP = anchorsP.then((text) => {
     if (text === null) return null;
     const file = parseAnchorsFile(text);
     if (file.did !== did) throw new DidMismatchError("did-anchors.json belongs to another DID", { details: `it names ${file.did}` });
     return file;
   });
-  anchorsFileP.then((file) => file && prefetchReads(file, parsed, options.chain), () => undefined);
+  anchorsFileP
+    .then((file) => {
+      if (file && !logChecked) prefetchReads(did, file, parsed, options.chain);
+    })
+    .catch(() => undefined); // a head start only: its failures are the checks' to find, in step 3
 
   let witness: WitnessProofEntry[] | null = null;
   let witnessError: VerifierError | undefined;
@@ -233,6 +275,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     ...(witness ? { witness } : {}),
     ...(options.verifier ? { verifier: options.verifier } : {}),
   });
+  logChecked = true;
   const valid = result.entries;
   const newest = valid[valid.length - 1]?.state;
   if (newest && options.onDocument) {
