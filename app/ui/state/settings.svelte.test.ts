@@ -82,9 +82,13 @@ describe("input parsing", () => {
     ]);
     expect(parseRpcList("https://x.example/?key=1 https://x.example/?key=1").urls).toEqual(["https://x.example/?key=1"]);
   });
-  it("normalises a host origin", () => {
-    expect(normaliseOrigin("cdn.example/path")).toBe("https://cdn.example");
+  it("normalises a host origin, and refuses one with a path, query or user name rather than cut it off", () => {
+    expect(normaliseOrigin("cdn.example")).toBe("https://cdn.example");
     expect(normaliseOrigin("http://localhost:8630/")).toBe("http://localhost:8630");
+    // A mirror under a path cannot be used as one (GS1 links and DIDs map to the host's root): said, not cut.
+    for (const withMore of ["cdn.example/path", "http://localhost:8752/sub/path", "https://cdn.example/?x=1", "https://u:p@cdn.example", "https://cdn.example/#a"]) {
+      expect(normaliseOrigin(withMore), withMore).toBeNull();
+    }
     expect(normaliseOrigin("")).toBe("");
     expect(normaliseOrigin("javascript:alert(1)")).toBeNull();
   });

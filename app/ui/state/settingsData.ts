@@ -66,12 +66,17 @@ export function parseRpcList(text: string): { urls: string[]; bad: string[] } {
   return { urls, bad };
 }
 
+/**
+ * `https://host[:port]` from what was typed (scheme optional), "" for nothing, null for anything else: not
+ * http(s), or with a path, query, fragment or user name, which would otherwise be dropped without a word.
+ */
 export function normaliseOrigin(text: string): string | null {
   const t = text.trim();
   if (!t) return "";
   try {
     const u = new URL(t.includes("://") ? t : `https://${t}`);
     if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    if (u.pathname !== "/" || u.search || u.hash || u.username || u.password || /[?#]$/.test(t)) return null;
     return u.origin;
   } catch {
     return null;
