@@ -13,7 +13,10 @@ import type { DocumentChanges } from "./didOps.ts";
 import { EmptyHostError } from "./host.ts";
 import { Keystore, readPassword } from "./keystore.ts";
 import { nodeSigner } from "./signer.ts";
-import { HostFileFormatError, parseJsonFile, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+import { HostFileFormatError, HostStore, parseJsonFile, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+import { parseLog } from "../core/didwebvh/log.ts";
+import { componentLinks, parentLinks } from "../core/verify/document.ts";
+import type { DidDocument } from "../core/types.ts";
 
 export const KEYSTORE_ENV = "PUBLISHER_KEYSTORE";
 
@@ -147,6 +150,45 @@ export function entryChanges(
     ...(values.component ? { components: values.component } : {}),
     ...(values.parent ? { parent: values.parent } : {}),
   };
+}
+
+/**
+ * What the other side of the links an entry adds still lacks. A component must name its product back as
+ * its parent, or the verifier finds the product invalid; a parent lists its components, or it does not
+ * show this one. Read from the folder when the other DID is published there (its latest document);
+ * otherwise the note says what its publisher must add. Never throws: notes only.
+ */
+export async function linkNotes(dir: string, did: string, changes: DocumentChanges): Promise<string[]> {
+  const store = new HostStore(dir);
+  const latest = async (other: string): Promise<DidDocument | null> => {
+    try {
+      const text = await store.readLog(other);
+      return text === null ? null : (parseLog(text).at(-1)?.state ?? null);
+    } catch {
+      return null;
+    }
+  };
+  const notes: string[] = [];
+  for (const component of changes.components ?? []) {
+    const doc = await latest(component);
+    if (doc && parentLinks(doc).includes(did)) continue;
+    notes.push(
+      doc
+        ? `note: ${component} does not name ${did} as its parent yet; until it does, ${did} verifies as invalid. Run: append --dir ${dir} --did ${component} --parent ${did}`
+        : `note: ${component} is not in ${dir}: its publisher must add ${did} as its parent (append --parent), or ${did} verifies as invalid`,
+    );
+  }
+  if (changes.parent) {
+    const doc = await latest(changes.parent);
+    if (!doc || !componentLinks(doc).includes(did)) {
+      notes.push(
+        doc
+          ? `note: ${changes.parent} does not list ${did} as a component yet, so its passport does not show it. Run: append --dir ${dir} --did ${changes.parent} --component ${did}`
+          : `note: ${changes.parent} is not in ${dir}: its publisher must list ${did} as a component (append --component) for its passport to show it`,
+      );
+    }
+  }
+  return notes;
 }
 
 /** The folder `dir` exists (EmptyHostError naming it otherwise: nothing to `what`). */

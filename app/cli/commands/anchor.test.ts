@@ -60,8 +60,11 @@ describe("publisher commands", { timeout: 180_000 }, () => {
     const win = await cli("create", ...common, "--host", "localhost:8628", "--path", "p/w-1", "--rpc", chain.url, "--kind", "window", "--name", "Window", "--gtin", "00614141100019", "--serial", "W1", "--manufacturer", "ACME", "--event", "Assembled", "--component", glassDid, "--prerotate", "--json");
     expect(win.code, win.stderr).toBe(0);
     const windowDid = json(win.stdout).did as string;
+    // The glass does not name the window back yet: the window would verify as invalid. Said, with the command.
+    expect(win.stderr).toContain(`note: ${glassDid} does not name ${windowDid} as its parent yet; until it does, ${windowDid} verifies as invalid. Run: append --dir ${hostDir} --did ${glassDid} --parent ${windowDid}`);
     const link = await cli("append", ...common, "--did", glassDid, "--parent", windowDid, "--event", "Assembled", "--json");
     expect(link.code, link.stderr).toBe(0);
+    expect(link.stderr).not.toContain("note:"); // both sides linked now
     const rotate = await cli("append", ...common, "--did", windowDid, "--event", "Installed", "--detail", "floor=3", "--json");
     expect(json(rotate.stdout).rotated).toBe(true);
 

@@ -2,7 +2,7 @@
  * `append --dir DIR --did DID [--event TYPE [--detail k=v ...]] [--component DID ...] [--parent DID] [--rotate]`
  * Appends one signed entry to a DID's log (never rewriting what is published).
  */
-import { describeError, entryChanges, keystorePath, openKeystore, output, parseTime, UsageError } from "../../publisher/cliSupport.ts";
+import { describeError, entryChanges, keystorePath, linkNotes, openKeystore, output, parseTime, UsageError } from "../../publisher/cliSupport.ts";
 import { appendPassportEntry } from "../../publisher/didOps.ts";
 import { PublisherHost, UnknownDidError } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
@@ -38,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof values === "number") return values;
   try {
     const versionTime = parseTime(values.time);
+    const changes = entryChanges(values, versionTime);
     const did = values.did!;
     // One run per folder; only this DID's files are read, and its log must verify before it is extended.
     const { entry, rotated } = await withFolderLock(values.dir!, "append", async () => {
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         ks,
         host,
         did,
-        changes: entryChanges(values, versionTime),
+        changes,
         rotate: values.rotate,
         ...(versionTime ? { versionTime } : {}),
       });
@@ -57,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       return appended;
     });
     output(values.json, { did, versionId: entry.versionId, rotated }, `appended ${entry.versionId}${rotated ? " (update key rotated)" : ""} to ${did}`);
+    for (const note of await linkNotes(values.dir!, did, changes)) process.stderr.write(`${note}\n`);
     return 0;
   } catch (error) {
     const e = describeError(error);

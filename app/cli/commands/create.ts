@@ -5,7 +5,7 @@
 import { buildDid, SCID_PLACEHOLDER } from "../../core/didwebvh/url.ts";
 import { connectChain } from "../../publisher/chain.ts";
 import { ensureRegistry } from "../../publisher/deploy.ts";
-import { describeError, entryChanges, keystorePath, openKeystore, output, parseAddressFlag, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
+import { describeError, entryChanges, keystorePath, linkNotes, openKeystore, output, parseAddressFlag, parseTime, readConfig, UsageError, writeConfig } from "../../publisher/cliSupport.ts";
 import { createPassportDid } from "../../publisher/didOps.ts";
 import { DuplicateDidError, PublisherHost } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
@@ -22,7 +22,9 @@ Creates did:webvh:{SCID}:HOST:a:b with a new Ed25519 update key (kept in the key
 service, the #anchoring declaration (this chain, the registry, the keystore's anchoring account; on the
 local chain 31337 without one, Hardhat's first development account), and optionally a first lifecycle
 event and component / parent links. Writes DIR/a/b/did.jsonl and adds the DID to DIR/dids.json. The entry
-is not anchored yet: run \`anchor\`.
+is not anchored yet: run \`anchor\`. Links go both ways: a component must name its product as its
+parent (\`append --did COMPONENT --parent DID\`), or the product verifies as invalid; create says what
+the other side still lacks.
 
   --dir DIR          the host folder          --host HOST      e.g. example.com or localhost:8787
   --path a/b         the DID's path           --rpc URL        JSON-RPC endpoint of the anchoring chain
@@ -93,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       return created;
     });
     output(values.json, { did, versionId: entry.versionId, path: values.path }, `created ${did}\n  ${entry.versionId} (not anchored yet: run anchor)`);
+    for (const note of await linkNotes(dir, did, changes)) process.stderr.write(`${note}\n`);
     return 0;
   } catch (error) {
     const e = describeError(error);
