@@ -10,7 +10,7 @@ import { RpcUnreachableError } from "../../core/anchors/errors.ts";
 import { HostUnreachableError } from "../../core/fetch/errors.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord } from "../../core/types.ts";
-import { cachingChain, cachingSource, type CacheStore } from "./cache.ts";
+import { cachingChain, cachingSource, duration, type CacheStore } from "./cache.ts";
 
 function memoryStore(): CacheStore & { rows: Map<string, Record<string, unknown>> } {
   const rows = new Map<string, Record<string, unknown>>();
@@ -34,6 +34,14 @@ function deferred<T>() {
 
 const DID = "did:webvh:QmScid:example.com";
 const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("duration", () => {
+  it("reads as a person would say it", () => {
+    expect([0, 29_400, 119_000, 120_000, 3_600_000, 7_199_000, 7_200_000, 172_800_000, 30 * 86_400_000].map(duration)).toEqual([
+      "0 s", "29 s", "119 s", "2 min", "60 min", "120 min", "2 h", "2 days", "30 days",
+    ]);
+  });
+});
 
 describe("cachingSource: network first, with a short timeout", () => {
   it("the network's answer when it comes in time, and it is stored", async () => {
@@ -116,6 +124,11 @@ describe("cachingChain: network first, with a short timeout, within the stalenes
     await db.put("anchors", { key, record, readTime: "2026-12-01T11:30:00.000Z", blockNumber: 8 });
     expect(await cachingChain(down, db, { stalenessMs: 3_600_000, now }).readAnchor(query)).toEqual(record);
     await expect(cachingChain(down, db, { stalenessMs: 60_000, now }).readAnchor(query)).rejects.toMatchObject({ name: "StaleChainDataError" });
+    // Under a minute the limit reads in seconds, not "0 min".
+    await expect(cachingChain(down, db, { stalenessMs: 30_000, now }).readAnchor(query)).rejects.toMatchObject({
+      name: "StaleChainDataError",
+      details: expect.stringMatching(/, 30 min ago; the limit is 30 s$/),
+    });
     await expect(cachingChain(down, memoryStore(), { stalenessMs: 60_000, now }).readAnchor(query)).rejects.toMatchObject({
       name: "RpcUnreachableError",
     });

@@ -167,6 +167,15 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   };
 }
 
+/** An age or a limit as a person reads it: seconds under 2 minutes, then minutes, hours, days. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 120 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
 export interface CachingChainReader extends ChainReader {
   /** Did any read of this reader come from the cache? */
   readonly usedCache: boolean;
@@ -189,7 +198,7 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
     const age = now().getTime() - Date.parse(cached.readTime);
     if (!(age <= options.stalenessMs)) {
       throw new StaleChainDataError({
-        details: `read at ${cached.readTime} (block ${cached.blockNumber}), ${Math.round(age / 60_000)} min ago; the limit is ${Math.round(options.stalenessMs / 60_000)} min`,
+        details: `read at ${cached.readTime} (block ${cached.blockNumber}), ${duration(age)} ago; the limit is ${duration(options.stalenessMs)}`,
         ...(cause ? { cause } : {}),
       });
     }
