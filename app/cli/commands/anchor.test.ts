@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe("publisher commands", { timeout: 180_000 }, () => {
   it("every command answers --help", async () => {
-    for (const name of ["keystore", "create", "append", "anchor", "publish", "fixtures"]) {
+    for (const name of ["keystore", "create", "append", "anchor", "label", "publish", "fixtures"]) {
       const r = await cli(name, "--help");
       expect(r.code, name).toBe(0);
       expect(r.stdout).toMatch(/^Usage: /);
