@@ -18,7 +18,14 @@ function splitList(value: string | undefined): string[] {
   return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+// Build-time endpoints (comma-separated), for an operator's own nodes: VITE_LOCAL_RPC, VITE_TESTNET_RPC,
+// VITE_MAINNET_RPC (LOCAL_RPC, TESTNET_RPC, MAINNET_RPC in vite.config.ts). Settings can still change them.
 const localRpc = splitList(import.meta.env.VITE_LOCAL_RPC as string | undefined);
+const testnetRpc = splitList(import.meta.env.VITE_TESTNET_RPC as string | undefined);
+const mainnetRpc = splitList(import.meta.env.VITE_MAINNET_RPC as string | undefined);
+
+/** The passport host a build presets (VITE_HOST_ORIGIN / HOST_ORIGIN), so that no auditor has to type it. */
+export const BUILD_HOST_ORIGIN = ((import.meta.env.VITE_HOST_ORIGIN as string | undefined) ?? "").trim();
 
 export const CHAINS: Record<ChainStage, ChainConfig> = {
   local: {
@@ -31,14 +38,14 @@ export const CHAINS: Record<ChainStage, ChainConfig> = {
     stage: "testnet",
     chainId: 11155111,
     name: "Sepolia",
-    rpcUrls: ["https://ethereum-sepolia-rpc.publicnode.com", "https://sepolia.drpc.org", "https://rpc.sepolia.org"],
+    rpcUrls: testnetRpc.length ? testnetRpc : ["https://ethereum-sepolia-rpc.publicnode.com", "https://sepolia.drpc.org", "https://rpc.sepolia.org"],
     explorer: "https://sepolia.etherscan.io",
   },
   mainnet: {
     stage: "mainnet",
     chainId: 1,
     name: "Ethereum",
-    rpcUrls: ["https://ethereum-rpc.publicnode.com", "https://eth.drpc.org", "https://cloudflare-eth.com"],
+    rpcUrls: mainnetRpc.length ? mainnetRpc : ["https://ethereum-rpc.publicnode.com", "https://eth.drpc.org", "https://cloudflare-eth.com"],
     explorer: "https://etherscan.io",
   },
 };

@@ -93,3 +93,33 @@ describe("input parsing", () => {
     expect(normaliseOrigin("javascript:alert(1)")).toBeNull();
   });
 });
+
+describe("a build's presets (an operator's own CDN and nodes)", () => {
+  it("VITE_HOST_ORIGIN and VITE_TESTNET_RPC / VITE_MAINNET_RPC become the defaults; Settings still change them; a preset that is not an origin is ignored", async () => {
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    vi.stubEnv("VITE_HOST_ORIGIN", "https://passports.example.com");
+    vi.stubEnv("VITE_TESTNET_RPC", "https://rpc-a.example.com, https://rpc-b.example.com");
+    vi.stubEnv("VITE_MAINNET_RPC", "https://eth.example.com");
+    try {
+      const { defaultSettings, loadSettings, acceptedOrigins } = await import("./settingsData.ts");
+      const d = defaultSettings();
+      expect(d.hostOrigin).toBe("https://passports.example.com");
+      expect(d.rpcUrls.testnet).toEqual(["https://rpc-a.example.com", "https://rpc-b.example.com"]);
+      expect(d.rpcUrls.mainnet).toEqual(["https://eth.example.com"]);
+      // A new device scanning the CDN's GS1 link: accepted without typing anything.
+      expect(acceptedOrigins(d)).toContain("https://passports.example.com");
+      // What an auditor saved wins over the preset.
+      const storage = new MemoryStorage();
+      storage.setItem(SETTINGS_KEY, JSON.stringify({ hostOrigin: "https://mirror.example.org" }));
+      expect(loadSettings(storage).hostOrigin).toBe("https://mirror.example.org");
+
+      vi.resetModules();
+      vi.stubEnv("VITE_HOST_ORIGIN", "https://passports.example.com/sub/path");
+      expect((await import("./settingsData.ts")).defaultSettings().hostOrigin).toBe("");
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});

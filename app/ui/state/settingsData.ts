@@ -4,7 +4,7 @@
  * by the Settings state (settings.svelte.ts) and the boot code (worker/early.ts), which starts verifying a
  * product link before the app is evaluated: both must derive the very same configuration.
  */
-import { CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
+import { BUILD_HOST_ORIGIN, CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 
 export const SETTINGS_KEY = "verifier.settings.v1";
@@ -34,7 +34,8 @@ export function defaultSettings(): SettingsData {
       testnet: [...CHAINS.testnet.rpcUrls],
       mainnet: [...CHAINS.mainnet.rpcUrls],
     },
-    hostOrigin: "",
+    // A build's preset host (the operator's CDN), if it is an origin; Settings can change it.
+    hostOrigin: normaliseOrigin(BUILD_HOST_ORIGIN) ?? "",
     stalenessHours: DEFAULT_STALENESS_HOURS,
   };
 }
