@@ -31,6 +31,47 @@ function findRevertData(e: unknown): Hex | undefined {
   return undefined;
 }
 
+const STATE_WORDS = ["not registered", "started", "running", "off"] as const;
+
+function stateWord(value: unknown): string {
+  return typeof value === "bigint" || typeof value === "number" ? (STATE_WORDS[Number(value)] ?? `state ${value}`) : String(value);
+}
+
+function dateOf(seconds: unknown): string {
+  const n = typeof seconds === "bigint" || typeof seconds === "number" ? Number(seconds) : NaN;
+  return Number.isFinite(n) && n > 0 && n < 1e11 ? new Date(n * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") : String(seconds);
+}
+
+/**
+ * The registry's and the link contract's custom errors, as sentences (by error name); the name follows in
+ * parentheses (logs and the command line's output name it). Any other error keeps its name and arguments.
+ */
+const REASONS: Record<string, (args: readonly unknown[]) => string> = {
+  ZeroMachine: () => "the machine address is zero.",
+  EmptyDid: () => "the DID is empty.",
+  ProvisionAlreadyRegistered: ([m]) => `machine ${String(m)} is already registered.`,
+  ProvisionNotRegistered: ([m]) => `no provision is registered for machine ${String(m)}.`,
+  UnauthorizedStateChange: ([, who]) => `${String(who)} may not change this provision's state (only its controller or its machine may).`,
+  InvalidStateTransition: ([, from, to]) =>
+    from === to
+      ? `the provision is already ${stateWord(to)} (its state may have changed since this page read it).`
+      : `a provision cannot go from ${stateWord(from)} to ${stateWord(to)}.`,
+  ExpiredSignature: ([deadline]) => `the signature expired (it was valid until ${dateOf(deadline)}).`,
+  InvalidProvisionSignature: () => "the signature is not valid for this provision now (another signer, or already used or cancelled).",
+  CallerNotController: ([, who]) => `only the provision's controller can do this, and ${String(who)} is not.`,
+  CallerNotPendingController: ([, who]) => `control of this provision is not on offer to ${String(who)}.`,
+  RevokedMachineKey: () => "the provision's machine key was revoked: its signatures are refused.",
+  MachineKeyAlreadyRevoked: () => "the provision's machine key is already revoked.",
+  MachineIsController: () => "the machine cannot be its own controller.",
+  WalletAlreadyLinked: () => "this wallet already claims a DID: unlink it first.",
+  WalletNotLinked: () => "this wallet claims no DID.",
+};
+
+function refused(errorName: string, args: readonly unknown[]): string {
+  const reason = REASONS[errorName];
+  return `The contract refused: ${reason ? `${reason(args)} (${errorName})` : `${errorName}(${formatArgs(args)})`}`;
+}
+
 export function describeTxFailure(error: unknown, abi: Abi): TxFailure {
   // Declined by the user, anywhere in the cause chain.
   for (let cur: unknown = error, depth = 0; cur !== null && typeof cur === "object" && depth < 10; depth++) {
@@ -45,7 +86,7 @@ export function describeTxFailure(error: unknown, abi: Abi): TxFailure {
         kind: "reverted",
         errorName: reverted.data.errorName,
         args,
-        message: `The contract refused: ${reverted.data.errorName}(${formatArgs(args)})`,
+        message: refused(reverted.data.errorName, args),
       };
     }
   }
@@ -58,7 +99,7 @@ export function describeTxFailure(error: unknown, abi: Abi): TxFailure {
         kind: "reverted",
         errorName: decoded.errorName,
         args,
-        message: `The contract refused: ${decoded.errorName}(${formatArgs(args)})`,
+        message: refused(decoded.errorName, args),
       };
     } catch {
       // not one of ours: fall through
