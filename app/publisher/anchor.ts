@@ -10,9 +10,15 @@
  * - without a journal (lost), the unanchored entries are collected in a stable order, so the same batch and
  *   the same root come back, and the chain check still prevents a second transaction.
  * Running twice anchors nothing twice.
+ *
+ * Anchoring from another wallet (`anchorer`: a browser wallet, a hardware wallet, a multisig): the run
+ * writes the journal and, for each root not on chain yet, returns the transaction that wallet must send
+ * (`waiting`: to the registry, `anchor(root)`), keeping the journal; nothing is sent. Once the wallet has
+ * sent it, the next run finds the root on chain, anchored by that wallet, and writes the proofs. No new
+ * batch is started while one waits.
  */
 import fs from "node:fs/promises";
-import { parseEventLogs } from "viem";
+import { encodeFunctionData, parseEventLogs } from "viem";
 import { anchorRegistryAbi } from "../contracts/abi.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
@@ -66,13 +72,28 @@ export interface AnchorRunOptions {
   order?: readonly string[];
   /** The name of the single batch when `group` is not given. */
   batch?: string;
+  /** The account the batch is anchored by; when not the connection's own, nothing is sent (see `waiting`). */
+  anchorer?: Hex;
   /** Test hook: called after a transaction was sent and mined, before any proof is written. */
   afterSend?: (txHash: Hex) => void | Promise<void>;
   onProgress?: (message: string) => void;
 }
 
+/** A batch whose root another wallet (the anchorer) must send: the transaction to sign there. */
+export interface WaitingBatch {
+  root: Hex;
+  entries: number;
+  dids: number;
+  from: Hex;
+  to: Hex;
+  data: Hex;
+  batch?: string;
+}
+
 export interface AnchorRunResult {
   batches: AnchoredBatch[];
+  /** Roots the anchorer's wallet has not sent yet (external anchorer only); run again once it has. */
+  waiting: WaitingBatch[];
   /** Entries left out because their own document does not declare this chain, registry and anchorer. */
   skipped: BatchItem[];
 }
@@ -94,9 +115,10 @@ export async function readAnchor(conn: ChainConnection, registry: Hex, anchorer:
  */
 export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRunResult> {
   const { host, conn, registry } = options;
-  const anchorer = conn.account.address;
+  const anchorer = options.anchorer ?? conn.account.address;
   const journalPath = host.store.statePath(JOURNAL_FILE);
   const done: AnchoredBatch[] = [];
+  const waiting: WaitingBatch[] = [];
 
   const pending = await readFileOrNull(journalPath);
   if (pending !== null) {
@@ -118,7 +140,11 @@ export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRu
       return { batch, name: b.name };
     });
     options.onProgress?.(`resuming ${batches.length} pending batch(es) from ${journalPath}`);
-    done.push(...(await finish(options, batches, true, journalPath)));
+    const resumed = await finish(options, batches, true, journalPath, journal);
+    done.push(...resumed.done);
+    waiting.push(...resumed.waiting);
+    // The wallet has not sent them yet: their entries stay in that batch, and no other starts meanwhile.
+    if (waiting.length > 0) return { batches: done, waiting, skipped: host.unanchored({ chainId: conn.chainId, registry, anchorer }).skipped };
   }
 
   const unanchored = host.unanchored({ chainId: conn.chainId, registry, anchorer });
@@ -145,19 +171,41 @@ export async function anchorPending(options: AnchorRunOptions): Promise<AnchorRu
       batches: batches.map(({ batch, name }) => ({ ...(name === undefined ? {} : { name }), root: batch.root, items: groups.get(name)! })),
     };
     await writeFileAtomic(journalPath, JSON.stringify(journal));
-    done.push(...(await finish(options, batches, false, journalPath)));
+    const sent = await finish(options, batches, false, journalPath, journal);
+    done.push(...sent.done);
+    waiting.push(...sent.waiting);
   }
-  return { batches: done, skipped: unanchored.skipped };
+  return { batches: done, waiting, skipped: unanchored.skipped };
 }
 
-async function finish(options: AnchorRunOptions, batches: { batch: Batch; name: string | undefined }[], resumed: boolean, journalPath: string): Promise<AnchoredBatch[]> {
+async function finish(
+  options: AnchorRunOptions,
+  batches: { batch: Batch; name: string | undefined }[],
+  resumed: boolean,
+  journalPath: string,
+  journal: Journal,
+): Promise<{ done: AnchoredBatch[]; waiting: WaitingBatch[] }> {
   const { host, conn, registry } = options;
-  const anchorer = conn.account.address;
+  const anchorer = options.anchorer ?? conn.account.address;
+  const canSend = anchorer.toLowerCase() === conn.account.address.toLowerCase();
   const results: AnchoredBatch[] = [];
+  const waiting: WaitingBatch[] = [];
   for (const { batch, name } of batches) {
     let record = await readAnchor(conn, registry, anchorer, batch.root);
     let txHash: Hex | undefined;
     let sent = false;
+    if (record === null && !canSend) {
+      waiting.push({
+        root: batch.root,
+        entries: batch.leaves.length,
+        dids: new Set(batch.leaves.map((l) => l.did)).size,
+        from: anchorer,
+        to: registry,
+        data: encodeFunctionData({ abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] }),
+        ...(name === undefined ? {} : { batch: name }),
+      });
+      continue;
+    }
     if (record === null) {
       options.onProgress?.(`anchoring ${batch.leaves.length} entries${name ? ` (${name})` : ""}, root ${batch.root}`);
       txHash = await conn.walletClient.writeContract({ address: registry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] });
@@ -185,8 +233,13 @@ async function finish(options: AnchorRunOptions, batches: { batch: Batch; name: 
     });
   }
   await host.flush();
-  await fs.rm(journalPath, { force: true });
-  return results;
+  if (waiting.length === 0) await fs.rm(journalPath, { force: true });
+  else {
+    // Only the batches still to be sent stay in the journal (the others' proofs are on disk now).
+    const open = new Set(waiting.map((w) => w.root));
+    await writeFileAtomic(journalPath, JSON.stringify({ ...journal, batches: journal.batches.filter((b) => open.has(b.root)) }));
+  }
+  return { done: results, waiting };
 }
 /** The transaction that anchored a root (informational; undefined if the endpoint will not say). */
 async function findAnchorTx(conn: ChainConnection, registry: Hex, anchorer: Hex, root: Hex, blockNumber: number): Promise<Hex | undefined> {

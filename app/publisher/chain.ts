@@ -13,7 +13,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { InvalidError, UnverifiableError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
 
@@ -42,7 +42,11 @@ export interface ChainConnection {
  * Connects to `rpcUrl` with the anchoring key: the keystore's when given, else Hardhat's development
  * key on chain 31337 only; any other chain without a key is refused.
  */
-export async function connectChain(rpcUrl: string, privateKey?: Hex): Promise<ChainConnection> {
+/**
+ * With `readOnly`, a missing key is no error: the connection gets a throwaway account of its own, which
+ * holds nothing and is never asked to send (anchoring for another wallet only reads the chain).
+ */
+export async function connectChain(rpcUrl: string, privateKey?: Hex, options: { readOnly?: boolean } = {}): Promise<ChainConnection> {
   const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 1 }) });
   let chainId: number;
   try {
@@ -50,6 +54,7 @@ export async function connectChain(rpcUrl: string, privateKey?: Hex): Promise<Ch
   } catch (cause) {
     throw new ChainUnreachableError("The chain does not answer", { details: rpcUrl, cause });
   }
+  if (privateKey === undefined && options.readOnly) privateKey = generatePrivateKey();
   if (privateKey === undefined) {
     if (chainId !== LOCAL_CHAIN_ID) {
       throw new AnchoringKeyMissingError("No anchoring key for this chain", {

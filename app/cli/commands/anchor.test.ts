@@ -95,6 +95,45 @@ describe("publisher commands", { timeout: 180_000 }, () => {
     for (const out of [glass, win, link, rotate, a1, a2, pending, pub, info]) for (const seed of seeds) expect(out.stdout + out.stderr).not.toContain(seed);
   });
 
+  it("anchoring from another wallet: the transaction is printed, not sent; once that wallet sent it, the next run writes the proofs", async () => {
+    const { createWalletClient, http } = await import("viem");
+    const { privateKeyToAccount } = await import("viem/accounts");
+    const { hardhat } = await import("viem/chains");
+    // Hardhat's development account #2 stands for the browser wallet: the keystore never holds its key.
+    const wallet = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9971804af2a7b");
+    const hostDir = path.join(dir, "wallet-host");
+    const www = path.join(dir, "wallet-www");
+    const created = await cli("create", "--dir", hostDir, "--host", "localhost:8628", "--path", "p/g-w", "--rpc", chain.url, "--kind", "glass", "--name", "Glass", "--gtin", "00614141200016", "--serial", "GW", "--manufacturer", "ACME", "--anchorer", wallet.address.toLowerCase(), "--json");
+    expect(created.code, created.stderr).toBe(0);
+    const did = json(created.stdout).did as string;
+
+    const first = await cli("anchor", "--dir", hostDir, "--rpc", chain.url, "--anchorer", wallet.address, "--json");
+    expect(first.code, first.stderr).toBe(0);
+    const out = json(first.stdout);
+    expect(out).toMatchObject({ anchorer: wallet.address, batches: [], skipped: 0 });
+    expect(out.waiting).toHaveLength(1);
+    const waiting = out.waiting[0];
+    expect(waiting).toMatchObject({ entries: 1, dids: 1, from: wallet.address, to: out.registry });
+    await expect(fs.access(path.join(hostDir, "p/g-w/did-anchors.json"))).rejects.toThrow();
+    // Asked again before the wallet sent it: the same root, still waiting, nothing new batched.
+    const again = json((await cli("anchor", "--dir", hostDir, "--rpc", chain.url, "--anchorer", wallet.address, "--json")).stdout);
+    expect(again.waiting.map((w: { root: string }) => w.root)).toEqual([waiting.root]);
+    const human = await cli("anchor", "--dir", hostDir, "--rpc", chain.url, "--anchorer", wallet.address);
+    expect(human.stdout).toContain(`send from ${wallet.address} on chain 31337: to ${out.registry}, data ${waiting.data}`);
+
+    // The wallet (given some ether first) sends exactly what was printed.
+    await fetch(chain.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_setBalance", params: [wallet.address, "0xde0b6b3a7640000"] }) });
+    const client = createWalletClient({ account: wallet, chain: hardhat, transport: http(chain.url) });
+    await client.sendTransaction({ to: waiting.to, data: waiting.data });
+
+    const done = await cli("anchor", "--dir", hostDir, "--rpc", chain.url, "--anchorer", wallet.address, "--json");
+    expect(done.code, done.stderr).toBe(0);
+    expect(json(done.stdout)).toMatchObject({ waiting: [], batches: [{ root: waiting.root, entries: 1, sent: false, resumed: true }] });
+    expect((await cli("publish", "--from", hostDir, "--to", www)).code).toBe(0);
+    const audit = await cli("audit", "--cdn", www, "--rpc", chain.url, "--json");
+    expect(audit.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((l) => l.did === did)?.verdict).toBe("verified");
+  });
+
   it("fixtures --json: a small dataset the audit finds verified and pending", async () => {
     const out = path.join(dir, "fx");
     const r = await cli("fixtures", "--out", out, "--rpc", chain.url, "--windows", "4", "--host", "localhost:8628", "--json");

@@ -10,13 +10,14 @@ import { createPassportDid } from "../../publisher/didOps.ts";
 import { DuplicateDidError, PublisherHost } from "../../publisher/host.ts";
 import { withFolderLock } from "../../publisher/lock.ts";
 import { didFolder } from "../../publisher/store.ts";
+import { getAddress } from "viem";
 import { ENTRY_FLAGS, parseCommand } from "../lib/command.ts";
 
 export const summary = "Create a passport DID (did:webvh) in a host folder, signed with a new key from the keystore";
 
 const USAGE = `Usage: create --dir DIR --host HOST --path a/b --rpc URL --kind KIND --name NAME --gtin GTIN
               --serial SERIAL --manufacturer NAME [--event TYPE [--detail k=v ...]] [--component DID ...]
-              [--parent DID] [--prerotate] [--registry ADDR] [--time ISO] [--keystore FILE] [--json]
+              [--parent DID] [--prerotate] [--registry ADDR] [--anchorer ADDR] [--time ISO] [--keystore FILE] [--json]
 
 Creates did:webvh:{SCID}:HOST:a:b with a new Ed25519 update key (kept in the keystore), a #passport
 service, the #anchoring declaration (this chain, the registry, the keystore's anchoring account; on the
@@ -29,6 +30,8 @@ the other side still lacks.
   --dir DIR          the host folder          --host HOST      e.g. example.com or localhost:8787
   --path a/b         the DID's path           --rpc URL        JSON-RPC endpoint of the anchoring chain
   --registry ADDR    AnchorRegistry (default: DIR/.publisher/config.json, else deployed and recorded there)
+  --anchorer ADDR    the account that anchors this DID's entries, if not the keystore's: e.g. a browser
+                     wallet (then \`anchor --anchorer ADDR\` prints what that wallet must send)
   --prerotate        commit to a next key (nextKeyHashes): every later entry rotates to it
   --time ISO         versionTime (default now)
   --keystore FILE    or $PUBLISHER_KEYSTORE (password: $PUBLISHER_KEYSTORE_PASSWORD or a prompt)
@@ -48,11 +51,13 @@ export async function run(argv: string[]): Promise<number> {
     serial: { type: "string" },
     manufacturer: { type: "string" },
     prerotate: { type: "boolean", default: false },
+    anchorer: { type: "string" },
   }, (values) => {
     for (const k of ["dir", "host", "path", "rpc", "kind", "name", "gtin", "serial", "manufacturer"] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
     if (!keystorePath(values.keystore)) throw new UsageError("--keystore FILE (or $PUBLISHER_KEYSTORE) is required");
     if (values.detail && !values.event) throw new UsageError("--detail needs --event");
     parseAddressFlag("registry", values.registry);
+    parseAddressFlag("anchorer", values.anchorer);
   });
   if (typeof values === "number") return values;
   try {
@@ -61,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     const versionTime = parseTime(values.time);
     const changes = entryChanges(values, versionTime);
     const registryFlag = parseAddressFlag("registry", values.registry);
+    const anchorerFlag = values.anchorer === undefined ? undefined : getAddress(parseAddressFlag("anchorer", values.anchorer)!);
     let folder: string;
     try {
       folder = didFolder(buildDid(SCID_PLACEHOLDER, values.host!, values.path!));
@@ -83,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
         hostName: values.host!,
         path: values.path!,
         info: { kind: values.kind!, name: values.name!, gtin: values.gtin!, serial: values.serial!, manufacturer: values.manufacturer! },
-        anchoring: { chainId: conn.chainId, registry, anchorers: [conn.account.address] },
+        anchoring: { chainId: conn.chainId, registry, anchorers: [anchorerFlag ?? conn.account.address] },
         changes,
         prerotate: values.prerotate,
         ...(versionTime ? { versionTime } : {}),
