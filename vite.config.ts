@@ -10,8 +10,31 @@ import { defineConfig } from "vitest/config";
 const stage = process.env.CHAIN_STAGE ?? process.env.VITE_CHAIN_STAGE;
 const localRpc = process.env.LOCAL_RPC ?? process.env.VITE_LOCAL_RPC;
 
+/**
+ * The URL path the app is served under: `/` (the default) for https://example.com/, `/verifier/` for
+ * https://example.com/verifier/. Set it with `APP_BASE=/verifier/ npm run build` (or `VITE_BASE`, or Vite's
+ * own `vite build --base /verifier/`). It must be an absolute path: the app's links to a product
+ * (`<base>01/<gtin>/21/<serial>`, `<base>p/<did>`) are pages one or more folders below the base, where a
+ * relative base (`./`) would resolve the assets, the manifest and the service worker in the wrong place.
+ * The service worker is `<base>sw.js` with the scope `<base>`; the manifest's start_url and scope are the base.
+ */
+const BASE_PATH = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
+export function appBase(raw: string | undefined): string {
+  const value = raw?.trim();
+  if (!value) return "/";
+  const base = `${value.startsWith("/") ? "" : "/"}${value}${value.endsWith("/") ? "" : "/"}`;
+  if (!BASE_PATH.test(base) || base.split("/").some((seg) => seg === "." || seg === ".."))
+    throw new Error(
+      `the app's base (APP_BASE, VITE_BASE or --base) must be an absolute URL path such as /verifier/ (letters, digits, ` +
+        `"-", "_", ".", "~"), not ${JSON.stringify(raw)}: a relative base breaks the product links' deeper paths`,
+    );
+  return base;
+}
+const base = appBase(process.env.APP_BASE ?? process.env.VITE_BASE);
+
 export default defineConfig({
   root: "app/ui",
+  base,
   define: {
     ...(stage ? { "import.meta.env.VITE_CHAIN_STAGE": JSON.stringify(stage) } : {}),
     ...(localRpc ? { "import.meta.env.VITE_LOCAL_RPC": JSON.stringify(localRpc) } : {}),
@@ -21,6 +44,13 @@ export default defineConfig({
   build: { outDir: "../../dist", emptyOutDir: true, target: "es2023", sourcemap: true },
   worker: { format: "es" },
   plugins: [
+    {
+      // `vite build --base` overrides APP_BASE: whichever set it, the base must be an absolute path.
+      name: "app-base",
+      configResolved(config) {
+        if (config.command === "build") appBase(config.base);
+      },
+    },
     svelte(),
     VitePWA({
       registerType: "prompt",
@@ -32,7 +62,8 @@ export default defineConfig({
         theme_color: "#0b3d2e",
         background_color: "#ffffff",
         display: "standalone",
-        start_url: ".",
+        // start_url and scope: vite-plugin-pwa's defaults, the base (whichever way it was set). The icons'
+        // URLs are relative to the manifest's, `<base>manifest.webmanifest`.
         icons: [
           { src: "icon-192.png", sizes: "192x192", type: "image/png" },
           { src: "icon-512.png", sizes: "512x512", type: "image/png" },

@@ -3,16 +3,18 @@ import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "./serve.ts";
+import { normaliseBase, startServer, type RunningServer } from "./serve.ts";
 
 let dir: string;
 let server: RunningServer;
+/** The same app and CDN, the app served under /verifier/ (a build with APP_BASE=/verifier/). */
+let sub: RunningServer;
 
 /** Raw request: fetch() would normalise `..` away before it reaches the server. */
-function raw(pathname: string, headers: Record<string, string> = {}, method = "GET") {
+function raw(pathname: string, headers: Record<string, string> = {}, method = "GET", port = server.port) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
     (resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: server.port, path: pathname, method, headers }, (res) => {
+      const req = request({ host: "127.0.0.1", port, path: pathname, method, headers }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (d: string) => (body += d));
@@ -33,16 +35,21 @@ beforeAll(async () => {
   await writeFile(path.join(app, "index.html"), "<!doctype html><title>app</title>");
   await writeFile(path.join(app, "assets", "index-abc123.js"), "console.log(1)");
   await writeFile(path.join(app, "manifest.webmanifest"), "{}");
+  await writeFile(path.join(app, "sw.js"), "// sw");
   await writeFile(path.join(app, "dids.json"), '{"from":"app"}');
   await writeFile(path.join(cdn, "dids.json"), '{"from":"cdn"}');
   await writeFile(path.join(cdn, "passports", "w1", "did.jsonl"), '{"a":1}\n');
+  await mkdir(path.join(cdn, "01", "09506000134352", "21", "ABC"), { recursive: true });
+  await writeFile(path.join(cdn, "01", "09506000134352", "21", "ABC", "linkset.json"), '{"linkset":[]}');
   await writeFile(path.join(dir, "secret.txt"), "secret");
   await symlink(path.join(dir, "secret.txt"), path.join(cdn, "link.txt"));
   server = await startServer({ port: 0, appDir: app, cdnDir: cdn, rpcOrigins: ["http://127.0.0.1:8631/", "https://rpc.example/x"] });
+  sub = await startServer({ port: 0, appDir: app, cdnDir: cdn, rpcOrigins: ["http://127.0.0.1:8631/"], base: "/verifier" });
 });
 
 afterAll(async () => {
   await server?.stop();
+  await sub?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -110,5 +117,64 @@ describe("startServer", () => {
     const etag = String(first.headers.etag);
     expect((await raw("/passports/w1/did.jsonl", { "if-none-match": etag })).status).toBe(304);
     expect((await raw("/passports/w1/did.jsonl", {}, "POST")).status).toBe(405);
+  });
+});
+
+describe("startServer under a base path (an app built with APP_BASE=/verifier/)", () => {
+  const get = (pathname: string, headers: Record<string, string> = {}) => raw(pathname, headers, "GET", sub.port);
+
+  it("serves the app, its assets, its service worker and its routes under the base", async () => {
+    expect(sub.appUrl).toBe(`http://localhost:${sub.port}/verifier/`);
+    const home = await get("/verifier/");
+    expect(home.body).toContain("<title>app</title>");
+    expect(String(home.headers["content-security-policy"])).toContain("connect-src 'self' http://127.0.0.1:8631");
+    const asset = await get("/verifier/assets/index-abc123.js");
+    expect(asset.body).toBe("console.log(1)");
+    expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    const sw = await get("/verifier/sw.js");
+    expect(sw.body).toBe("// sw");
+    expect(sw.headers["cache-control"]).toBe("no-cache");
+    expect(sw.headers["service-worker-allowed"]).toBe("/verifier/");
+    for (const route of ["/verifier/01/09506000134352/21/ABC", "/verifier/p/did:webvh:x", "/verifier/settings"]) {
+      const res = await get(route, { accept: "text/html" });
+      expect(res.status, route).toBe(200);
+      expect(res.body, route).toContain("<title>app</title>");
+    }
+  });
+
+  it("keeps the CDN at the host's root, and finds it under the base too (a product link's linkset)", async () => {
+    expect((await get("/passports/w1/did.jsonl")).body).toBe('{"a":1}\n');
+    expect((await get("/dids.json")).body).toBe('{"from":"cdn"}');
+    const linkset = await get("/verifier/01/09506000134352/21/ABC/linkset.json");
+    expect(linkset.status).toBe(200);
+    expect(linkset.body).toBe('{"linkset":[]}');
+    expect(linkset.headers["access-control-allow-origin"]).toBe("*");
+    expect(linkset.headers["content-security-policy"]).toBeUndefined();
+    expect((await get("/verifier/01/09506000134352/21/XYZ/linkset.json")).status).toBe(404);
+  });
+
+  it("serves no app outside the base: / and /verifier lead to /verifier/, other paths are 404", async () => {
+    for (const p of ["/", "/verifier"]) {
+      const res = await get(p, { accept: "text/html" });
+      expect(res.status, p).toBe(302);
+      expect(res.headers.location, p).toBe("/verifier/");
+    }
+    for (const p of ["/assets/index-abc123.js", "/sw.js", "/index.html", "/01/09506000134352/21/ABC", "/other/page"]) {
+      const res = await get(p, { accept: "text/html" });
+      expect(res.status, p).toBe(404);
+      expect(res.body, p).not.toContain("<title>");
+    }
+    for (const p of ["/verifier/../secret.txt", "/verifier/%2e%2e/%2e%2e/secret.txt", "/verifier/link.txt"]) {
+      const res = await get(p);
+      expect(res.body, p).not.toContain("secret");
+      expect(res.status, p).not.toBe(200);
+    }
+  });
+
+  it("takes only a plain path as the base", () => {
+    expect(normaliseBase(undefined)).toBe("/");
+    expect(normaliseBase("verifier")).toBe("/verifier/");
+    expect(normaliseBase("/a/b/")).toBe("/a/b/");
+    for (const bad of ["./", "/../x/", "https://cdn.example/", "/a b/", "/a?b/"]) expect(() => normaliseBase(bad), bad).toThrow();
   });
 });

@@ -6,12 +6,17 @@
  * - CDN files take precedence under their paths; then the app's files; then, for routes that are not files
  *   (`/01/<gtin>/21/<serial>`, `/p/...`: no extension, or a browser navigation), the app's index.html.
  *   A missing data file (`.../did.jsonl`) is a 404, never the app's HTML.
+ * - `base` (`--base /verifier/`): the app built for a sub-path (vite.config.ts, APP_BASE=/verifier/) is served
+ *   under it: `/verifier/assets/...`, `/verifier/sw.js`, and its routes `/verifier/01/...`, `/verifier/p/...`.
+ *   The CDN folder stays the host's web root (the DIDs' files at their paths), and is also found under the
+ *   base (`/verifier/01/<gtin>/21/<serial>/linkset.json`, the linkset of a product link opened under the
+ *   base); `/` and `/verifier` redirect to `/verifier/`; other paths outside the base are the CDN's or 404.
  * - No directory listing, no traversal (decoded, normalised, and the real path must stay under the root).
  * - The app's HTML carries a strict Content-Security-Policy whose connect-src lists the configured RPC origins.
  * - Cache-Control: hashed assets immutable for a year; HTML, the service worker, the manifest and all data
  *   `no-cache` (revalidated through ETag / Last-Modified: logs are append-only and change).
  *
- * CLI: `tsx scripts/serve.ts --app dist --cdn DIR [--port 8787] [--rpc URL ...]`
+ * CLI: `tsx scripts/serve.ts --app dist --cdn DIR [--port 8787] [--rpc URL ...] [--base /verifier/]`
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createReadStream } from "node:fs";
@@ -28,11 +33,15 @@ export interface ServeOptions {
   cdnDir?: string;
   /** Origins (or URLs) of the JSON-RPC endpoints the app may call; added to the CSP's connect-src. */
   rpcOrigins?: string[];
+  /** The URL path the app is served under, as it was built (vite.config.ts, APP_BASE): "/" (default), "/verifier/". */
+  base?: string;
 }
 
 export interface RunningServer {
   /** `http://localhost:PORT` */
   url: string;
+  /** Where the app is: `http://localhost:PORT<base>`, e.g. `http://localhost:PORT/verifier/`. */
+  appUrl: string;
   port: number;
   stop(): Promise<void>;
 }
@@ -84,6 +93,15 @@ export function contentSecurityPolicy(rpcOrigins: readonly string[]): string {
   ].join("; ");
 }
 
+/** "/", or "/verifier/" from "verifier", "/verifier" or "/verifier/"; throws on anything but a plain path. */
+export function normaliseBase(base: string | undefined): string {
+  const v = (base ?? "/").trim();
+  const b = `${v.startsWith("/") ? "" : "/"}${v}${v.endsWith("/") ? "" : "/"}`;
+  if (!/^\/(?:[A-Za-z0-9._~-]+\/)*$/.test(b) || b.split("/").some((seg) => seg === "." || seg === ".."))
+    throw new Error(`not a URL path to serve the app under: ${base}`);
+  return b;
+}
+
 function cacheControl(kind: "app" | "cdn", urlPath: string): string {
   if (kind === "app" && urlPath.startsWith("/assets/")) return "public, max-age=31536000, immutable";
   return "no-cache";
@@ -115,6 +133,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const appRoot = await realpath(path.resolve(options.appDir));
   const cdnRoot = options.cdnDir ? await realpath(path.resolve(options.cdnDir)) : undefined;
   const csp = contentSecurityPolicy(options.rpcOrigins ?? []);
+  const base = normaliseBase(options.base);
   const common = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -135,16 +154,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return send(res, 400, "bad request\n", common);
     }
 
+    // The path within the app's base ("/verifier/assets/x.js" -> "/assets/x.js"); null outside it.
+    const appPath = urlPath.startsWith(base) ? urlPath.slice(base.length - 1) : null;
+    if (base !== "/" && (urlPath === "/" || `${urlPath}/` === base)) {
+      return send(res, 302, "\n", { ...common, location: base });
+    }
+
     let kind: "app" | "cdn" = "cdn";
     let found = cdnRoot && !urlPath.endsWith("/") ? await resolveFile(cdnRoot, urlPath) : null;
-    if (!found) {
+    if (!found && cdnRoot && appPath !== null && base !== "/" && !appPath.endsWith("/")) found = await resolveFile(cdnRoot, appPath);
+    if (!found && appPath !== null) {
       kind = "app";
-      found = urlPath === "/" ? await resolveFile(appRoot, "/index.html") : await resolveFile(appRoot, urlPath);
+      found = appPath === "/" ? await resolveFile(appRoot, "/index.html") : await resolveFile(appRoot, appPath);
     }
     if (!found) {
       const last = urlPath.split("/").pop() ?? "";
       const navigation = (req.headers.accept ?? "").includes("text/html");
-      if (!last.includes(".") || navigation) found = await resolveFile(appRoot, "/index.html");
+      if (appPath !== null && (!last.includes(".") || navigation)) found = await resolveFile(appRoot, "/index.html");
       if (!found) return send(res, 404, "not found\n", { ...common, "access-control-allow-origin": "*" });
     }
 
@@ -154,7 +180,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const headers: Record<string, string> = {
       ...common,
       "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
-      "cache-control": isHtml ? "no-cache" : cacheControl(kind, urlPath),
+      "cache-control": isHtml ? "no-cache" : cacheControl(kind, appPath ?? urlPath),
       etag,
       "last-modified": found.mtime.toUTCString(),
     };
@@ -164,7 +190,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       headers["permissions-policy"] = "camera=(self), microphone=(), geolocation=()";
       headers["cross-origin-opener-policy"] = "same-origin";
     }
-    if (urlPath === "/sw.js") headers["service-worker-allowed"] = "/";
+    if (kind === "app" && appPath === "/sw.js") headers["service-worker-allowed"] = base;
     if (req.headers["if-none-match"] === etag) {
       res.writeHead(304, headers);
       return void res.end();
@@ -209,6 +235,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   return {
     url: `http://localhost:${port}`,
+    appUrl: `http://localhost:${port}${base}`,
     port,
     stop: () =>
       Promise.all(
@@ -229,7 +256,7 @@ function parseArgs(argv: string[]): ServeOptions {
     const a = argv[i];
     const v = argv[i + 1];
     if (a === "--help" || a === "-h") {
-      console.log("usage: tsx scripts/serve.ts --app DIR [--cdn DIR] [--port N] [--rpc URL]...");
+      console.log("usage: tsx scripts/serve.ts --app DIR [--cdn DIR] [--port N] [--rpc URL]... [--base /verifier/]");
       process.exit(0);
     }
     if (v === undefined) throw new Error(`missing value for ${a}`);
@@ -237,6 +264,7 @@ function parseArgs(argv: string[]): ServeOptions {
     else if (a === "--app") opts.appDir = v;
     else if (a === "--cdn") opts.cdnDir = v;
     else if (a === "--rpc") opts.rpcOrigins!.push(v);
+    else if (a === "--base") opts.base = v;
     else throw new Error(`unknown option ${a}`);
     i++;
   }
@@ -245,7 +273,7 @@ function parseArgs(argv: string[]): ServeOptions {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const server = await startServer(parseArgs(process.argv.slice(2)));
-  console.log(`serving on ${server.url}`);
+  console.log(`serving on ${server.appUrl}`);
   const shutdown = () => void server.stop().then(() => process.exit(0));
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);

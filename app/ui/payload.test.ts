@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import { MemoryStorage } from "./testing/memoryStorage.ts";
-import { didFromLinkset, didOfLinksetResponse, linksetMemory, parsePayload, passportHash, resolveLinkset, validGtin } from "./payload.ts";
+import {
+  didFromLinkset,
+  didOfLinksetResponse,
+  isPayloadPath,
+  linksetMemory,
+  parsePayload,
+  passportHash,
+  resolveLinkset,
+  validGtin,
+} from "./payload.ts";
 
 const HOST = "http://localhost:8630";
 const DID = "did:webvh:QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:localhost%3A8630:passports:w-000001";
@@ -14,6 +23,22 @@ describe("parsePayload", () => {
   it("accepts app links of a configured host, hash or path form", () => {
     expect(parsePayload(`${HOST}/${passportHash(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
     expect(parsePayload(`${HOST}/p/${encodeURIComponent(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+  });
+
+  it("accepts app links of an app served under a sub-path (APP_BASE=/verifier/)", () => {
+    expect(parsePayload(`${HOST}/verifier/${passportHash(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+    expect(parsePayload(`${HOST}/verifier/p/${encodeURIComponent(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+    expect(parsePayload(`${HOST}/apps/verifier/p/${encodeURIComponent(DID)}`, [HOST])).toEqual({ kind: "did", did: DID });
+    expect(parsePayload(`${HOST}/verifier/01/09506000134352/21/W-000001`, [HOST])).toEqual({
+      kind: "gs1",
+      gtin: "09506000134352",
+      serial: "W-000001",
+      linksetUrl: `${HOST}/verifier/01/09506000134352/21/W-000001/linkset.json`,
+    });
+    // A GS1 link under a folder named "p" is still a GS1 link, not an app link.
+    expect(parsePayload(`${HOST}/p/01/09506000134352/21/W-000001`, [HOST])).toMatchObject({ kind: "gs1" });
+    expect(parsePayload(`${HOST}/verifier/p/did%3Aweb%3Ax`, [HOST])).toMatchObject({ kind: "refused", reason: /does not name/ });
+    expect(parsePayload(`${HOST}/verifier/p/`, [HOST])).toMatchObject({ kind: "refused", reason: /not a product link/ });
   });
 
   it("turns a GS1 Digital Link of a configured host into its linkset URL", () => {
@@ -48,6 +73,17 @@ describe("parsePayload", () => {
     const p = parsePayload(input, [HOST]);
     expect(p.kind).toBe("refused");
     expect(p.kind === "refused" && p.reason).toMatch(reason);
+  });
+});
+
+describe("isPayloadPath", () => {
+  it("sees a product link in the page's own path, under the app's base", () => {
+    for (const p of ["/01/09506000134352/21/W1", "/p/did:webvh:x"]) expect(isPayloadPath(p, "/"), p).toBe(true);
+    for (const p of ["/", "/index.html", "/x/01/1/21/2", "/pp/x"]) expect(isPayloadPath(p, "/"), p).toBe(false);
+    for (const p of ["/verifier/01/09506000134352/21/W1", "/verifier/p/did:webvh:x"]) expect(isPayloadPath(p, "/verifier/"), p).toBe(true);
+    for (const p of ["/verifier/", "/01/09506000134352/21/W1", "/p/did:webvh:x", "/other/01/1/21/2"])
+      expect(isPayloadPath(p, "/verifier/"), p).toBe(false);
+    expect(isPayloadPath("/01/09506000134352/21/W1")).toBe(true); // this build's base: /
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Strict acceptance of what an auditor scans or pastes. Accepted:
  * - a `did:webvh:` DID;
- * - an app link (`<accepted origin>/#/p/<did>` or `<accepted origin>/p/<did>`);
+ * - an app link (`<accepted origin>/#/p/<did>` or `<accepted origin>/p/<did>`, also under a path prefix:
+ *   `<accepted origin>/verifier/p/<did>` for an app served under /verifier/);
  * - a GS1 Digital Link URL of an accepted host (`https://host/01/<gtin>/21/<serial>`), resolved through its
  *   linkset (`.../linkset.json`, RFC 9264) to the passport's DID.
  * Everything else is refused with a reason a person can read: `javascript:` and other schemes, URLs of
@@ -198,8 +199,9 @@ export function parsePayload(input: string, acceptedOrigins: readonly string[]):
   if (!acceptedOrigins.includes(url.origin))
     return { kind: "refused", reason: `Refused: ${url.host} is not a configured passport host.` };
 
-  // App links: /#/p/<did> or /p/<did>
-  const appPath = url.hash.startsWith("#/p/") ? url.hash.slice(4) : url.pathname.startsWith("/p/") ? url.pathname.slice(3) : null;
+  // App links: /#/p/<did> or /p/<did>, optionally under a path prefix (an app served under a sub-path:
+  // /verifier/#/p/<did>, /verifier/p/<did>). The DID is the last segment: /p/01/<gtin>/... is no app link.
+  const appPath = url.hash.startsWith("#/p/") ? url.hash.slice(4) : (/^(?:\/[^/]+)*?\/p\/([^/]+)$/.exec(url.pathname)?.[1] ?? null);
   if (appPath !== null) {
     let did: string;
     try {
@@ -254,9 +256,15 @@ export function didFromLinkset(linkset: unknown, acceptedOrigins: readonly strin
   return null;
 }
 
-/** Does the page's own path carry a payload (a GS1 Digital Link or `/p/<did>` opened on this origin)? */
-export function isPayloadPath(pathname: string): boolean {
-  return pathname.startsWith("/01/") || pathname.startsWith("/p/");
+/**
+ * Does the page's own path carry a payload (a GS1 Digital Link or `/p/<did>` opened on this origin)? Under
+ * the path the app is served from (`base`, vite.config.ts's APP_BASE: `/`, or `/verifier/` for
+ * `/verifier/01/<gtin>/21/<serial>` and `/verifier/p/<did>`).
+ */
+export function isPayloadPath(pathname: string, base: string = import.meta.env.BASE_URL): boolean {
+  if (!pathname.startsWith(base)) return false;
+  const rest = pathname.slice(base.length);
+  return rest.startsWith("01/") || rest.startsWith("p/");
 }
 
 /** The app link to a passport. */

@@ -1,7 +1,8 @@
 /**
- * The installable, offline shell: registers the service worker (vite-plugin-pwa's precache of the app)
- * through workbox-window, offers an update when a new version is waiting (never reloads on its own: an
- * auditor may be mid-check), and asks for persistent storage so the offline cache is not evicted.
+ * The installable, offline shell: registers the service worker (vite-plugin-pwa's precache of the app,
+ * `<base>sw.js` for the scope `<base>`, the path the app is built for) through workbox-window, offers an
+ * update when a new version is waiting (never reloads on its own: an auditor may be mid-check), and asks
+ * for persistent storage so the offline cache is not evicted.
  */
 import type { Workbox } from "workbox-window";
 
@@ -29,7 +30,10 @@ export class Pwa {
     addEventListener("offline", () => (this.#online = false));
     if (!("serviceWorker" in navigator) || import.meta.env.DEV) return;
     const { Workbox } = await import("workbox-window");
-    const wb = new Workbox("/sw.js", { scope: "/" });
+    // Under the path the app was built for (vite.config.ts, APP_BASE): /sw.js, or /verifier/sw.js whose
+    // scope is /verifier/ (a service worker cannot claim a scope above its own folder).
+    const base = import.meta.env.BASE_URL;
+    const wb = new Workbox(`${base}sw.js`, { scope: base });
     this.#wb = wb;
     wb.addEventListener("waiting", () => (this.#updateWaiting = true));
     wb.addEventListener("activated", (e) => {

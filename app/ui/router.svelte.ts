@@ -1,6 +1,7 @@
 /**
  * Hash routes (a static host cannot route paths; serve.ts still falls back to index.html for `/p/...` and
- * GS1 `/01/...` paths, which `initialPayload()` turns into the same routes):
+ * GS1 `/01/...` paths, which `initialPayload()` turns into the same routes). All of them under the path the
+ * app is built for (vite.config.ts's APP_BASE): `/#/p/<did>`, or `/verifier/#/p/<did>` and `/verifier/01/...`.
  *   #/            open a passport          #/p/<did>     a passport
  *   #/settings    settings                 #/<tab id>    a tab of the registry (tabs.ts)
  */
@@ -47,10 +48,10 @@ export class Router {
  * product link until it has resolved (`settlePayloadPath`), so that a reload retries one that failed.
  */
 export function initialPayload(): string | null {
-  const { pathname, href, origin, hash } = location;
+  const { pathname, href, hash } = location;
   if (!isPayloadPath(pathname)) return null;
   if (hash.replace(/^#\/?/, "") !== "") {
-    history.replaceState(null, "", `${origin}/${hash}`);
+    history.replaceState(null, "", appUrl(hash));
     return null;
   }
   return href;
@@ -58,5 +59,10 @@ export function initialPayload(): string | null {
 
 /** The product link opened resolved to `hash` (a passport route): the address becomes that route. */
 export function settlePayloadPath(hash: string): void {
-  history.replaceState(null, "", `${location.origin}/${hash}`);
+  history.replaceState(null, "", appUrl(hash));
+}
+
+/** The app's own address with `hash`: `<origin><base><hash>` (the base: `/`, or `/verifier/`, vite.config.ts). */
+function appUrl(hash: string): string {
+  return `${location.origin}${import.meta.env.BASE_URL}${hash}`;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { measure } from "./budget.ts";
 
 let dist: string;
+let sub: string;
 beforeAll(async () => {
   dist = await mkdtemp(path.join(tmpdir(), "budget-"));
   await mkdir(path.join(dist, "assets"));
@@ -27,9 +28,16 @@ beforeAll(async () => {
     "assets/keccak-G.js": "export const k=()=>4;",
   };
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dist, name), text);
+  // The same app built for a sub-path (APP_BASE=/verifier/): index.html names /verifier/assets/...
+  sub = await mkdtemp(path.join(tmpdir(), "budget-sub-"));
+  await mkdir(path.join(sub, "assets"));
+  for (const [name, text] of Object.entries(files))
+    await writeFile(path.join(sub, name), name === "index.html" ? text.replace('src="/assets/', 'src="/verifier/assets/') : text);
+  await writeFile(path.join(sub, "manifest.webmanifest"), JSON.stringify({ start_url: "/verifier/", scope: "/verifier/" }));
 });
 afterAll(async () => {
   await rm(dist, { recursive: true, force: true });
+  await rm(sub, { recursive: true, force: true });
 });
 
 describe("measure", () => {
@@ -40,5 +48,11 @@ describe("measure", () => {
     );
     expect(result.total).toBe(Object.values(result.files).reduce((a, b) => a + b, 0));
     expect(result.ok).toBe(true);
+  });
+
+  it("counts the same files in a build for a sub-path (its base read from the manifest's scope)", async () => {
+    const [root, under] = await Promise.all([measure(dist), measure(sub)]);
+    expect(under.files).toEqual(root.files);
+    expect(await measure(sub, "/verifier/")).toEqual(root);
   });
 });

@@ -14,14 +14,34 @@ import { gzipSync } from "node:zlib";
 
 export const BUDGET_BYTES = 150 * 1024;
 
-export async function measure(dist: string): Promise<{ files: Record<string, number>; total: number; budget: number; ok: boolean }> {
+/**
+ * The path the build in `dist` is served under (vite.config.ts, APP_BASE): its manifest's scope, which
+ * vite-plugin-pwa sets to the base; `/` without one.
+ */
+async function baseOf(dist: string): Promise<string> {
+  try {
+    const scope = (JSON.parse(await readFile(path.join(dist, "manifest.webmanifest"), "utf8")) as { scope?: unknown }).scope;
+    return typeof scope === "string" && scope.startsWith("/") && scope.endsWith("/") ? scope : "/";
+  } catch {
+    return "/";
+  }
+}
+
+export async function measure(
+  dist: string,
+  base?: string,
+): Promise<{ files: Record<string, number>; total: number; budget: number; ok: boolean }> {
   const html = await readFile(path.join(dist, "index.html"), "utf8");
+  const prefix = base ?? (await baseOf(dist));
+  // index.html names the scripts under the base: /assets/x.js, or /verifier/assets/x.js for a build for
+  // /verifier/; the file is dist/assets/x.js either way.
+  const file = (url: string) => (url.startsWith(prefix) ? url.slice(prefix.length) : url.replace(/^\//, ""));
   const refs = new Set<string>();
-  for (const m of html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/?([^"]+\.js)"/g)) refs.add(m[1]!);
+  for (const m of html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/g)) refs.add(file(m[1]!));
   // The entry scripts' own dynamic imports load at boot: import("./x.js"), and the chunks Vite's preload
   // helper fetches with them (__vite__mapDeps: ["assets/x.js", ...]).
-  for (const m of html.matchAll(/<script[^>]*\ssrc="\/?([^"]+\.js)"/g)) {
-    const entry = m[1]!;
+  for (const m of html.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"/g)) {
+    const entry = file(m[1]!);
     const code = await readFile(path.join(dist, entry), "utf8");
     for (const d of code.matchAll(/\bimport\(\s*["'](\.{1,2}\/[^"']+\.js)["']\s*\)/g))
       refs.add(path.posix.normalize(path.posix.join(path.posix.dirname(entry), d[1]!)));
