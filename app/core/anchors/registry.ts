@@ -5,14 +5,24 @@
  * `ChainReader` is an interface so the app can wrap it (an IndexedDB cache for offline use, a staleness
  * limit); `createRpcChainReader` is the live one over JSON-RPC (jsonRpc.ts):
  * - every endpoint's `eth_chainId` must equal the chain id it is configured for (ChainIdMismatchError);
- * - several endpoints per chain are tried in order (fallback);
+ *   no answer of an endpoint is used before its own check has passed, however fast it came;
+ * - several endpoints per chain are asked in order, hedged (jsonRpc.ts, hedgedRpc): a read goes to the
+ *   first; if it has not answered within `hedgeDelayMs` (or failed), the same read goes to the next too, the
+ *   first valid answer wins, the others are abandoned, and the endpoint that answered is asked first for the
+ *   rest of the session. A hung endpoint (it accepts the connection, never answers) thus costs a fresh load
+ *   `hedgeDelayMs` once, not the timeout; each endpoint keeps the full timeout, so when all hang a read
+ *   fails (RpcTimeoutError) about the timeout after the last endpoint was asked;
  * - concurrent calls go out as JSON-RPC batches, identical reads are made once;
  * - all reads of a chain are pinned to one block (the latest when first needed, re-read after
  *   `pinMaxAgeMs`), so `readAt(chainId)` says exactly which chain state the verdicts rest on; records are
  *   never removed, so only an absent record needs a fresh block (`absentMaxAgeMs`): it is read again at
  *   the latest block before "not anchored" is concluded.
  *
- * What is trusted: the RPC endpoint (it could lie about state), as the README of the project says.
+ * What is trusted: the RPC endpoints (they could lie about state), as the README of the project says. Any
+ * configured endpoint of the chain may answer, as with plain fallback, and only when those before it have
+ * failed or stayed silent for `hedgeDelayMs`: a first endpoint that answers in time is never raced. A fast
+ * endpoint on another chain never answers (its chain id check fails first), nor does a fast malformed
+ * answer or a JSON-RPC error (the read waits for the other endpoints).
  */
 import type { AnchorRecord, Hex } from "../types.ts";
 import { UnexpectedError, VerifierError } from "../errors.ts";
@@ -24,7 +34,7 @@ import {
   RpcUnreachableError,
   UnsupportedChainError,
 } from "./errors.ts";
-import { anchorOfCalldata, decodeAnchorOf, fallbackRpc, httpRpc, quantity, toQuantity, type RpcClient, type RpcFetch } from "./jsonRpc.ts";
+import { anchorOfCalldata, decodeAnchorOf, hedgedRpc, httpRpc, quantity, toQuantity, type RequestOptions, type RpcClient, type RpcFetch } from "./jsonRpc.ts";
 
 /** The one function of the AnchorRegistry the verifier reads (core does not import app/contracts). */
 export const anchorOfAbi = [
@@ -77,10 +87,19 @@ export interface ChainReader {
 }
 
 export interface RpcChainReaderOptions {
-  /** JSON-RPC endpoints per chain id, tried in order (fallback). */
+  /** JSON-RPC endpoints per chain id, asked in order (hedged fallback). */
   rpc: Record<number, readonly string[]>;
-  /** Per request. Default 8000 ms. */
+  /** Per request, per endpoint. Default 8000 ms. */
   timeoutMs?: number;
+  /**
+   * How long an endpoint may stay silent before the same read also goes to the next endpoint. Default 500 ms:
+   * the verdict is promised within about a second, and with a hung first endpoint it comes this long plus
+   * a round trip to the next one after the read began (the first, the latest block, is asked while the log
+   * is fetched and verified, and once the next endpoint has answered it is asked first); a healthy endpoint
+   * answers these small reads well within it (a round trip or two, a few hundred ms at worst on a phone with
+   * a cold connection), so a duplicate read is rare and costs one small request.
+   */
+  hedgeDelayMs?: number;
   /** How long reads stay pinned to one block before the latest block is read again. Default 15 s. */
   pinMaxAgeMs?: number;
   /**
@@ -127,8 +146,20 @@ interface EarlyBlock {
 
 interface Connection {
   client: RpcClient;
-  /** The latest block, read in the same batch as the chain id check. */
-  early?: EarlyBlock;
+  /** The latest block, for the first pin: asked of the first endpoint in the batch of its chain id check. */
+  early: Promise<EarlyBlock>;
+}
+
+/** An endpoint of a chain and its chain id check. */
+interface Endpoint {
+  url: string;
+  /** Settles once: resolves when the endpoint serves the declared chain, rejects with `refusal`. */
+  check: Promise<void>;
+  served: boolean;
+  /** Why the endpoint is not used: its chain id differs (ChainIdMismatchError), or the check failed. */
+  refusal: VerifierError | undefined;
+  /** The chain it serves, when that is another. */
+  otherChain: number | undefined;
 }
 
 interface ChainState {
@@ -150,46 +181,80 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
   const freshMs = Math.min(options.absentMaxAgeMs ?? 0, pinMaxAgeMs);
   const chains = new Map<number, ChainState>();
 
+  const hedgeDelayMs = options.hedgeDelayMs ?? 500;
   const transportFor = (url: string): RpcClient =>
     httpRpc(url, { timeoutMs: timeout, batchWaitMs: options.batchWaitMs ?? 0, retryCount: 1, ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}) });
 
-  const latestBlock = async (client: RpcClient): Promise<EarlyBlock> => {
-    const block = await client.request<{ number?: unknown; timestamp?: unknown } | null>("eth_getBlockByNumber", ["latest", false]);
-    if (!block || typeof block !== "object") throw new RpcResponseError({ details: "eth_getBlockByNumber(latest) returned no block" });
+  const parseBlock = (value: unknown): EarlyBlock => {
+    if (!value || typeof value !== "object") throw new RpcResponseError({ details: "eth_getBlockByNumber(latest) returned no block" });
+    const block = value as { number?: unknown; timestamp?: unknown };
     return { number: quantity(block.number, "block number"), timestamp: quantity(block.timestamp, "block timestamp") };
   };
+  const latestBlock = (client: RpcClient): Promise<EarlyBlock> => client.request("eth_getBlockByNumber", ["latest", false], { parse: parseBlock });
 
-  /** Check every endpoint's eth_chainId; keep those that serve the declared chain. */
   /**
-   * Checks every endpoint's chain id; keeps those serving the declared chain. The first endpoint is asked
-   * for its latest block in the same JSON-RPC batch, so the first pin costs no extra round trip.
+   * Asks every endpoint its eth_chainId at once; an endpoint answers reads only once it has passed (a read
+   * may go out beside the check, its answer waits for it), and never after it failed. The connection is up
+   * as soon as one endpoint passes, and fails when none does: ChainIdMismatchError if any serves another
+   * chain, else the first endpoint's failure. The first endpoint is asked for the latest block in the same
+   * JSON-RPC batch as its check, so the first pin costs no extra round trip (the others only if it is late).
    */
-  async function connect(chainId: number, urls: readonly string[]): Promise<Connection> {
-    let firstBlock: Promise<EarlyBlock | undefined> = Promise.resolve(undefined);
-    const checks = await Promise.allSettled(
-      urls.map(async (url, i) => {
-        const client = transportFor(url);
-        const served = client.request<unknown>("eth_chainId", []);
-        if (i === 0) firstBlock = latestBlock(client).catch(() => undefined);
-        return { url, served: Number(quantity(await served, "eth_chainId")) };
-      }),
-    );
-    const good: string[] = [];
-    const wrong: string[] = [];
-    let firstFailure: unknown;
-    for (const c of checks) {
-      if (c.status === "rejected") firstFailure ??= c.reason;
-      else if (c.value.served === chainId) good.push(c.value.url);
-      else wrong.push(`${c.value.url} serves chain ${c.value.served}`);
-    }
-    if (good.length === 0) {
-      if (wrong.length > 0)
-        throw new ChainIdMismatchError({ details: `declared chain ${chainId}, but ${wrong.join(", ")}` });
-      throw asFailure(firstFailure, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
-    }
-    const client = fallbackRpc(good.map(transportFor));
-    const early = good[0] === urls[0] ? await firstBlock : undefined;
-    return { client, ...(early ? { early } : {}) };
+  function connect(chainId: number, urls: readonly string[]): Promise<Connection> {
+    const refusals = new WeakSet<object>();
+    const endpoints: Endpoint[] = [];
+    const refused = (): VerifierError => {
+      const wrong = endpoints.filter((e) => e.otherChain !== undefined).map((e) => `${e.url} serves chain ${e.otherChain}`);
+      if (wrong.length > 0) return new ChainIdMismatchError({ details: `declared chain ${chainId}, but ${wrong.join(", ")}` });
+      return asFailure(endpoints.find((e) => e.refusal)?.refusal, `chain ${chainId}: eth_chainId at ${urls.join(", ")}`);
+    };
+    const refuse = (e: Endpoint, error: VerifierError): never => {
+      refusals.add(error);
+      throw (e.refusal = error);
+    };
+    const gated = urls.map((url): RpcClient => {
+      const transport = transportFor(url);
+      const e: Endpoint = { url, check: Promise.resolve(), served: false, refusal: undefined, otherChain: undefined };
+      e.check = transport.request("eth_chainId", [], { parse: (v) => Number(quantity(v, "eth_chainId")) }).then(
+        (served) => {
+          if (served === chainId) {
+            e.served = true;
+            return;
+          }
+          e.otherChain = served;
+          refuse(e, new ChainIdMismatchError({ details: `declared chain ${chainId}, but ${url} serves chain ${served}` }));
+        },
+        (error: unknown) => refuse(e, asFailure(error, `chain ${chainId}: eth_chainId at ${url}`)),
+      );
+      e.check.catch(() => {}); // observed by the connection and by reads
+      endpoints.push(e);
+      return {
+        request<T>(method: string, params: readonly unknown[], opts?: RequestOptions<T>): Promise<T> {
+          if (e.refusal) return Promise.reject(e.refusal);
+          const answer = transport.request<T>(method, params, opts);
+          if (e.served) return answer;
+          answer.catch(() => {}); // observed once the check has passed
+          return e.check.then(() => answer);
+        },
+      };
+    });
+    const client = hedgedRpc(gated, {
+      hedgeDelayMs,
+      // The failure of an endpoint that serves the chain says most; when none does, why none does.
+      failure: (errors) => {
+        const own = errors.filter((error) => !refusals.has(error as object));
+        return own.length > 0 ? own[own.length - 1] : refused();
+      },
+    });
+    const early = latestBlock(client);
+    early.catch(() => {}); // observed by the first pin
+    return new Promise<Connection>((resolve, reject) => {
+      let failed = 0;
+      for (const e of endpoints)
+        e.check.then(
+          () => resolve({ client, early }),
+          () => ++failed === endpoints.length && reject(refused()),
+        );
+    });
   }
 
   function chainState(chainId: number): ChainState {
@@ -231,7 +296,8 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
       const { client, early } = await state.connection;
       let block: EarlyBlock;
       try {
-        block = firstPin && early ? early : await latestBlock(client);
+        // The early block was asked of every endpoint (hedged) already: its failure is the pin's.
+        block = firstPin ? await early : await latestBlock(client);
       } catch (error) {
         throw asFailure(error, `chain ${chainId}: latest block`);
       }
@@ -257,7 +323,8 @@ export function createRpcChainReader(options: RpcChainReaderOptions): ChainReade
     try {
       const data = anchorOfCalldata(query.anchorer, query.root);
       const call = { to: query.registry.toLowerCase(), data };
-      ({ timestamp, blockNumber } = decodeAnchorOf(await client.request<unknown>("eth_call", [call, toQuantity(at.blockNumber)]), where));
+      // Decoded per endpoint: a malformed answer (or none, "0x") does not win over another endpoint's.
+      ({ timestamp, blockNumber } = await client.request("eth_call", [call, toQuantity(at.blockNumber)], { parse: (d) => decodeAnchorOf(d, where) }));
     } catch (error) {
       throw asFailure(error, where);
     }
