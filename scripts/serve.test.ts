@@ -36,6 +36,7 @@ beforeAll(async () => {
   await writeFile(path.join(app, "assets", "index-abc123.js"), "console.log(1)");
   await writeFile(path.join(app, "manifest.webmanifest"), "{}");
   await writeFile(path.join(app, "sw.js"), "// sw");
+  await writeFile(path.join(app, "assets", "verify.worker-def456.js"), "self.onmessage = () => {}");
   await writeFile(path.join(app, "dids.json"), '{"from":"app"}');
   await writeFile(path.join(cdn, "dids.json"), '{"from":"cdn"}');
   await writeFile(path.join(cdn, "passports", "w1", "did.jsonl"), '{"a":1}\n');
@@ -85,6 +86,22 @@ describe("startServer", () => {
     expect(log.headers["access-control-allow-origin"]).toBe("*");
     const manifest = await raw("/manifest.webmanifest");
     expect(manifest.headers["content-type"]).toMatch(/^application\/manifest\+json/);
+  });
+
+  it("sends the same CSP on the app's scripts: a worker runs under its own script's policy, not the page's", async () => {
+    const page = String((await raw("/")).headers["content-security-policy"]);
+    expect(page).toContain("connect-src 'self' http://127.0.0.1:8631 https://rpc.example");
+    for (const script of ["/assets/verify.worker-def456.js", "/sw.js", "/assets/index-abc123.js"]) {
+      const res = await raw(script);
+      expect(res.status, script).toBe(200);
+      expect(res.headers["content-security-policy"], script).toBe(page);
+    }
+    // Revalidated (304) too, and under a base.
+    const etag = String((await raw("/assets/verify.worker-def456.js")).headers.etag);
+    expect((await raw("/assets/verify.worker-def456.js", { "if-none-match": etag })).headers["content-security-policy"]).toBe(page);
+    const subPage = String((await raw("/verifier/", {}, "GET", sub.port)).headers["content-security-policy"]);
+    expect((await raw("/verifier/assets/verify.worker-def456.js", {}, "GET", sub.port)).headers["content-security-policy"]).toBe(subPage);
+    expect((await raw("/verifier/sw.js", {}, "GET", sub.port)).headers["content-security-policy"]).toBe(subPage);
   });
 
   it("marks hashed assets immutable", async () => {

@@ -12,7 +12,9 @@
  *   base (`/verifier/01/<gtin>/21/<serial>/linkset.json`, the linkset of a product link opened under the
  *   base); `/` and `/verifier` redirect to `/verifier/`; other paths outside the base are the CDN's or 404.
  * - No directory listing, no traversal (decoded, normalised, and the real path must stay under the root).
- * - The app's HTML carries a strict Content-Security-Policy whose connect-src lists the configured RPC origins.
+ * - The app's HTML carries a strict Content-Security-Policy whose connect-src lists the configured RPC origins,
+ *   and so do the app's scripts: a worker runs under the policy of its own script's response (not the page's),
+ *   and the verification worker makes every host and RPC read; the service worker too.
  * - Cache-Control: hashed assets immutable for a year; HTML, the service worker, the manifest and all data
  *   `no-cache` (revalidated through ETag / Last-Modified: logs are append-only and change).
  *
@@ -185,8 +187,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       "last-modified": found.mtime.toUTCString(),
     };
     if (kind === "cdn") headers["access-control-allow-origin"] = "*";
+    if (kind === "app" && (isHtml || ext === ".js" || ext === ".mjs")) headers["content-security-policy"] = csp;
     if (isHtml && kind === "app") {
-      headers["content-security-policy"] = csp;
       headers["permissions-policy"] = "camera=(self), microphone=(), geolocation=()";
       headers["cross-origin-opener-policy"] = "same-origin";
     }
