@@ -43,6 +43,8 @@ export class WalletState {
   readonly #publicClient: PublicClient;
   #stopDiscovery: (() => void) | null = null;
   #unsubscribe: (() => void) | null = null;
+  /** The connection attempt in progress: an older one's late answer is ignored. */
+  #attempt = 0;
 
   /** Connected, but on another chain than the app's. */
   get wrongChain(): boolean {
@@ -60,31 +62,54 @@ export class WalletState {
     this.#stopDiscovery = discoverWallets((list) => (this.wallets = list), target);
   }
 
+  /** The wallet asked to connect, while it has not answered (a wallet may never answer: cancel, or pick another). */
+  get waitingFor(): Eip6963ProviderDetail | null {
+    return this.status === "connecting" ? this.current : null;
+  }
+
+  /**
+   * Asks `detail` for its accounts. Another wallet may be picked while one has not answered (its late
+   * answer is then ignored), and `cancelConnect()` stops waiting.
+   */
   async connect(detail: Eip6963ProviderDetail): Promise<void> {
     this.#detach();
+    const attempt = ++this.#attempt;
     this.status = "connecting";
     this.error = null;
     this.current = detail;
     try {
       const accounts = (await detail.provider.request({ method: "eth_requestAccounts" })) as string[];
+      if (attempt !== this.#attempt) return;
       const first = accounts[0];
       if (!first) throw new Error("the wallet returned no account");
+      const chainId = Number(await detail.provider.request({ method: "eth_chainId" }));
+      if (attempt !== this.#attempt) return;
       this.address = getAddress(first);
-      this.chainId = Number(await detail.provider.request({ method: "eth_chainId" }));
+      this.chainId = chainId;
       this.#attach(detail.provider);
       this.status = "connected";
       void this.refreshBalance();
     } catch (e) {
+      if (attempt !== this.#attempt) return;
       this.#reset();
       this.error =
         providerErrorCode(e) === USER_REJECTED ? "You declined the connection in your wallet." : `Could not connect: ${message(e)}`;
     }
   }
 
+  /** Stops waiting for a wallet that has not answered the connection request (its answer, if any, is ignored). */
+  cancelConnect(): void {
+    if (this.status !== "connecting") return;
+    this.#attempt++;
+    this.#reset();
+  }
+
   /** Forgets the wallet on our side (EIP-1193 has no standard "disconnect" request). */
   disconnect(): void {
     const provider = this.current?.provider;
+    this.#attempt++;
     this.#reset();
+    this.error = null;
     // Best effort (EIP-2255): let wallets that support it drop the permission too.
     provider?.request({ method: "wallet_revokePermissions", params: [{ eth_accounts: {} }] }).catch(() => undefined);
   }
@@ -95,11 +120,13 @@ export class WalletState {
     if (!provider) return false;
     this.error = null;
     const chainIdHex = numberToHex(this.chain.id);
+    let step = "switch" as "switch" | "add";
     try {
       try {
         await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: chainIdHex }] });
       } catch (e) {
         if (providerErrorCode(e) !== UNRECOGNIZED_CHAIN) throw e;
+        step = "add";
         await provider.request({
           method: "wallet_addEthereumChain",
           params: [
@@ -112,15 +139,23 @@ export class WalletState {
             },
           ],
         });
+        step = "switch";
         await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: chainIdHex }] });
       }
       this.chainId = Number(await provider.request({ method: "eth_chainId" }));
+      if (this.chainId === this.chain.id) this.error = null;
       return this.chainId === this.chain.id;
     } catch (e) {
+      if (this.chainId === this.chain.id) return true; // it got there anyway (chainChanged): nothing to report
+      const declined = providerErrorCode(e) === USER_REJECTED;
       this.error =
-        providerErrorCode(e) === USER_REJECTED
-          ? `You declined switching to ${this.chain.name} in your wallet.`
-          : `Could not switch to ${this.chain.name}: ${message(e)}`;
+        step === "add"
+          ? declined
+            ? `You declined adding ${this.chain.name} to your wallet: it cannot switch to a chain it does not know.`
+            : `Could not add ${this.chain.name} to your wallet: ${message(e)}`
+          : declined
+            ? `You declined switching to ${this.chain.name} in your wallet.`
+            : `Could not switch to ${this.chain.name}: ${message(e)}`;
       return false;
     }
   }
@@ -149,10 +184,13 @@ export class WalletState {
       if (!first) return this.#reset();
       this.address = getAddress(first);
       this.balance = null;
+      this.error = null;
       void this.refreshBalance();
     };
     const onChain = (chainId: string): void => {
       this.chainId = Number(chainId);
+      // What went wrong with switching no longer applies once the wallet is on another chain.
+      this.error = null;
       void this.refreshBalance();
     };
     const onDisconnect = (): void => this.#reset();
