@@ -7,7 +7,9 @@
  *
  * Knobs for the error paths: `rejectNext(method)` answers the next such request with 4001 (the user
  * declined), and a wallet that starts on another chain answers `wallet_switchEthereumChain` with 4902
- * until the app adds the chain with `wallet_addEthereumChain`.
+ * until the app adds the chain with `wallet_addEthereumChain`. `delayMs` makes every answer slow (a user
+ * who takes time to approve), `hangNext(method)` leaves the next such request unanswered for good, and
+ * `fn` (the exposed function's name) lets several test wallets live in one page.
  */
 import type { Page } from "@playwright/test";
 import {
@@ -43,6 +45,8 @@ export interface TestWalletOptions {
   knowsChain?: boolean;
   name?: string;
   rdns?: string;
+  /** The name of the function exposed to the page (distinct per wallet when several are installed). */
+  fn?: string;
 }
 
 interface RpcAnswer {
@@ -61,6 +65,9 @@ export class TestWallet {
   readonly #options: Required<TestWalletOptions>;
   readonly #known = new Set<number>();
   readonly #reject = new Map<string, number>();
+  readonly #hang = new Map<string, number>();
+  /** Every answer waits this long (a slow user, a slow wallet). */
+  delayMs = 0;
   #currentChainId: number;
   #pages: Page[] = [];
 
@@ -70,6 +77,7 @@ export class TestWallet {
       knowsChain: true,
       name: "Test Wallet",
       rdns: "org.example.testwallet",
+      fn: "__testWalletRequest",
       ...options,
     };
     this.account = privateKeyToAccount(options.privateKey);
@@ -87,18 +95,23 @@ export class TestWallet {
     this.#reject.set(method, (this.#reject.get(method) ?? 0) + count);
   }
 
+  /** The next `count` requests of `method` are never answered (a wallet whose prompt the user ignores). */
+  hangNext(method: string, count = 1): void {
+    this.#hang.set(method, (this.#hang.get(method) ?? 0) + count);
+  }
+
   /** Installs the provider into the page (call before `page.goto`). */
   async install(page: Page): Promise<void> {
     this.#pages.push(page);
-    await page.exposeFunction("__testWalletRequest", (method: string, params: unknown) => this.#handle(method, params));
+    const fn = this.#options.fn;
+    await page.exposeFunction(fn, (method: string, params: unknown) => this.#handle(method, params));
     await page.addInitScript(
-      ({ info }) => {
+      ({ info, fn }) => {
         const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
         const provider = {
           isTestWallet: true,
           async request(args: { method: string; params?: unknown }): Promise<unknown> {
-            const call = (window as unknown as { __testWalletRequest(m: string, p: unknown): Promise<RpcAnswer> })
-              .__testWalletRequest;
+            const call = (window as unknown as Record<string, (m: string, p: unknown) => Promise<RpcAnswer>>)[fn]!;
             const answer = await call(args.method, args.params ?? []);
             if (answer.error) {
               throw Object.assign(new Error(answer.error.message), { code: answer.error.code, data: answer.error.data });
@@ -115,7 +128,7 @@ export class TestWallet {
             return provider;
           },
         };
-        (window as unknown as { __testWalletEmit(e: string, v: unknown): void }).__testWalletEmit = (event, value) => {
+        (window as unknown as Record<string, (e: string, v: unknown) => void>)[`${fn}Emit`] = (event, value) => {
           for (const l of listeners.get(event) ?? []) l(value);
         };
         const detail = Object.freeze({ info: Object.freeze(info), provider });
@@ -125,7 +138,7 @@ export class TestWallet {
         window.addEventListener("eip6963:requestProvider", announce);
         announce();
       },
-      { info: { uuid: crypto.randomUUID(), name: this.#options.name, icon: ICON, rdns: this.#options.rdns } },
+      { info: { uuid: crypto.randomUUID(), name: this.#options.name, icon: ICON, rdns: this.#options.rdns }, fn },
     );
   }
 
@@ -146,8 +159,8 @@ export class TestWallet {
     for (const page of this.#pages) {
       if (page.isClosed()) continue;
       await page.evaluate(
-        ([e, v]) => (window as unknown as { __testWalletEmit(e: string, v: unknown): void }).__testWalletEmit(e as string, v),
-        [event, value] as const,
+        ([f, e, v]) => (window as unknown as Record<string, (e: string, v: unknown) => void>)[`${f as string}Emit`]!(e as string, v),
+        [this.#options.fn, event, value] as const,
       );
     }
   }
@@ -155,6 +168,12 @@ export class TestWallet {
   async #handle(method: string, rawParams: unknown): Promise<RpcAnswer> {
     this.requests.push(method);
     const params = (Array.isArray(rawParams) ? rawParams : []) as unknown[];
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const hang = this.#hang.get(method) ?? 0;
+    if (hang > 0) {
+      this.#hang.set(method, hang - 1);
+      return new Promise<RpcAnswer>(() => undefined);
+    }
     const pending = this.#reject.get(method) ?? 0;
     if (pending > 0) {
       this.#reject.set(method, pending - 1);

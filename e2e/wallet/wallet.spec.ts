@@ -255,7 +255,9 @@ test("sign for a relayer (EIP-712, declined once), then anyone relays it and the
   await other.page.getByRole("button", { name: "Relay", exact: true }).click();
   const refused = other.page.getByTestId("tx").first();
   await expect(refused).toHaveAttribute("data-status", "failed");
-  await expect(refused).toContainText("InvalidProvisionSignature");
+  await expect(refused).toHaveAttribute("data-error-name", "InvalidProvisionSignature");
+  // In words, not as a raw call.
+  await expect(refused).toContainText("the signature is not valid for this provision now");
   await other.context.close();
 
   await page.reload();
@@ -362,4 +364,214 @@ test("the controller revokes a leaked machine key and offers control to another 
   await expect(provision(other.page, p.machine).getByTestId("key-revoked")).toBeVisible();
   await expect(provision(other.page, p.machine).getByTestId("control-offered")).toHaveCount(0);
   await other.context.close();
+});
+
+/** The app's RPC endpoint, as the page reaches it (the test wallet reads and sends from Node, not through the page). */
+const appRpc = (url: URL) => url.origin === new URL(chain.url).origin;
+
+test("an account switch: the previous account's provisions and link go at once; reading, then unknown when the RPC fails, never none", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  await expect(page.getByTestId("provision").first()).toBeVisible();
+  await expect(page.getByTestId("link-status")).toBeVisible();
+  // From now on the page's RPC answers late, then not at all.
+  await page.route(appRpc, async (route) => {
+    await new Promise((r) => setTimeout(r, 2500));
+    await route.abort().catch(() => undefined);
+  });
+  await wallet.userSwitchesAccount(HARDHAT_KEYS[5]);
+  await expect(page.getByTestId("provision")).toHaveCount(0);
+  await expect(page.getByTestId("provisions-reading")).toBeVisible();
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "reading");
+  await expect(page.getByTestId("provisions-unknown")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "unknown");
+  await expect(page.getByTestId("activity-unknown")).toBeVisible();
+  await expect(page.getByText("This wallet controls no provision.")).toHaveCount(0);
+  await expect(page.getByText("No events.")).toHaveCount(0);
+  await expect(page.getByTestId("provision")).toHaveCount(0);
+  await context.close();
+});
+
+test("with the RPC down from the start, a controller is told its provisions are unknown, not that it has none", async ({ browser }) => {
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await page.route(appRpc, (route) => route.abort());
+  await connect(page);
+  await expect(page.getByTestId("provisions-unknown")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("provisions-unknown")).toContainText("could not be read");
+  await expect(page.getByText("This wallet controls no provision.")).toHaveCount(0);
+  await expect(page.getByText("No events.")).toHaveCount(0);
+  await context.close();
+});
+
+test("a slow wallet: Start and a signature are each asked once, their buttons wait, and the page says it waits", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const row = provision(page, registrationRequest.machine);
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "started");
+  const count = (m: string) => wallet.requests.filter((r) => r === m).length;
+  const sent = count("eth_sendTransaction");
+  wallet.delayMs = 1500;
+  const start = row.getByRole("button", { name: "Start", exact: true });
+  await start.click();
+  await expect(start).toBeDisabled();
+  await start.click({ force: true }); // a second click on the disabled button does nothing
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed", { timeout: 20_000 });
+  await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
+  expect(count("eth_sendTransaction")).toBe(sent + 1);
+  await expect(page.getByTestId("tx")).toHaveCount(1);
+
+  const signs = count("eth_signTypedData_v4");
+  const sign = row.getByRole("button", { name: "Sign stop for a relayer" });
+  await sign.click();
+  await expect(row.getByTestId("signing")).toContainText("Waiting for your wallet…");
+  await expect(sign).toBeDisabled();
+  await sign.click({ force: true });
+  await expect(page.getByTestId("signed-change")).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByTestId("signing")).toHaveCount(0);
+  expect(count("eth_signTypedData_v4")).toBe(signs + 1);
+  wallet.delayMs = 0;
+  await context.close();
+});
+
+test("notices that no longer apply go: switch first, declined adding the chain, once the wallet is on the app's chain", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet", { startChainId: 1, knowsChain: false });
+  await connect(page);
+  const row = provision(page, registrationRequest.machine);
+  await row.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(page.getByTestId("account-notice")).toHaveText(/^Switch your wallet to .* first\.$/);
+  wallet.rejectNext("wallet_addEthereumChain");
+  await page.getByRole("button", { name: /^Switch to/ }).click();
+  await expect(page.getByTestId("wallet-error")).toContainText("You declined adding");
+  await page.getByRole("button", { name: /^Switch to/ }).click();
+  await expect(page.getByTestId("wrong-chain")).toHaveCount(0);
+  await expect(page.getByTestId("wallet-error")).toHaveCount(0);
+  await expect(page.getByTestId("account-notice")).toHaveCount(0);
+  // The switch button is gone: the chain's status has the focus.
+  await expect(page.getByTestId("wallet-chain")).toBeFocused();
+
+  // The user moves away inside the wallet, is told to switch, then switches back inside the wallet.
+  await wallet.userSwitchesChain(5);
+  wallet.rejectNext("wallet_switchEthereumChain");
+  await page.getByRole("button", { name: /^Switch to/ }).click();
+  await expect(page.getByTestId("wallet-error")).toContainText("You declined switching");
+  await row.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(page.getByTestId("account-notice")).toBeVisible();
+  await wallet.userSwitchesChain(chain.chainId);
+  await expect(page.getByTestId("wallet-error")).toHaveCount(0);
+  await expect(page.getByTestId("account-notice")).toHaveCount(0);
+  await context.close();
+});
+
+test("leaving the Wallet tab and coming back keeps a signed change, what was typed and the transactions", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const row = provision(page, registrationRequest.machine);
+  wallet.rejectNext("eth_sendTransaction");
+  await row.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "rejected");
+  await row.getByRole("button", { name: "Sign stop for a relayer" }).click();
+  const signed = await page.getByTestId("signed-change").textContent();
+  await page.getByText("Register a provision").click();
+  await page.getByLabel(/Registration request/).fill("half-typed request");
+  await page.getByLabel("DID to link this wallet to").fill("did:webvh:half");
+
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByTestId("signed-change")).toHaveCount(0);
+  await page.getByRole("link", { name: "Wallet" }).click();
+  await expect(page.getByTestId("signed-change")).toHaveText(signed!);
+  await expect(page.getByTestId("tx")).toHaveCount(1);
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "rejected");
+  await expect(page.getByLabel("DID to link this wallet to")).toHaveValue("did:webvh:half");
+  await page.getByText("Register a provision").click();
+  await expect(page.getByLabel(/Registration request/)).toHaveValue("half-typed request");
+  await context.close();
+});
+
+test("a wallet that never answers the connection: the page says it waits for it, it can be cancelled, another wallet connects", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  const silent = new TestWallet({ rpcUrl: chain.url, chainId: chain.chainId, privateKey: DEMO_CONTROLLER_KEY });
+  const second = new TestWallet({ rpcUrl: chain.url, chainId: chain.chainId, privateKey: HARDHAT_KEYS[4], name: "Second Wallet", rdns: "org.example.second", fn: "__secondWalletRequest" });
+  await silent.install(page);
+  await second.install(page);
+  await page.addInitScript(
+    ([rpc]) => localStorage.setItem("verifier.settings.v1", JSON.stringify({ stage: "local", rpcUrls: { local: [rpc] }, hostOrigin: "", stalenessHours: 24 })),
+    [chain.url],
+  );
+  await page.goto(`${server.url}/#/wallet`);
+  silent.hangNext("eth_requestAccounts");
+  await page.getByRole("button", { name: "Connect Test Wallet" }).click();
+  await expect(page.getByTestId("connect-waiting")).toContainText("Waiting for Test Wallet");
+  await expect(page.getByRole("button", { name: "Connect Test Wallet" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Connect Second Wallet" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("connect-waiting")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Connect Test Wallet" })).toBeEnabled();
+
+  silent.hangNext("eth_requestAccounts");
+  await page.getByRole("button", { name: "Connect Test Wallet" }).click();
+  await expect(page.getByTestId("connect-waiting")).toBeVisible();
+  await page.getByRole("button", { name: "Connect Second Wallet" }).click();
+  await expect(page.getByTestId("wallet-address")).toHaveText(privateKeyToAccount(HARDHAT_KEYS[4]).address);
+  expect(second.requests).toContain("eth_requestAccounts");
+  await context.close();
+});
+
+test("link: a DID that is not did:webvh is refused, and one whose document does not name the wallet is held back until confirmed", async ({ browser }) => {
+  const key = HARDHAT_KEYS[3]; // funded (it pays the gas of the claim at the end)
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet", { privateKey: key });
+  await connect(page, key);
+  const input = page.getByLabel("DID to link this wallet to");
+  await input.fill("did:nonsense");
+  await page.getByRole("button", { name: "Link", exact: true }).click();
+  await expect(page.getByTestId("account-notice")).toContainText("Not a did:webvh DID");
+  await page.getByRole("button", { name: "Check" }).click();
+  await expect(page.getByTestId("account-notice")).toContainText("Not a did:webvh DID");
+  expect(wallet.requests).not.toContain("eth_sendTransaction");
+
+  // eu-gpu-1's document names its controller, not this wallet.
+  await input.fill(machineOf("eu-gpu-1").did);
+  await page.getByRole("button", { name: "Link", exact: true }).click();
+  const warning = page.getByTestId("link-warning");
+  await expect(warning).toHaveAttribute("data-reason", "unnamed", { timeout: 20_000 });
+  await expect(warning).toContainText("The DID document does not name this wallet.");
+  await expect(warning.getByRole("button", { name: "Claim it on chain anyway" })).toBeFocused();
+  expect(wallet.requests).not.toContain("eth_sendTransaction");
+  await warning.getByRole("button", { name: "Don't link" }).click();
+  await expect(warning).toHaveCount(0);
+  await expect(input).toBeFocused();
+
+  await page.getByRole("button", { name: "Link", exact: true }).click();
+  await warning.getByRole("button", { name: "Claim it on chain anyway" }).click();
+  await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed", { timeout: 20_000 });
+  await expect(page.getByTestId("link-status")).toHaveAttribute("data-status", "claimed", { timeout: 20_000 });
+  expect(wallet.requests.filter((r) => r === "eth_sendTransaction")).toHaveLength(1);
+  await context.close();
+});
+
+test("keyboard focus follows: Connect, Revoke…, Keep it, Revoke for good, Disconnect", async ({ browser }) => {
+  const { context, page } = await openWithWallet(browser, "#/wallet");
+  await page.getByRole("button", { name: "Connect Test Wallet" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Your wallet" })).toBeFocused();
+  const row = provision(page, machineOf("jp-edge-1").machine);
+  await row.getByText("Machine key and control").click();
+  await row.getByRole("button", { name: "Revoke the machine key…" }).focus();
+  await page.keyboard.press("Enter");
+  // The question's safe answer has the focus: a second Enter revokes nothing.
+  await expect(row.getByRole("button", { name: "Keep it" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(row.getByRole("button", { name: "Revoke the machine key…" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await row.getByRole("button", { name: "Revoke for good" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(row.getByText("Machine key and control")).toBeFocused();
+  await expect(row.getByTestId("key-revoked")).toBeVisible({ timeout: 20_000 });
+  // Per-provision buttons say which provision they act on.
+  await expect(row.getByRole("button", { name: "Start", exact: true })).toHaveAccessibleDescription(/jp-edge-1|0x/);
+  await page.getByRole("button", { name: "Disconnect" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Connect a wallet" })).toBeFocused();
+  await context.close();
 });
