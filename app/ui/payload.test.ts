@@ -5,6 +5,7 @@ import {
   didFromLinkset,
   didOfLinksetResponse,
   isPayloadPath,
+  LinksetUnreachableError,
   linksetMemory,
   parsePayload,
   passportHash,
@@ -150,6 +151,39 @@ describe("didOfLinksetResponse / resolveLinkset", () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it("a host answering with a redirect: said so, not 'could not be reached', and never followed", async () => {
+    const requested: string[] = [];
+    const server: Server = createServer((req, res) => {
+      requested.push(req.url ?? "");
+      if (req.url?.startsWith("/moved/")) res.writeHead(200, { "content-type": "application/linkset+json" }).end(linkset);
+      else res.writeHead(301, { location: `/moved${req.url}` }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const url = `http://127.0.0.1:${port}/01/09506000134352/21/W1/linkset.json`;
+    try {
+      const error = await resolveLinkset(url, [HOST], 2000, null).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(LinksetUnreachableError);
+      expect((error as Error).message).toBe("the host answered the product's linkset with a redirect, which is not followed");
+      expect(requested).toEqual(["/01/09506000134352/21/W1/linkset.json"]);
+      // An answer, not silence: a DID remembered from an earlier read does not hide it.
+      const memory = linksetMemory(new MemoryStorage());
+      memory!.set(url, DID);
+      await expect(resolveLinkset(url, [HOST], 2000, memory)).rejects.toThrow("with a redirect, which is not followed");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("a browser's opaque-redirect response (fetch with redirect: manual) is a redirect, not a status 0", async () => {
+    const opaque = { type: "opaqueredirect", status: 0, ok: false, url: "", headers: new Headers(), body: null } as unknown as Response;
+    await expect(didOfLinksetResponse(opaque, [HOST])).rejects.toThrow(
+      "the host answered the product's linkset with a redirect, which is not followed",
+    );
   });
 
   it("a host that never answers: a timeout, not a wait without end", async () => {

@@ -33,12 +33,19 @@ export class LinksetUnreachableError extends Error {
   override readonly name = "LinksetUnreachableError";
 }
 
-/** How a product's linkset is requested (no cookies, no redirects to follow elsewhere, a time limit). */
+/**
+ * How a product's linkset is requested (no cookies, no redirects to follow elsewhere, a time limit).
+ * Redirects are not followed, and not hidden either: "manual" gives a redirect answered as a response
+ * (an opaque-redirect one in a browser: no status, no location, no body), which didOfLinksetResponse
+ * reports as such, where "error" made it a failure to fetch indistinguishable from a host unreachable.
+ * (A redirect to another origin that does not allow CORS is still a failure to fetch: the browser tells
+ * nothing more.)
+ */
 export function fetchLinkset(url: string, timeoutMs = LINKSET_TIMEOUT_MS): Promise<Response> {
   return fetch(url, {
     headers: { accept: "application/linkset+json, application/json" },
     credentials: "omit",
-    redirect: "error",
+    redirect: "manual",
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((error: unknown) => {
     const name = (error as Error)?.name;
@@ -107,9 +114,14 @@ const LINKSET_MAX_BYTES = 64 * 1024;
 
 /**
  * The passport DID named by a product's linkset response. Throws an Error whose message completes
- * "Could not resolve GTIN … serial …: " (an HTTP error, not JSON, too large, or no passport DID in it).
+ * "Could not resolve GTIN … serial …: " (a redirect, an HTTP error, not JSON, too large, or no passport DID in it).
  */
 export async function didOfLinksetResponse(res: Response, acceptedOrigins: readonly string[]): Promise<string> {
+  // A browser's fetch with redirect "manual" gives an opaque-redirect response; Node's, the 3xx itself.
+  if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new Error("the host answered the product's linkset with a redirect, which is not followed");
+  }
   if (!res.ok) throw new Error(`the host answered ${res.status} for the product's linkset`);
   const type = res.headers.get("content-type") ?? "";
   if (!/json/.test(type)) throw new Error("the host did not answer JSON for the product's linkset");
