@@ -38,6 +38,7 @@ let chain: LocalChain;
 let server: RunningServer;
 let seeded: SeedDemoResult;
 let registrationRequest: RegistrationRequest;
+let anchorRegistryAddress: `0x${string}`;
 
 function build(outDir: string, rpc: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -81,6 +82,7 @@ test.beforeAll(async () => {
   const built = build(distDir, chain.url);
   const conn = await connectChain(chain.url);
   const anchorRegistry = await deployAnchorRegistry(conn);
+  anchorRegistryAddress = anchorRegistry;
   seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir, host: HOST, anchorRegistry });
 
   // A new provision, published and anchored, for the wallet to register: its machine signs the
@@ -573,5 +575,44 @@ test("keyboard focus follows: Connect, Revoke…, Keep it, Revoke for good, Disc
   await page.getByRole("button", { name: "Disconnect" }).focus();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Connect a wallet" })).toBeFocused();
+  await context.close();
+});
+
+test("anchor a batch: the root the publisher printed is sent from the wallet and anchored by it; asked again, nothing is sent", async ({ browser }) => {
+  const { context, page, wallet } = await openWithWallet(browser, "#/wallet");
+  await connect(page);
+  const { createPublicClient, http } = await import("viem");
+  const { anchorRegistryAbi } = await import("../../app/contracts/abi.ts");
+  const client = createPublicClient({ transport: http(chain.url) });
+  const me = privateKeyToAccount(DEMO_CONTROLLER_KEY).address;
+  const root = generatePrivateKey(); // any 32 bytes: what anchor --anchorer printed
+  const section = page.getByRole("region", { name: "Anchor a batch" });
+  await expect(section.getByText(`anchor --anchorer ${me}`)).toBeVisible();
+
+  // Malformed input is refused before the wallet is asked.
+  await section.getByLabel("Merkle root").fill("0x1234");
+  await section.getByLabel("Anchor registry").fill(anchorRegistryAddress);
+  await section.getByRole("button", { name: "Anchor from this wallet" }).click();
+  await expect(page.getByTestId("account-notice")).toContainText("The root is not 32 bytes in hex");
+  // A registry address with no contract on this chain.
+  await section.getByLabel("Merkle root").fill(root);
+  await section.getByLabel("Anchor registry").fill("0x000000000000000000000000000000000000dEaD");
+  await section.getByRole("button", { name: "Anchor from this wallet" }).click();
+  await expect(page.getByTestId("account-notice")).toContainText("There is no contract at 0x000000000000000000000000000000000000dEaD");
+  const sends = () => wallet.requests.filter((m) => m === "eth_sendTransaction").length;
+  const sentBefore = sends();
+
+  await section.getByLabel("Anchor registry").fill(anchorRegistryAddress.toLowerCase());
+  await section.getByRole("button", { name: "Anchor from this wallet" }).click();
+  await expect(section.getByTestId("anchor-status")).toContainText(`Anchored: root ${root} at block`, { timeout: 20_000 });
+  await expect(section.getByTestId("anchor-status")).toBeFocused();
+  const [timestamp] = await client.readContract({ address: anchorRegistryAddress, abi: anchorRegistryAbi, functionName: "anchorOf", args: [me, root] });
+  expect(timestamp).toBeGreaterThan(0n);
+  expect(sends()).toBe(sentBefore + 1);
+
+  await section.getByRole("button", { name: "Anchor from this wallet" }).click();
+  await expect(section.getByTestId("anchor-status")).toContainText(`Already anchored by this wallet: root ${root}`);
+  expect(sends()).toBe(sentBefore + 1);
+  await expectNoSidewaysScroll(page, "the anchor panel");
   await context.close();
 });

@@ -4,7 +4,7 @@
  * actions it signs (link, unlink, register, start, stop), each tracked by TransactionsState.
  */
 import { getAddress, isAddress } from "viem";
-import { provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
+import { anchorRegistryAbi, provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import { parseDid } from "../../core/didwebvh/url.ts";
 import { checkWalletLink, type WalletLinkCheck } from "../../core/provisions/linkCheck.ts";
@@ -70,6 +70,8 @@ export interface LinkWarning {
 /** What the user types into the wallet's forms, kept while the views come and go. */
 export interface AccountDrafts {
   link: string;
+  anchorRoot: string;
+  anchorRegistry: string;
   register: string;
   relay: string;
   accept: string;
@@ -78,7 +80,7 @@ export interface AccountDrafts {
 
 export class AccountState {
   readonly tx = new TransactionsState();
-  readonly drafts = $state<AccountDrafts>({ link: "", register: "", relay: "", accept: "", offerTo: {} });
+  readonly drafts = $state<AccountDrafts>({ link: "", anchorRoot: "", anchorRegistry: "", register: "", relay: "", accept: "", offerTo: {} });
   loading = $state(false);
 
   #data = $state.raw<AccountData | null>(null);
@@ -86,6 +88,8 @@ export class AccountState {
   #notice = $state.raw<{ key: string; text: string } | null>(null);
   /** The actions whose wallet request (and transaction) is in flight, by key. */
   #busy = $state.raw<ReadonlySet<string>>(new Set());
+  /** A root this wallet anchored (or had anchored before), for the address that did. */
+  #anchored = $state.raw<{ address: Hex; root: Hex; registry: Hex; blockNumber: number; already: boolean } | null>(null);
   /** The provision whose state change waits for the wallet's signature. */
   #signing = $state.raw<{ address: Hex; machine: Hex; to: ProvisionState } | null>(null);
 
@@ -268,7 +272,68 @@ export class AccountState {
     }
   }
 
-  async #send(label: string, abi: typeof provisionRegistryAbi | typeof walletLinksAbi, write: () => Promise<Hex>): Promise<boolean> {
+  /** The root last anchored from this wallet through anchorRoot (or found already anchored by it). */
+  get anchored(): { root: Hex; registry: Hex; blockNumber: number; already: boolean } | null {
+    const a = this.#anchored;
+    return a && a.address === this.#wallet.address ? a : null;
+  }
+
+  /**
+   * Anchors a batch from this wallet: sends `anchor(root)` to the AnchorRegistry, as the publisher's
+   * `anchor --anchorer <this wallet>` printed it (the publisher then writes the proofs). Checks first that
+   * the registry is a contract on this chain and that this wallet has not anchored the root already (then
+   * nothing is sent). Key "anchor".
+   */
+  anchorRoot(rootText: string, registryText: string): Promise<boolean> {
+    return this.#once("anchor", false, async () => {
+      this.notice = null;
+      const root = rootText.trim();
+      const registry = registryText.trim();
+      if (!/^0x[0-9a-fA-F]{64}$/.test(root)) {
+        this.notice = "The root is not 32 bytes in hex (0x and 64 hex digits), as the publisher's anchor command prints it.";
+        return false;
+      }
+      if (!isAddress(registry, { strict: false })) {
+        this.notice = "The registry is not an address (0x and 40 hex digits), as the publisher's anchor command prints it.";
+        return false;
+      }
+      const address = this.#wallet.address;
+      const wc = this.#walletClient();
+      if (!wc || !address) return false;
+      const { client, chain } = this.#env;
+      const at = getAddress(registry);
+      const anchorOf = async () => {
+        const [timestamp, blockNumber] = await client.readContract({ address: at, abi: anchorRegistryAbi, functionName: "anchorOf", args: [address, root as Hex] });
+        return timestamp === 0n ? null : Number(blockNumber);
+      };
+      try {
+        const code = await client.getCode({ address: at });
+        if (!code || code === "0x") {
+          this.notice = `There is no contract at ${at} on ${chain.name}: check the registry address and the chain.`;
+          return false;
+        }
+        const before = await anchorOf();
+        if (before !== null) {
+          this.#anchored = { address, root: root as Hex, registry: at, blockNumber: before, already: true };
+          return true;
+        }
+      } catch (e) {
+        this.error = toVerifierError(e).toJSON();
+        return false;
+      }
+      const ok = await this.#send(`Anchor root ${root.slice(0, 10)}…`, anchorRegistryAbi, async () => {
+        const { request } = await client.simulateContract({ account: wc.account, address: at, abi: anchorRegistryAbi, functionName: "anchor", args: [root as Hex] });
+        return wc.writeContract(request);
+      });
+      if (ok) {
+        const blockNumber = await anchorOf().catch(() => null);
+        if (blockNumber !== null) this.#anchored = { address, root: root as Hex, registry: at, blockNumber, already: false };
+      }
+      return ok;
+    });
+  }
+
+  async #send(label: string, abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi, write: () => Promise<Hex>): Promise<boolean> {
     const ok = await this.tx.run(label, abi, this.#env.client, write);
     await this.refresh(this.link?.did ?? undefined);
     return ok;
