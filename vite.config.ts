@@ -11,6 +11,28 @@ const stage = process.env.CHAIN_STAGE ?? process.env.VITE_CHAIN_STAGE;
 const localRpc = process.env.LOCAL_RPC ?? process.env.VITE_LOCAL_RPC;
 
 /**
+ * An operator's presets, so that no auditor has to type them in Settings (which can still change them):
+ * `HOST_ORIGIN` (or `VITE_HOST_ORIGIN`), the passport host's origin, e.g. https://passports.example.com;
+ * `TESTNET_RPC` / `MAINNET_RPC` (or `VITE_...`, comma-separated), the stages' endpoints.
+ */
+const testnetRpc = process.env.TESTNET_RPC ?? process.env.VITE_TESTNET_RPC;
+const mainnetRpc = process.env.MAINNET_RPC ?? process.env.VITE_MAINNET_RPC;
+export function hostOriginPreset(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.pathname !== "/" || url.search || url.hash || url.username || /[?#]$/.test(value))
+    throw new Error(`HOST_ORIGIN must be an http(s) origin without a path, such as https://passports.example.com, not ${JSON.stringify(raw)}`);
+  return url.origin;
+}
+const hostOrigin = hostOriginPreset(process.env.HOST_ORIGIN ?? process.env.VITE_HOST_ORIGIN);
+
+/**
  * The URL path the app is served under: `/` (the default) for https://example.com/, `/verifier/` for
  * https://example.com/verifier/. Set it with `APP_BASE=/verifier/ npm run build` (or `VITE_BASE`, or Vite's
  * own `vite build --base /verifier/`). It must be an absolute path: the app's links to a product
@@ -38,6 +60,9 @@ export default defineConfig({
   define: {
     ...(stage ? { "import.meta.env.VITE_CHAIN_STAGE": JSON.stringify(stage) } : {}),
     ...(localRpc ? { "import.meta.env.VITE_LOCAL_RPC": JSON.stringify(localRpc) } : {}),
+    ...(testnetRpc ? { "import.meta.env.VITE_TESTNET_RPC": JSON.stringify(testnetRpc) } : {}),
+    ...(mainnetRpc ? { "import.meta.env.VITE_MAINNET_RPC": JSON.stringify(mainnetRpc) } : {}),
+    ...(hostOrigin ? { "import.meta.env.VITE_HOST_ORIGIN": JSON.stringify(hostOrigin) } : {}),
   },
   publicDir: "public",
   envDir: "../..",

@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { hostOriginPreset } from "../../../vite.config.ts";
+
+describe("build presets (vite.config.ts)", () => {
+  it("HOST_ORIGIN is kept as an origin; anything else stops the build with the reason", () => {
+    expect(hostOriginPreset(undefined)).toBeUndefined();
+    expect(hostOriginPreset(" ")).toBeUndefined();
+    expect(hostOriginPreset("https://Passports.Example.com/")).toBe("https://passports.example.com");
+    expect(hostOriginPreset("http://localhost:8752")).toBe("http://localhost:8752");
+    for (const bad of ["passports.example.com", "https://cdn.example.com/sub/path", "https://cdn.example.com/?x", "ftp://cdn.example.com", "javascript:alert(1)"]) {
+      expect(() => hostOriginPreset(bad), bad).toThrow(/HOST_ORIGIN must be an http\(s\) origin without a path/);
+    }
+  });
+});
