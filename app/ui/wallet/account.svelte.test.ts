@@ -347,3 +347,30 @@ describe("accountSession", () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("AccountState: offering control", () => {
+  it("refuses the zero address and this wallet itself before asking the wallet; withdrawOffer sends transferControl to zero", async () => {
+    const { account, fw, chainReader } = await setup();
+    await account.refresh();
+    const simulated: unknown[][] = [];
+    const simulate = chainReader.client.simulateContract.bind(chainReader.client);
+    (chainReader.client as unknown as { simulateContract: (a: { functionName: string; args: unknown[] }) => unknown }).simulateContract = (a) => {
+      simulated.push([a.functionName, ...a.args]);
+      return simulate(a as never);
+    };
+    expect(await account.offerControl(MACHINE, "0x0000000000000000000000000000000000000000")).toBe(false);
+    expect(account.notice).toContain("Withdraw the offer");
+    expect(await account.offerControl(MACHINE, CONTROLLER.toLowerCase())).toBe(false);
+    expect(account.notice).toContain("already controls");
+    expect(sends(fw, "eth_sendTransaction")).toBe(0);
+    expect(simulated).toEqual([]);
+
+    expect(await account.offerControl(MACHINE, OTHER)).toBe(true);
+    expect(await account.withdrawOffer(MACHINE)).toBe(true);
+    expect(simulated).toEqual([
+      ["transferControl", MACHINE, OTHER],
+      ["transferControl", MACHINE, "0x0000000000000000000000000000000000000000"],
+    ]);
+    expect(sends(fw, "eth_sendTransaction")).toBe(2);
+  });
+});

@@ -3,7 +3,7 @@
  * the two-sided status, and, as a provider, its provisions with their states and histories; the
  * actions it signs (link, unlink, register, start, stop), each tracked by TransactionsState.
  */
-import { getAddress, isAddress } from "viem";
+import { getAddress, isAddress, zeroAddress } from "viem";
 import { anchorRegistryAbi, provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import { parseDid } from "../../core/didwebvh/url.ts";
@@ -502,16 +502,37 @@ export class AccountState {
     return ok;
   }
 
-  /** The controller offers control of `machine` to the account `to` (which must accept it). Key `offer:<machine>`. */
+  /**
+   * The controller offers control of `machine` to the account `to` (which must accept it). The zero address
+   * (which the registry reads as "withdraw the offer") and this wallet itself are refused: withdrawOffer
+   * says what it does. Key `offer:<machine>`.
+   */
   async offerControl(machine: Hex, to: string): Promise<boolean> {
     if (!isAddress(to.trim())) {
       this.notice = `Not an address: ${to.trim().slice(0, 60) || "(empty)"}`;
       return false;
     }
     const next = getAddress(to.trim());
+    if (next === zeroAddress) {
+      this.notice = "Control cannot be offered to the zero address (to withdraw an offer, use “Withdraw the offer”).";
+      return false;
+    }
+    if (this.#wallet.address && next === getAddress(this.#wallet.address)) {
+      this.notice = "This wallet already controls the provision: offer control to another wallet.";
+      return false;
+    }
     const { client, contracts } = this.#env;
     return this.#controllerTx(`offer:${machine}`, `Offer control of ${this.#nameOf(machine)} to ${next}`, machine, async (wc) => {
       const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "transferControl", args: [machine, next] });
+      return wc.writeContract(request);
+    });
+  }
+
+  /** The controller withdraws its pending offer of control of `machine` (transferControl to zero). Key `offer:<machine>`. */
+  async withdrawOffer(machine: Hex): Promise<boolean> {
+    const { client, contracts } = this.#env;
+    return this.#controllerTx(`offer:${machine}`, `Withdraw the offer of control of ${this.#nameOf(machine)}`, machine, async (wc) => {
+      const { request } = await client.simulateContract({ account: wc.account, address: contracts.provisionRegistry, abi: provisionRegistryAbi, functionName: "transferControl", args: [machine, zeroAddress] });
       return wc.writeContract(request);
     });
   }
