@@ -210,6 +210,47 @@ describe("ProvisionRegistry", async () => {
       [getAddress(wallet.address)],
     );
   });
+  it("EIP-7702: a machine key that delegated its EOA keeps signing through its delegate's ERC-1271; a delegate without it cannot", async () => {
+    const deployed = await deploy();
+    const { registry } = deployed;
+    const machine = privateKeyToAccount(generatePrivateKey());
+    await register(deployed, machine);
+    const account7702 = await viem.deployContract("Test7702Account");
+    const noWallet = await viem.deployContract("AnchorRegistry");
+    // The machine key authorises a delegation (EIP-7702); the relayer's type-4 transaction installs it.
+    const delegate = async (contractAddress: Address) => {
+      const authorization = await machine.signAuthorization({ chainId, contractAddress, nonce: await publicClient.getTransactionCount({ address: machine.address }) });
+      const hash = await relayer.sendTransaction({ to: relayer.account.address, authorizationList: [authorization] });
+      await publicClient.waitForTransactionReceipt({ hash });
+      return publicClient.getCode({ address: machine.address });
+    };
+    assert.equal(await delegate(account7702.address), `0xef0100${account7702.address.slice(2).toLowerCase()}`);
+    // With code, SignatureChecker asks the machine's ERC-1271: the delegate vouches for its own key.
+    await registry.write.changeStateSigned([machine.address, State.Running, FAR, await signChange(deployed, machine, machine.address, State.Running)], {
+      account: relayer.account,
+    });
+    assert.equal((await registry.read.provisionOf([machine.address])).state, State.Running);
+    // Another key's signature is still refused through the delegate.
+    const stranger7702 = await signChange(deployed, privateKeyToAccount(generatePrivateKey()), machine.address, State.Off);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Off, FAR, stranger7702], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    // Delegated to code that has no isValidSignature, the machine key's own signature no longer counts:
+    // the controller's transactions (and revokeMachineKey) remain the way out (contracts/README.md).
+    await delegate(noWallet.address);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      registry.write.changeStateSigned([machine.address, State.Off, FAR, await signChange(deployed, machine, machine.address, State.Off)], { account: relayer.account }),
+      registry,
+      "InvalidProvisionSignature",
+      [getAddress(machine.address)],
+    );
+    await registry.write.changeState([machine.address, State.Off], { account: controller.account });
+    assert.equal((await registry.read.provisionOf([machine.address])).state, State.Off);
+  });
+
   it("refuses an expired registration consent", async () => {
     const { registry, domain } = await deploy();
     const machine = privateKeyToAccount(generatePrivateKey());
