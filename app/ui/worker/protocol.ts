@@ -22,6 +22,11 @@ export interface VerifyConfig {
   hostOrigin?: string;
   /** Per RPC request. */
   timeoutMs?: number;
+  /**
+   * The anchoring accounts this deployment trusts (the manufacturers' own). When set, a root anchored by
+   * any other account proves nothing: the passport is invalid (UntrustedAnchorerError), whatever it declares.
+   */
+  trustedAnchorers?: string[];
 }
 
 export type WorkerRequest =
