@@ -30,6 +30,18 @@ export class AnchorDeclarationMismatchError extends InvalidError {
   }
 }
 
+/**
+ * The root was anchored by an account the verifier was not told to trust (a deployment's pinned
+ * manufacturers' accounts), even if the passport's own document authorises it: anyone can make a passport
+ * that authorises, and anchors from, an account of their own.
+ */
+export class UntrustedAnchorerError extends InvalidError {
+  override readonly name = "UntrustedAnchorerError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The root was anchored by an account this verifier does not trust", options);
+  }
+}
+
 /** The root was anchored by an address the DID document does not authorise. */
 export class UnauthorizedAnchorerError extends InvalidError {
   override readonly name = "UnauthorizedAnchorerError";

@@ -110,6 +110,19 @@ describe("verifyDid against a real host and chain", () => {
     expect(v.error).toMatchObject({ name: "UnauthorizedAnchorerError", entryIndex: 0 });
   });
 
+  it("trusted anchorers pinned: anchored by one of them verifies; by an account the passport itself declares but the verifier does not trust, invalid", async () => {
+    const mine = chain.accounts[0]!;
+    const other = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    expect((await verifyDid(host.dids.genuine, { ...deps, trustedAnchorers: [other, mine.toLowerCase()] })).verdict).toBe("verified");
+    // Anyone can make a passport that declares, and anchors from, an account of its own: pinned, it proves nothing.
+    const v = await verifyDid(host.dids.genuine, { ...deps, trustedAnchorers: [other] });
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "UntrustedAnchorerError", entryIndex: 0 });
+    expect(v.error!.details).toContain(other);
+    // An empty list pins nothing.
+    expect((await verifyDid(host.dids.genuine, { ...deps, trustedAnchorers: [] })).verdict).toBe("verified");
+  });
+
   it("a proof claiming the declared anchorer, who never anchored that root: invalid RootNotAnchoredError", async () => {
     const v = await verifyDid(host.dids.unanchored, deps);
     expect(v.verdict).toBe("invalid");

@@ -33,6 +33,7 @@ import {
   LeafMismatchError,
   RootNotAnchoredError,
   UnauthorizedAnchorerError,
+  UntrustedAnchorerError,
 } from "../anchors/errors.ts";
 import type { FileSource } from "../fetch/source.ts";
 import { LogNotFoundError } from "./errors.ts";
@@ -61,6 +62,13 @@ export interface VerifyDidOptions {
    * threads pass node:crypto's synchronous verify: each thread already has a core of its own.
    */
   verifier?: Ed25519Verify;
+  /**
+   * The anchoring accounts the caller trusts (a deployment's manufacturers). When given and not empty, a
+   * root anchored by any other account proves nothing, whatever the passport declares: the proof fails
+   * with UntrustedAnchorerError. Without it, any anchorer the passport's own document authorises counts,
+   * and the host that serves the passport (its domain) is what vouches for it.
+   */
+  trustedAnchorers?: readonly string[];
 }
 
 /** Five minutes, as the reference library tolerates. */
@@ -99,6 +107,7 @@ function checkLocally(
   where: { entryIndex: number; versionId: string },
   state: DidDocument,
   p: EntryAnchorProof,
+  trusted: readonly string[] | undefined,
 ): { leaf: Hex; computedRoot: Hex; error?: VerifierError } {
   const leaf = leafHash(state.id, where.versionId);
   const computedRoot = processProof(leaf, p.proof);
@@ -120,6 +129,8 @@ function checkLocally(
     );
   if (!d.anchorers.some((a) => lower(a) === lower(p.anchorer)))
     return failed(new UnauthorizedAnchorerError({ ...where, details: `${p.anchorer} is not among ${d.anchorers.join(", ")}` }));
+  if (trusted && trusted.length > 0 && !trusted.some((a) => lower(a) === lower(p.anchorer)))
+    return failed(new UntrustedAnchorerError({ ...where, details: `${p.anchorer} is not among the trusted anchorers ${trusted.join(", ")}` }));
   return { leaf, computedRoot };
 }
 
@@ -140,7 +151,7 @@ const PREFETCH_MAX_PROOFS = 64;
  * the bounds above; a proof failing a local check ends it: that file is not an honest one, and every read
  * of it waits for the log's verification, as the README promises.
  */
-function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader): void {
+function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader, trusted: readonly string[] | undefined): void {
   const byVersion = new Map<unknown, { index: number; state: DidDocument }>();
   entries.forEach((e, index) => {
     const state: unknown = e.state;
@@ -153,7 +164,7 @@ function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntr
     const entry = byVersion.get(p.versionId);
     if (!entry) continue;
     if (++looked > PREFETCH_MAX_PROOFS) return;
-    if (checkLocally({ entryIndex: entry.index, versionId: p.versionId }, entry.state, p).error) return;
+    if (checkLocally({ entryIndex: entry.index, versionId: p.versionId }, entry.state, p, trusted).error) return;
     const query = { chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex };
     const key = `${query.chainId}|${lower(query.registry)}|${lower(query.anchorer)}|${query.root}`;
     if (asked.has(key)) continue;
@@ -164,9 +175,9 @@ function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntr
 }
 
 /** Checks one proof of one valid entry. Local checks first; the chain is read only when they pass. */
-async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader): Promise<ProofOutcome> {
+async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader, trusted: readonly string[] | undefined): Promise<ProofOutcome> {
   const where = { entryIndex: v.index, versionId: v.versionId };
-  const local = checkLocally(where, v.state, p);
+  const local = checkLocally(where, v.state, p, trusted);
   const anchor = {
     leaf: local.leaf,
     computedRoot: local.computedRoot,
@@ -252,7 +263,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
   });
   anchorsFileP
     .then((file) => {
-      if (file && !logChecked) prefetchReads(did, file, parsed, options.chain);
+      if (file && !logChecked) prefetchReads(did, file, parsed, options.chain, options.trustedAnchorers);
     })
     .catch(() => undefined); // a head start only: its failures are the checks' to find, in step 3
 
@@ -307,7 +318,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     valid.map(async (v) => {
       const proofs = byVersion.get(v.versionId);
       if (!proofs) return undefined;
-      return combine(await Promise.all(proofs.map((p) => checkProof(v, p, options.chain))));
+      return combine(await Promise.all(proofs.map((p) => checkProof(v, p, options.chain, options.trustedAnchorers))));
     }),
   );
 

@@ -12,6 +12,9 @@ import { verifyDid } from "../../core/verify/verifyDid.ts";
 import { cachingChain, cachingSource, lazyCache, openCache, type CacheDb } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
+/** The deployment's pinned anchoring accounts, when the settings name any. */
+const trusted = (config: VerifyConfig) => (config.trustedAnchorers?.length ? { trustedAnchorers: config.trustedAnchorers } : {});
+
 declare const self: DedicatedWorkerGlobalScope;
 
 const cancelled = new Set<number>();
@@ -66,14 +69,14 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
     const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {
-      const r = await verifyDid(msg.did, { source, chain, now: new Date() });
+      const r = await verifyDid(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
       if (cancelled.delete(msg.id)) return;
       post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length } });
       return;
     }
     // The components get a head start as soon as the product's log is in, from the network or, offline,
     // from the cache (verifyProduct).
-    const product = await verifyProduct(msg.did, { source, chain, now: new Date() });
+    const product = await verifyProduct(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
     if (cancelled.delete(msg.id)) return;
     post({ type: "product", id: msg.id, product, ms: performance.now() - started });
   } catch (error) {
