@@ -32,6 +32,16 @@ export function hostOriginPreset(raw: string | undefined): string | undefined {
 }
 const hostOrigin = hostOriginPreset(process.env.HOST_ORIGIN ?? process.env.VITE_HOST_ORIGIN);
 
+/** `TRUSTED_ANCHORERS` (or `VITE_TRUSTED_ANCHORERS`): the manufacturers' anchoring accounts, comma-separated. */
+export function trustedAnchorersPreset(raw: string | undefined): string | undefined {
+  const list = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+  if (list.length === 0) return undefined;
+  const bad = list.filter((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
+  if (bad.length) throw new Error(`TRUSTED_ANCHORERS must be 20-byte hex addresses, comma-separated; not ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
+  return list.join(",");
+}
+const trustedAnchorers = trustedAnchorersPreset(process.env.TRUSTED_ANCHORERS ?? process.env.VITE_TRUSTED_ANCHORERS);
+
 /**
  * The URL path the app is served under: `/` (the default) for https://example.com/, `/verifier/` for
  * https://example.com/verifier/. Set it with `APP_BASE=/verifier/ npm run build` (or `VITE_BASE`, or Vite's
@@ -63,6 +73,7 @@ export default defineConfig({
     ...(testnetRpc ? { "import.meta.env.VITE_TESTNET_RPC": JSON.stringify(testnetRpc) } : {}),
     ...(mainnetRpc ? { "import.meta.env.VITE_MAINNET_RPC": JSON.stringify(mainnetRpc) } : {}),
     ...(hostOrigin ? { "import.meta.env.VITE_HOST_ORIGIN": JSON.stringify(hostOrigin) } : {}),
+    ...(trustedAnchorers ? { "import.meta.env.VITE_TRUSTED_ANCHORERS": JSON.stringify(trustedAnchorers) } : {}),
   },
   publicDir: "public",
   envDir: "../..",

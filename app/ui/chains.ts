@@ -24,6 +24,9 @@ const localRpc = splitList(import.meta.env.VITE_LOCAL_RPC as string | undefined)
 const testnetRpc = splitList(import.meta.env.VITE_TESTNET_RPC as string | undefined);
 const mainnetRpc = splitList(import.meta.env.VITE_MAINNET_RPC as string | undefined);
 
+/** The anchoring accounts a build pins (VITE_TRUSTED_ANCHORERS / TRUSTED_ANCHORERS, comma-separated). */
+export const BUILD_TRUSTED_ANCHORERS = splitList(import.meta.env.VITE_TRUSTED_ANCHORERS as string | undefined);
+
 /** The passport host a build presets (VITE_HOST_ORIGIN / HOST_ORIGIN), so that no auditor has to type it. */
 export const BUILD_HOST_ORIGIN = ((import.meta.env.VITE_HOST_ORIGIN as string | undefined) ?? "").trim();
 

@@ -123,3 +123,33 @@ describe("a build's presets (an operator's own CDN and nodes)", () => {
     }
   });
 });
+
+describe("trusted anchorers", () => {
+  it("are saved as addresses without duplicates, reach the worker's config only when set, and a preset gives the default", async () => {
+    const { parseAddressList } = await import("./settingsData.ts");
+    expect(parseAddressList("0x70997970C51812dc3A010C7d01b50e0d17dc79C8, 0x70997970c51812dc3a010c7d01b50e0d17dc79c8\n0x12 nope")).toEqual({
+      addresses: ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"],
+      bad: ["0x12", "nope"],
+    });
+    const storage = new MemoryStorage();
+    const s = new Settings(storage);
+    expect(s.trustedAnchorers).toEqual([]);
+    expect(s.verifyConfig.trustedAnchorers).toBeUndefined();
+    s.setTrustedAnchorers(["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"]);
+    expect(new Settings(storage).verifyConfig.trustedAnchorers).toEqual(["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
+    // A stored list with anything that is not an address is not half-used: the default stands.
+    storage.setItem(SETTINGS_KEY, JSON.stringify({ trustedAnchorers: ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "javascript:x"] }));
+    expect(new Settings(storage).trustedAnchorers).toEqual([]);
+
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    vi.stubEnv("VITE_TRUSTED_ANCHORERS", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266,0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    try {
+      const { defaultSettings, verifyConfig } = await import("./settingsData.ts");
+      expect(verifyConfig(defaultSettings()).trustedAnchorers).toEqual(["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});

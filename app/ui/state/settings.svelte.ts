@@ -12,6 +12,7 @@ import {
   effectiveHostOrigin,
   isStalenessHours,
   loadSettings,
+  parseAddressList,
   parseRpcList,
   SETTINGS_KEY,
   verifyConfig,
@@ -33,6 +34,7 @@ export class Settings {
   get stalenessHours(): number { return this.#data.stalenessHours; }
   get stalenessMs(): number { return this.#data.stalenessHours * 3_600_000; }
   get hostOrigin(): string { return this.#data.hostOrigin; }
+  get trustedAnchorers(): string[] { return this.#data.trustedAnchorers; }
   /** The host origin in effect: the configured one, else this app's origin. */
   get effectiveHostOrigin(): string { return effectiveHostOrigin(this.#data); }
   /** Origins whose GS1 Digital Links and app links are accepted. */
@@ -54,6 +56,11 @@ export class Settings {
   }
   setHostOrigin(origin: string): void {
     this.#data.hostOrigin = origin;
+    this.#save();
+  }
+  /** Kept as loading would read them back: addresses only, without duplicates. */
+  setTrustedAnchorers(addresses: string[]): void {
+    this.#data.trustedAnchorers = parseAddressList(addresses.join(" ")).addresses;
     this.#save();
   }
   /** False (nothing changed) for a limit loading would refuse: not above 0, or above MAX_STALENESS_HOURS. */

@@ -4,7 +4,7 @@
  * by the Settings state (settings.svelte.ts) and the boot code (worker/early.ts), which starts verifying a
  * product link before the app is evaluated: both must derive the very same configuration.
  */
-import { BUILD_HOST_ORIGIN, CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
+import { BUILD_HOST_ORIGIN, BUILD_TRUSTED_ANCHORERS, CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 
 export const SETTINGS_KEY = "verifier.settings.v1";
@@ -24,6 +24,11 @@ export interface SettingsData {
   /** Origin of the static host the passports live on; empty = this app's own origin. */
   hostOrigin: string;
   stalenessHours: number;
+  /**
+   * The anchoring accounts trusted (checksummed or not, compared without case); empty: any account a
+   * passport's own document authorises. See VerifyConfig.trustedAnchorers.
+   */
+  trustedAnchorers: string[];
 }
 
 export function defaultSettings(): SettingsData {
@@ -37,6 +42,7 @@ export function defaultSettings(): SettingsData {
     // A build's preset host (the operator's CDN), if it is an origin; Settings can change it.
     hostOrigin: normaliseOrigin(BUILD_HOST_ORIGIN) ?? "",
     stalenessHours: DEFAULT_STALENESS_HOURS,
+    trustedAnchorers: parseAddressList(BUILD_TRUSTED_ANCHORERS.join(" ")).addresses,
   };
 }
 
@@ -84,6 +90,20 @@ export function normaliseOrigin(text: string): string | null {
   }
 }
 
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** 20-byte hex addresses (whitespace or comma separated), without duplicates; what is not one, in `bad`. */
+export function parseAddressList(text: string): { addresses: string[]; bad: string[] } {
+  const addresses: string[] = [];
+  const bad: string[] = [];
+  for (const raw of text.split(/[\s,]+/)) {
+    if (!raw) continue;
+    if (!ADDRESS.test(raw)) bad.push(raw);
+    else if (!addresses.some((a) => a.toLowerCase() === raw.toLowerCase())) addresses.push(raw);
+  }
+  return { addresses, bad };
+}
+
 /** The settings stored in `storage`, else the defaults. */
 export function loadSettings(storage: Storage | undefined): SettingsData {
   const d = defaultSettings();
@@ -101,6 +121,10 @@ export function loadSettings(storage: Storage | undefined): SettingsData {
     }
     if (typeof s.hostOrigin === "string") d.hostOrigin = normaliseOrigin(s.hostOrigin) ?? "";
     if (isStalenessHours(s.stalenessHours)) d.stalenessHours = s.stalenessHours;
+    if (Array.isArray(s.trustedAnchorers) && s.trustedAnchorers.every((a) => typeof a === "string")) {
+      const { addresses, bad } = parseAddressList(s.trustedAnchorers.join(" "));
+      if (bad.length === 0) d.trustedAnchorers = addresses;
+    }
   } catch {
     // Corrupt storage: defaults.
   }
@@ -125,5 +149,6 @@ export function verifyConfig(d: SettingsData): VerifyConfig {
     rpc: { [CHAINS[d.stage].chainId]: [...d.rpcUrls[d.stage]] },
     stalenessMs: d.stalenessHours * 3_600_000,
     ...(d.hostOrigin ? { hostOrigin: d.hostOrigin } : {}),
+    ...(d.trustedAnchorers.length ? { trustedAnchorers: [...d.trustedAnchorers] } : {}),
   };
 }

@@ -12,3 +12,14 @@ describe("build presets (vite.config.ts)", () => {
     }
   });
 });
+
+describe("TRUSTED_ANCHORERS preset", () => {
+  it("addresses, comma-separated; anything else stops the build", async () => {
+    const { trustedAnchorersPreset } = await import("../../../vite.config.ts");
+    expect(trustedAnchorersPreset(undefined)).toBeUndefined();
+    expect(trustedAnchorersPreset("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")).toBe(
+      "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266,0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    );
+    expect(() => trustedAnchorersPreset("0xf39F,manufacturer")).toThrow(/TRUSTED_ANCHORERS must be 20-byte hex addresses/);
+  });
+});
