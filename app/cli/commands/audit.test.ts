@@ -90,6 +90,21 @@ describe("audit (CLI process)", { timeout: 120_000 }, () => {
     expect(jsonLines(down.stdout).find((l) => l.did === host.dids.genuine)).toMatchObject({ verdict: "unverifiable", reason: { name: "RpcUnreachableError" } });
   });
 
+  it("--trusted-anchorer: the anchored DIDs count only when anchored by a trusted account, on the main thread and on workers", async () => {
+    const other = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const base = ["audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json"];
+    const trustedOk = await cli(...base, "--trusted-anchorer", other, "--trusted-anchorer", chain.accounts[0]!.toLowerCase());
+    expect(jsonLines(trustedOk.stdout).pop()).toMatchObject({ verified: 6, pending: 1, invalid: 5 });
+    for (const workers of [[], ["--workers", "2"]]) {
+      const untrusted = await cli(...base, "--trusted-anchorer", other, ...workers);
+      const lines = jsonLines(untrusted.stdout);
+      expect(lines.pop()).toMatchObject({ dids: 12, verified: 0 });
+      expect(lines.find((l) => l.did === host.dids.genuine)).toMatchObject({ verdict: "invalid", reason: { name: "UntrustedAnchorerError" } });
+    }
+    const bad = await cli(...base, "--trusted-anchorer", "0x1234");
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("--trusted-anchorer 0x1234 is not a 20-byte address")]);
+  });
+
   it("over HTTP (the host's base URL), the same verdicts", async () => {
     const { code, stdout } = await cli("audit", "--cdn", server.url, "--rpc", chain.chain.url, "--json");
     expect(code).toBe(1);

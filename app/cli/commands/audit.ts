@@ -1,5 +1,5 @@
 /**
- * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--json] [--concurrency N] [--workers N] [--timeout MS]`
+ * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--trusted-anchorer ADDR...] [--json] [--concurrency N] [--workers N] [--timeout MS]`
  *
  * Verifies every DID of a host: the DIDs listed in `dids.json` at the host's root, or, for a folder
  * without one, every did.jsonl found in it (each read once: the DID taken from its log, its URL path
@@ -34,7 +34,8 @@ const WORKERS_FROM = 2000;
 
 export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
 
-const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--json] [--concurrency N] [--workers N] [--timeout MS]
+const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--trusted-anchorer ADDR ...] [--json] [--concurrency N]
+             [--workers N] [--timeout MS]
 
 Verifies every DID of a host: those listed in dids.json at its root ({ "dids": [...] }), or, for a
 folder without dids.json, every did.jsonl in it (the DID is taken from the log and must map to the
@@ -43,6 +44,10 @@ chain are checked.
 
   --cdn DIR_OR_URL   a folder laid out as the host serves it, or the host's base URL
   --rpc URL          JSON-RPC endpoint(s); each is asked its chain id and serves DIDs declaring that chain
+  --trusted-anchorer ADDR
+                     an anchoring account to trust (repeatable): a root anchored by any other account is
+                     invalid (UntrustedAnchorerError), whatever the passport declares; without it, any
+                     account a passport's own document authorises counts
   --json             one JSON line per DID: {"did","verdict","reason"} (reason null when verified),
                      then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
                      (verdict counts are of DIDs; entries is the number of log entries checked)
@@ -132,6 +137,7 @@ interface AuditOptions {
   concurrency: string;
   workers?: string | undefined;
   timeout: string;
+  "trusted-anchorer"?: string[] | undefined;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -142,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         cdn: { type: "string" },
         rpc: { type: "string", multiple: true },
+        "trusted-anchorer": { type: "string", multiple: true },
         json: { type: "boolean", default: false },
         concurrency: { type: "string", default: "16" },
         workers: { type: "string" },
@@ -160,6 +167,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^[1-9]\d{0,3}$/.test(values.concurrency)) throw new UsageError("--concurrency must be 1..9999");
     if (!/^[1-9]\d{0,6}$/.test(values.timeout)) throw new UsageError("--timeout must be a number of milliseconds");
     if (values.workers !== undefined && !/^[1-9]\d{0,2}$/.test(values.workers)) throw new UsageError("--workers must be 1..999");
+    for (const a of values["trusted-anchorer"] ?? [])
+      if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new UsageError(`--trusted-anchorer ${a.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits)`);
   } catch (error) {
     process.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -234,7 +243,7 @@ async function audit(values: AuditOptions, started: number, verifier: Ed25519Ver
       concurrency,
       source: plan.spec,
       // Signatures on a thread of their own (the libuv pool until it is up) while this one parses and hashes.
-      local: { source: plan.source, chain, verifier, ...(plan.dir ? { dir: plan.dir } : {}) },
+      local: { source: plan.source, chain, verifier, trustedAnchorers: values["trusted-anchorer"] ?? [], ...(plan.dir ? { dir: plan.dir } : {}) },
       // Asked for by name, the workers do all the work.
       mainThreadHelps: values.workers === undefined,
     },

@@ -29,6 +29,8 @@ export interface AuditContext {
   dir?: DirSource;
   chain: ChainReader;
   verifier?: Ed25519Verify;
+  /** The anchoring accounts trusted (audit --trusted-anchorer); see VerifyDidOptions.trustedAnchorers. */
+  trustedAnchorers?: readonly string[];
 }
 
 export function rowOfError(did: string, error: VerifierError): Row {
@@ -86,6 +88,11 @@ export async function auditItem(item: AuditItem, ctx: AuditContext): Promise<Row
     }
     source = primed(ctx.source, did, text);
   }
-  const verdict = await verifyDid(did, { source, chain: ctx.chain, ...(ctx.verifier ? { verifier: ctx.verifier } : {}) });
+  const verdict = await verifyDid(did, {
+    source,
+    chain: ctx.chain,
+    ...(ctx.verifier ? { verifier: ctx.verifier } : {}),
+    ...(ctx.trustedAnchorers?.length ? { trustedAnchorers: ctx.trustedAnchorers } : {}),
+  });
   return { did: verdict.did, verdict: verdict.verdict, reason: verdict.error ?? null, entries: verdict.entries.length };
 }
