@@ -202,6 +202,8 @@ export interface ProductNode {
   children: ProductNode[];
   /** The worst verdict of this node and everything below it. */
   verdict: Verdict;
+  /** How many times its parent's document names it, when more than once (it is still one child). */
+  listed?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------

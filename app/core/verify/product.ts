@@ -3,7 +3,8 @@
  * services; each component must name its parent back with a `ProductParent` service, or that child is
  * invalid (ComponentLinkError): a passport cannot adopt someone else's component by naming it.
  *
- * Children are verified concurrently; each DID is verified once even if it appears twice; a cycle is
+ * Children are verified concurrently; each DID is verified once even if it appears twice; a component a
+ * document lists more than once is one child (`listed` says how many times it was named); a cycle is
  * invalid (ComponentCycleError); beyond `maxNodes` or `maxDepth` the rest is unverifiable
  * (ProductTooLargeError), never silently dropped. Never throws.
  *
@@ -97,20 +98,28 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
     if (parent !== undefined && result.document && !parentLinks(result.document).includes(parent)) {
       result = withFailure(result, new ComponentLinkError({ details: `${d} does not name ${parent} as its parent` }));
     }
-    const links = result.document ? componentLinks(result.document) : [];
+    // A component named twice (or more) is one child, verified once: a tree never holds one DID twice
+    // under one parent (a view keyed by DID would not render it), and naming it again proves nothing more.
+    const listed = new Map<unknown, number>();
+    for (const link of result.document ? componentLinks(result.document) : []) listed.set(link, (listed.get(link) ?? 0) + 1);
     const path = [...ancestors, d];
     const children = await Promise.all(
-      links.map((link): Promise<ProductNode> | ProductNode => {
-        if (typeof link !== "string" || !link.startsWith("did:"))
-          return failedNode(String(link), new ComponentLinkError({ details: `${d} names a component that is not a DID: ${JSON.stringify(link)?.slice(0, 100)}` }));
-        if (path.includes(link)) return failedNode(link, new ComponentCycleError({ details: [...path, link].join(" -> ") }));
-        if (path.length > maxDepth) return failedNode(link, new ProductTooLargeError({ details: `deeper than ${maxDepth} levels` }));
-        if (nodes++ >= maxNodes) return failedNode(link, new ProductTooLargeError({ details: `more than ${maxNodes} passports` }));
-        return visit(link, d, path);
+      [...listed].map(async ([link, times]) => {
+        const child = await childOf(link);
+        return times > 1 ? { ...child, listed: times } : child;
       }),
     );
     const verdict: Verdict = worstVerdict([result.verdict, ...children.map((c) => c.verdict)]);
     return { did: d, result, children, verdict };
+
+    function childOf(link: unknown): Promise<ProductNode> | ProductNode {
+      if (typeof link !== "string" || !link.startsWith("did:"))
+        return failedNode(String(link), new ComponentLinkError({ details: `${d} names a component that is not a DID: ${JSON.stringify(link)?.slice(0, 100)}` }));
+      if (path.includes(link)) return failedNode(link, new ComponentCycleError({ details: [...path, link].join(" -> ") }));
+      if (path.length > maxDepth) return failedNode(link, new ProductTooLargeError({ details: `deeper than ${maxDepth} levels` }));
+      if (nodes++ >= maxNodes) return failedNode(link, new ProductTooLargeError({ details: `more than ${maxNodes} passports` }));
+      return visit(link, d, path);
+    }
   }
 
   nodes = 1;
