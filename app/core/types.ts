@@ -191,6 +191,11 @@ export interface DidVerdict {
   document?: DidDocument;
   /** Where the chain data came from: live now, or a cache read at a time. */
   chainReadAt?: { time: string; blockNumber: number; offline: boolean };
+  /**
+   * Set by the app's offline cache when some of this DID's files were read from it (the host did not answer
+   * in time): the oldest read time used. Newer entries published since may exist.
+   */
+  filesReadAt?: { time: string };
   /** Present (true) when the last valid entry deactivated the DID (did:webvh `deactivated: true`). */
   deactivated?: true;
 }

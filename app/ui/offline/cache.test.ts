@@ -9,8 +9,13 @@ import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/r
 import { RpcUnreachableError } from "../../core/anchors/errors.ts";
 import { HostUnreachableError } from "../../core/fetch/errors.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
-import type { AnchorRecord } from "../../core/types.ts";
-import { cachingChain, cachingSource, duration, type CacheStore } from "./cache.ts";
+import type { AnchorRecord, ProductNode } from "../../core/types.ts";
+import { cachingChain, cachingSource as cachingSourceOf, duration, withCachedFiles, type CacheStore, type CachingOptions } from "./cache.ts";
+
+/** Files cached on 2026-01-01 are an hour old at NOW; the limit, a day, unless a test says otherwise. */
+const NOW = () => new Date("2026-01-01T01:00:00.000Z");
+const cachingSource = (inner: FileSource, db: CacheStore, o: CachingOptions & { stalenessMs?: number } = {}) =>
+  cachingSourceOf(inner, db, { now: NOW, stalenessMs: 86_400_000, ...o });
 
 function memoryStore(): CacheStore & { rows: Map<string, Record<string, unknown>> } {
   const rows = new Map<string, Record<string, unknown>>();
@@ -83,6 +88,61 @@ describe("cachingSource: network first, with a short timeout", () => {
     expect(await cachingSource({ get: async () => null }, db).get(DID, "did.jsonl")).toBeNull();
     const refused: FileSource = { get: async () => Promise.reject(Object.assign(new Error("html"), { name: "UnexpectedContentError" })) };
     await expect(cachingSource(refused, db).get(DID, "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+  });
+});
+
+describe("cachingSource: cached files within the staleness limit, and said to be cached", () => {
+  const down: FileSource = { get: async () => Promise.reject(new HostUnreachableError()) };
+  const cachedAt = async (db: ReturnType<typeof memoryStore>, file: string, readTime: string, did = DID) =>
+    db.put("files", { key: `${did}|${file}`, text: `${file}@${readTime}`, readTime });
+
+  it("an unreachable host: a copy older than the limit is not used (StaleCachedFileError), and nothing is said to be cached", async () => {
+    const db = memoryStore();
+    await cachedAt(db, "did.jsonl", "2025-12-01T00:00:00.000Z");
+    const source = cachingSource(down, db, { stalenessMs: 3_600_000 });
+    await expect(source.get(DID, "did.jsonl")).rejects.toMatchObject({
+      name: "StaleCachedFileError",
+      verdict: "unverifiable",
+      details: expect.stringMatching(/^did\.jsonl read at 2025-12-01T00:00:00\.000Z, 31 days ago; the limit is 60 min$/),
+    });
+    expect(source.filesReadAt(DID)).toBeUndefined();
+  });
+
+  it("a copy within the limit is used, and the DID says which read time (the oldest of its files used)", async () => {
+    const db = memoryStore();
+    await cachedAt(db, "did.jsonl", "2026-01-01T00:30:00.000Z");
+    await cachedAt(db, "did-anchors.json", "2026-01-01T00:10:00.000Z");
+    const source = cachingSource(down, db, { stalenessMs: 3_600_000 });
+    expect(source.filesReadAt(DID)).toBeUndefined();
+    expect(await source.get(DID, "did.jsonl")).toBe("did.jsonl@2026-01-01T00:30:00.000Z");
+    expect(source.filesReadAt(DID)).toBe("2026-01-01T00:30:00.000Z");
+    expect(await source.get(DID, "did-anchors.json")).toBe("did-anchors.json@2026-01-01T00:10:00.000Z");
+    expect(source.filesReadAt(DID)).toBe("2026-01-01T00:10:00.000Z");
+    expect(source.filesReadAt("did:webvh:QmOther:example.com")).toBeUndefined();
+  });
+
+  it("live answers are not said to be cached; a slow host with only a stale copy is waited for", async () => {
+    const db = memoryStore();
+    await cachedAt(db, "did.jsonl", "2025-12-01T00:00:00.000Z");
+    const live = cachingSource({ get: async () => "live" }, db);
+    expect(await live.get(DID, "did.jsonl")).toBe("live");
+    expect(live.filesReadAt(DID)).toBeUndefined();
+    const staleOnly = memoryStore();
+    await cachedAt(staleOnly, "did.jsonl", "2025-12-01T00:00:00.000Z");
+    const late = deferred<string | null>();
+    const slow = cachingSource({ get: () => late.promise }, staleOnly, { stalenessMs: 3_600_000, networkTimeoutMs: 10 });
+    const answer = slow.get(DID, "did.jsonl");
+    await new Promise((r) => setTimeout(r, 40));
+    late.resolve("late");
+    expect(await answer).toBe("late");
+    expect(slow.filesReadAt(DID)).toBeUndefined();
+  });
+
+  it("withCachedFiles: each node whose DID used cached files carries their read time; the others are unchanged", () => {
+    const node = (did: string, children: ProductNode[] = []): ProductNode => ({ did, result: { did, url: "", verdict: "verified", entries: [] }, children, verdict: "verified" });
+    const tree = withCachedFiles(node("w", [node("g"), node("f")]), { filesReadAt: (did) => (did === "g" ? "2026-01-01T00:00:00.000Z" : undefined) });
+    expect(tree.result.filesReadAt).toBeUndefined();
+    expect(tree.children.map((c) => c.result.filesReadAt)).toEqual([{ time: "2026-01-01T00:00:00.000Z" }, undefined]);
   });
 });
 

@@ -7,7 +7,10 @@
  *   cache has a usable copy, and the late answer still refreshes the cache; with no usable copy the
  *   network is waited for, up to its own timeout;
  * - files: served from the cache only when the host is unreachable or too slow (never to hide a 404, an
- *   HTML page or any other answer the host did give);
+ *   HTML page or any other answer the host did give), and only when read less than the staleness limit
+ *   ago, as chain data: older -> StaleCachedFileError (unverifiable). A cached log may lack entries
+ *   published since (a "ReportedStolen" event), so a DID whose files came from the cache says so
+ *   (`filesReadAt`, the oldest read time used: "verified offline from files read at <time>");
  * - chain reads: served from the cache only when the endpoint is unreachable or too slow, and only when
  *   read less than the staleness limit ago; older -> StaleChainDataError (unverifiable). The DID's
  *   `chainReadAt` then says `offline: true` with the oldest read time used.
@@ -16,9 +19,17 @@
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
 import { StaleChainDataError } from "../../core/anchors/errors.ts";
-import type { VerifierError } from "../../core/errors.ts";
+import { UnverifiableError, type VerifierError, type VerifierErrorOptions } from "../../core/errors.ts";
 import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
-import type { AnchorRecord } from "../../core/types.ts";
+import type { AnchorRecord, ProductNode } from "../../core/types.ts";
+
+/** A DID's file could be read neither from its host nor from a cached copy within the staleness limit. */
+export class StaleCachedFileError extends UnverifiableError {
+  override readonly name = "StaleCachedFileError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The host did not answer and the cached file is older than the staleness limit", options);
+  }
+}
 
 interface CachedFile {
   key: string;
@@ -143,14 +154,35 @@ export interface CachingOptions {
   networkTimeoutMs?: number;
 }
 
-export function cachingSource(inner: FileSource, db: CacheStore, options: CachingOptions = {}): FileSource {
+export interface CachingSource extends FileSource {
+  /** The oldest read time of the cached files used for this DID (its host did not answer), if any. */
+  filesReadAt(did: string): string | undefined;
+}
+
+export function cachingSource(inner: FileSource, db: CacheStore, options: CachingOptions & { stalenessMs: number }): CachingSource {
   const now = options.now ?? (() => new Date());
+  const age = (cached: CachedFile) => now().getTime() - Date.parse(cached.readTime);
+  /** Per DID: the oldest cached file used (its read time). */
+  const used = new Map<string, string>();
   const schedule = options.schedule ?? now_;
   const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
   // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
   const store = (key: string, text: string | null) => {
     const readTime = now().toISOString();
     schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
+  };
+  /** A cached file within the staleness limit (recorded as used), else the reason there is none. */
+  const fromCache = (did: string, file: DidFileName, cached: CachedFile, cause?: VerifierError): string | null => {
+    const ms = age(cached);
+    if (!(ms <= options.stalenessMs)) {
+      throw new StaleCachedFileError({
+        details: `${file} read at ${cached.readTime}, ${duration(ms)} ago; the limit is ${duration(options.stalenessMs)}`,
+        ...(cause ? { cause } : {}),
+      });
+    }
+    const prev = used.get(did);
+    if (prev === undefined || Date.parse(cached.readTime) < Date.parse(prev)) used.set(did, cached.readTime);
+    return cached.text;
   };
   return {
     get(did: string, file: DidFileName) {
@@ -159,11 +191,26 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
         timeoutMs: networkTimeoutMs,
         offlineErrors: OFFLINE_FILE_ERRORS,
         cached: () => db.get("files", key).catch(() => undefined),
-        usable: () => true,
-        answer: (cached) => cached.text,
+        // A slow host gives way only to a copy within the staleness limit; a stale one waits for it.
+        usable: (cached) => age(cached) <= options.stalenessMs,
+        answer: (cached, cause) => fromCache(did, file, cached, cause),
         store: (text) => store(key, text),
       });
     },
+    filesReadAt: (did) => used.get(did),
+  };
+}
+
+/**
+ * The tree with each DID whose files came from the cache saying when they were read (`filesReadAt`): its
+ * verdict rests on files that may lack what was published since.
+ */
+export function withCachedFiles(node: ProductNode, source: Pick<CachingSource, "filesReadAt">): ProductNode {
+  const time = source.filesReadAt(node.did);
+  return {
+    ...node,
+    result: time === undefined ? node.result : { ...node.result, filesReadAt: { time } },
+    children: node.children.map((child) => withCachedFiles(child, source)),
   };
 }
 

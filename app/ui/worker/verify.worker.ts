@@ -9,7 +9,7 @@ import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
-import { cachingChain, cachingSource, lazyCache, openCache, type CacheDb } from "../offline/cache.ts";
+import { cachingChain, cachingSource, lazyCache, openCache, withCachedFiles, type CacheDb } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 /** The deployment's pinned anchoring accounts, when the settings name any. */
@@ -65,7 +65,7 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // The first requests go out at once; the cache (still opening on a first request) is needed only
     // when the network fails, and for the writes made after the verdict.
     const db = lazyCache(cacheDb());
-    const source = cachingSource(live, db, { schedule });
+    const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
     const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {
@@ -78,7 +78,8 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // from the cache (verifyProduct).
     const product = await verifyProduct(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
     if (cancelled.delete(msg.id)) return;
-    post({ type: "product", id: msg.id, product, ms: performance.now() - started });
+    // Each DID whose files came from the cache says when they were read (DidCard: "verified offline ...").
+    post({ type: "product", id: msg.id, product: withCachedFiles(product, source), ms: performance.now() - started });
   } catch (error) {
     if (cancelled.delete(msg.id)) return;
     post({ type: "failure", id: msg.id, error: toVerifierError(error).toJSON() });
