@@ -36,3 +36,29 @@ test("the same RPC endpoint typed twice (with and without its trailing slash) is
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("verifier.settings.v1")!) as { rpcUrls: { local: string[] } });
   expect(stored.rpcUrls.local).toEqual(expected.split("\n"));
 });
+
+test("trusted anchoring accounts: a passport anchored by another account is invalid, and says why; the manufacturer's account verifies it", async ({ page }) => {
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/#/settings`);
+  const anchorers = page.getByLabel(/Trusted anchoring accounts/);
+  await anchorers.fill("not-an-address");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toContainText("Not 20-byte addresses");
+  await anchorers.fill("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  const verdict = page.getByTestId("product-verdict");
+  await expect(verdict).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
+  await expect(page.locator(`article[data-did="${window.did}"]`)).toContainText("an account this verifier does not trust");
+
+  // The demo's passports are anchored by Hardhat's first development account: trusted, they verify.
+  await page.goto(`${w.appUrl}/#/settings`);
+  await anchorers.fill("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+});
