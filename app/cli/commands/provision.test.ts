@@ -3,18 +3,27 @@
  * process), against a real local chain on 127.0.0.1:8653 and a temporary host folder.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes } from "@noble/hashes/utils.js";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { LocalChain } from "../../../scripts/chain.ts";
 import { appendEntry } from "../../core/didwebvh/create.ts";
 import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { provisionMetadataHash, provisionService, PROVISION_SERVICE_FRAGMENT } from "../../core/provisions/metadata.ts";
+import { connectChain } from "../../publisher/chain.ts";
 import { Keystore } from "../../publisher/keystore.ts";
+import {
+  deployProvisionContracts,
+  registerProvision,
+  writeManifest,
+} from "../../publisher/provision/provision.ts";
 import { startChainInRange } from "../../publisher/provision/testChain.ts";
 import { HostStore } from "../../publisher/store.ts";
 
@@ -201,6 +210,51 @@ describe("provision and wallet commands", () => {
       "registered", "nonceInvalidated", "keyRevoked", "controlProposed", "controlTransferred", "metadataUpdated",
     ]);
   }, 180_000);
+
+  it("reads other chains without a key; refuses typos", async () => {
+    // Set up in-process (fast): contracts, a machine (its keystore cheap to open), a registered provision.
+    const conn = await connectChain(chain.url);
+    const contracts = await deployProvisionContracts(conn);
+    const machineKey = generatePrivateKey();
+    const machine = privateKeyToAccount(machineKey);
+    const machineKs = path.join(dir, "machine-mistakes.json");
+    await Keystore.create(machineKs, PASSWORD, { params: { N: 2 ** 10, r: 8, p: 1 }, secrets: { anchoringKey: machineKey } });
+    const did = "did:webvh:QmMistakes:localhost%3A8654:provisions:m-1";
+    await registerProvision({ conn, contracts, machine, did, info: { provisionId: "m-1", endpoint: "https://m-1.example/", tier: "gpu", country: "FR" } });
+    const cdn = path.join(dir, "cdn-mistakes");
+    await mkdir(cdn, { recursive: true });
+    const manifest = { chainId: conn.chainId, provisionRegistry: contracts.provisionRegistry, walletLinks: contracts.walletLinks, fromBlock: Number(contracts.fromBlock), machines: [machine.address] };
+    await writeManifest(cdn, manifest);
+    const at = ["--registry", contracts.provisionRegistry, "--wallet-links", contracts.walletLinks];
+
+    // The same chain, seen as Sepolia (11155111) through a proxy: reading needs no key.
+    const proxy = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const call = JSON.parse(body) as { id: number; method: string };
+        const answer =
+          call.method === "eth_chainId"
+            ? Promise.resolve(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: "0xaa36a7" }))
+            : fetch(chain.url, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.text());
+        void answer.then((text) => res.writeHead(200, { "content-type": "application/json" }).end(text));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const sepolia = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+    const [show, validForAbc, validForZero, machineTypo, controllerTypo] = await Promise.all([
+      cli("provision", "show", "--rpc", sepolia, ...at, "--machine", machine.address),
+      cli("provision", "sign", "--to", "running", "--rpc", chain.url, "--cdn", cdn, "--machine-keystore", machineKs, "--valid-for", "abc"),
+      cli("provision", "sign", "--to", "running", "--rpc", chain.url, "--cdn", cdn, "--machine-keystore", machineKs, "--valid-for", "0"),
+      cli("provision", "show", "--rpc", chain.url, "--cdn", cdn, "--machine", "0x1234"),
+      cli("provision", "consent", "--rpc", chain.url, "--cdn", cdn, "--did", did, "--controller", "0x70997970c51812dc3a010c7d01b50e0d17dc79cX", "--machine-keystore", machineKs),
+    ]);
+    proxy.close();
+    expect(show.code, show.err).toBe(0);
+    expect(JSON.parse(show.out).provision).toMatchObject({ machine: machine.address, did });
+    for (const r of [validForAbc, validForZero, machineTypo, controllerTypo]) expect(r.code, r.err).toBe(2);
+  }, 120_000);
 
   it("explains usage", async () => {
     const r = await cli("provision", "--help");

@@ -112,6 +112,22 @@ function need(flags: Flags, ...names: (keyof Flags)[]): void {
   if (missing.length) throw new UsageError(`Missing ${missing.map((m) => `--${String(m)}`).join(", ")}`);
 }
 
+/** An address flag: a typo (not an address, or a mixed-case address with a wrong checksum) is a usage error. */
+function addressFlag(flags: Flags, name: "machine" | "controller" | "anchor-registry" | "anchorer"): Hex | undefined {
+  const value = flags[name];
+  if (value === undefined) return undefined;
+  if (!isAddress(value)) throw new UsageError(`--${name} must be an address (0x and 40 hex digits, checksum when mixed-case)`, { details: value });
+  return value as Hex;
+}
+
+/** --valid-for: whole seconds, at least 1 (default `fallback`). */
+function validForFlag(flags: Flags, fallback: number): number {
+  const value = flags["valid-for"];
+  if (value === undefined) return fallback;
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new UsageError("--valid-for must be a whole number of seconds, at least 1", { details: value });
+  return Number(value);
+}
+
 async function relayerKey(flags: Flags): Promise<Hex | undefined> {
   return flags.keystore ? evmKeyFrom(flags.keystore) : undefined;
 }
@@ -126,6 +142,8 @@ async function keygen(flags: Flags): Promise<number> {
 
 async function register(flags: Flags): Promise<number> {
   need(flags, "rpc", "cdn", "host", "id", "endpoint", "tier", "country", "machine-keystore");
+  addressFlag(flags, "anchor-registry");
+  addressFlag(flags, "anchorer");
   const info = checkProvisionInfo({ provisionId: flags.id, endpoint: flags.endpoint, tier: flags.tier, country: flags.country });
   const machine = await accountFrom(flags["machine-keystore"]!);
   // The provider's keystore holds the controller key and the DID's Ed25519 key; created when missing.
@@ -177,16 +195,18 @@ async function register(flags: Flags): Promise<number> {
 
 async function consent(flags: Flags): Promise<number> {
   need(flags, "rpc", "cdn", "did", "controller", "machine-keystore");
+  const controller = addressFlag(flags, "controller")!;
+  const validFor = validForFlag(flags, 3600);
   const machine = await accountFrom(flags["machine-keystore"]!);
-  const conn = await connectChain(flags.rpc!);
+  // Signs with the machine key and only reads the chain: no sending account, on any chain.
+  const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
   const contracts = await contractsFrom(conn.chainId, flags);
   const log = await new HostStore(flags.cdn!).readLog(flags.did!);
   if (log === null) throw new UsageError("The DID is not published in --cdn", { details: flags.did! });
   const info = provisionInfoFromDocument(await verifiedDocumentOf(flags.did!, flags.cdn));
   if (!info) throw new UsageError("The DID document describes no provision", { details: flags.did! });
   const metadataHash = provisionMetadataHash(info);
-  const deadline = deadlineIn(Number(flags["valid-for"] ?? 3600));
-  const controller = flags.controller as Hex;
+  const deadline = deadlineIn(validFor);
   const signature = await machine.signTypedData(
     registrationTypedData({ chainId: conn.chainId, registry: contracts.provisionRegistry, machine: machine.address, controller, did: flags.did!, metadataHash, deadline }),
   );
@@ -218,8 +238,9 @@ async function change(flags: Flags, to: "running" | "off"): Promise<number> {
 async function sign(flags: Flags): Promise<number> {
   need(flags, "rpc", "machine-keystore", "to");
   if (flags.to !== "running" && flags.to !== "off") throw new UsageError("--to must be running or off");
+  const validFor = validForFlag(flags, 3600);
   const machine = await accountFrom(flags["machine-keystore"]!);
-  const conn = await connectChain(flags.rpc!);
+  const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
   const contracts = await contractsFrom(conn.chainId, flags);
   const { from: _from, ...change } = await signStateChange({
     conn,
@@ -227,7 +248,7 @@ async function sign(flags: Flags): Promise<number> {
     machine: machine.address,
     signer: machine,
     to: flags.to,
-    validFor: Number(flags["valid-for"] ?? 3600),
+    validFor,
   });
   print(change);
   return 0;
@@ -245,9 +266,9 @@ async function relay(flags: Flags): Promise<number> {
 
 async function show(flags: Flags): Promise<number> {
   need(flags, "rpc", "machine");
-  const conn = await connectChain(flags.rpc!);
+  const machine = addressFlag(flags, "machine")!;
+  const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
   const contracts = await contractsFrom(conn.chainId, flags);
-  const machine = flags.machine as Hex;
   const view = await readProvision(conn.publicClient, contracts, machine);
   const history = view ? await readProvisionActivity(conn.publicClient, contracts, machine) : [];
   print({ machine, provision: view, history });
@@ -257,7 +278,7 @@ async function show(flags: Flags): Promise<number> {
 /** The controller's connection: the keystore's EVM key, else Hardhat's development key on the local chain. */
 async function controllerConnection(flags: Flags) {
   need(flags, "rpc", "machine");
-  if (!isAddress(flags.machine!)) throw new UsageError("--machine must be an address", { details: flags.machine! });
+  addressFlag(flags, "machine");
   const conn = await connectChain(flags.rpc!, await relayerKey(flags));
   const contracts = await contractsFrom(conn.chainId, flags);
   return { conn, contracts, machine: flags.machine as Hex };

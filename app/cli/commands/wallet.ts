@@ -43,8 +43,9 @@ const OPTIONS = {
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
 async function show(flags: Flags): Promise<number> {
-  if (!flags.rpc || !flags.address || !isAddress(flags.address)) throw new UsageError("Need --rpc and --address");
-  const conn = await connectChain(flags.rpc);
+  if (!flags.rpc || !flags.address) throw new UsageError("Need --rpc and --address");
+  if (!isAddress(flags.address)) throw new UsageError("--address must be an address (0x and 40 hex digits, checksum when mixed-case)", { details: flags.address });
+  const conn = await connectChain(flags.rpc, undefined, { readOnly: true });
   const contracts = await contractsFrom(conn.chainId, flags);
   const wallet = flags.address as Hex;
   const [balance, link, provisions, activity] = await Promise.all([
