@@ -3,7 +3,7 @@
  * process), against a real local chain on 127.0.0.1:8653 and a temporary host folder.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -22,6 +22,7 @@ import { Keystore } from "../../publisher/keystore.ts";
 import {
   deployProvisionContracts,
   registerProvision,
+  signStateChange,
   writeManifest,
 } from "../../publisher/provision/provision.ts";
 import { startChainInRange } from "../../publisher/provision/testChain.ts";
@@ -211,7 +212,7 @@ describe("provision and wallet commands", () => {
     ]);
   }, 180_000);
 
-  it("reads other chains without a key; refuses typos", async () => {
+  it("reads other chains without a key; refuses contracts that are not there or in use, typos", async () => {
     // Set up in-process (fast): contracts, a machine (its keystore cheap to open), a registered provision.
     const conn = await connectChain(chain.url);
     const contracts = await deployProvisionContracts(conn);
@@ -225,7 +226,9 @@ describe("provision and wallet commands", () => {
     await mkdir(cdn, { recursive: true });
     const manifest = { chainId: conn.chainId, provisionRegistry: contracts.provisionRegistry, walletLinks: contracts.walletLinks, fromBlock: Number(contracts.fromBlock), machines: [machine.address] };
     await writeManifest(cdn, manifest);
+    const manifestText = await readFile(path.join(cdn, "provisions.json"), "utf8");
     const at = ["--registry", contracts.provisionRegistry, "--wallet-links", contracts.walletLinks];
+    const nowhere = "0x000000000000000000000000000000000000dEaD";
 
     // The same chain, seen as Sepolia (11155111) through a proxy: reading needs no key.
     const proxy = http.createServer((req, res) => {
@@ -243,8 +246,16 @@ describe("provision and wallet commands", () => {
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     const sepolia = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
-    const [show, validForAbc, validForZero, machineTypo, controllerTypo] = await Promise.all([
+    // A change signed for the real registry, sent to an address without a contract.
+    const { from: _from, ...signed } = await signStateChange({ conn, contracts, machine: machine.address, signer: machine, to: "running" });
+    const [show, relayNowhere, linkNowhere, redeploy, validForAbc, validForZero, machineTypo, controllerTypo] = await Promise.all([
       cli("provision", "show", "--rpc", sepolia, ...at, "--machine", machine.address),
+      cli("provision", "relay", "--rpc", chain.url, "--signed", JSON.stringify({ ...signed, registry: nowhere })),
+      cli("wallet", "link", "--rpc", chain.url, "--registry", contracts.provisionRegistry, "--wallet-links", nowhere, "--did", did),
+      cli(
+        "provision", "register", "--rpc", chain.url, "--cdn", cdn, "--host", "localhost:8654", "--id", "m-2",
+        "--endpoint", "https://m-2.example/", "--tier", "gpu", "--country", "FR", "--machine-keystore", machineKs, "--deploy",
+      ),
       cli("provision", "sign", "--to", "running", "--rpc", chain.url, "--cdn", cdn, "--machine-keystore", machineKs, "--valid-for", "abc"),
       cli("provision", "sign", "--to", "running", "--rpc", chain.url, "--cdn", cdn, "--machine-keystore", machineKs, "--valid-for", "0"),
       cli("provision", "show", "--rpc", chain.url, "--cdn", cdn, "--machine", "0x1234"),
@@ -253,6 +264,14 @@ describe("provision and wallet commands", () => {
     proxy.close();
     expect(show.code, show.err).toBe(0);
     expect(JSON.parse(show.out).provision).toMatchObject({ machine: machine.address, did });
+    expect(relayNowhere.code).toBe(1);
+    expect(relayNowhere.err).toContain("ContractMissingError");
+    expect(linkNowhere.code).toBe(1);
+    expect(linkNowhere.err).toContain("ContractMissingError");
+    expect(redeploy.code).toBe(1);
+    expect(redeploy.err).toContain("ProvisionsManifestInUseError");
+    expect(redeploy.err).toContain("provisions.json");
+    expect(await readFile(path.join(cdn, "provisions.json"), "utf8")).toBe(manifestText);
     for (const r of [validForAbc, validForZero, machineTypo, controllerTypo]) expect(r.code, r.err).toBe(2);
   }, 120_000);
 

@@ -26,6 +26,7 @@ import {
   deployProvisionContracts,
   publishLog,
   registerProvision,
+  checkManifestReplaceable,
   ProvisionStateError,
   relaySignedChange,
   relayStateChange,
@@ -157,9 +158,11 @@ async function register(flags: Flags): Promise<number> {
   }
   const conn = await connectChain(flags.rpc!, ks?.secrets.anchoringKey);
   if (!ks && conn.chainId !== LOCAL_CHAIN_ID) throw new UsageError("A real chain needs --keystore (the controller's key and the DID's key)");
+  // --deploy never replaces a provisions.json whose contracts are in use (their provisions would vanish from the app).
+  if (flags.deploy) await checkManifestReplaceable(conn.publicClient, conn.chainId, flags.cdn!);
   const contracts = flags.deploy
     ? await deployProvisionContracts(conn)
-    : await contractsFrom(conn.chainId, flags);
+    : await contractsFrom(conn, flags);
   const seed = new Uint8Array(randomBytes(32));
   const signer = signerFromSecretKey(seed);
   const anchoring =
@@ -200,7 +203,7 @@ async function consent(flags: Flags): Promise<number> {
   const machine = await accountFrom(flags["machine-keystore"]!);
   // Signs with the machine key and only reads the chain: no sending account, on any chain.
   const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   const log = await new HostStore(flags.cdn!).readLog(flags.did!);
   if (log === null) throw new UsageError("The DID is not published in --cdn", { details: flags.did! });
   const info = provisionInfoFromDocument(await verifiedDocumentOf(flags.did!, flags.cdn));
@@ -229,7 +232,7 @@ async function change(flags: Flags, to: "running" | "off"): Promise<number> {
   need(flags, "rpc", "machine-keystore");
   const machine = await accountFrom(flags["machine-keystore"]!);
   const relayer = await connectChain(flags.rpc!, await relayerKey(flags));
-  const contracts = await contractsFrom(relayer.chainId, flags);
+  const contracts = await contractsFrom(relayer, flags);
   const result = await relayStateChange({ relayer, contracts, machine, to });
   print({ machine: machine.address, ...result, relayer: relayer.account.address });
   return 0;
@@ -241,7 +244,7 @@ async function sign(flags: Flags): Promise<number> {
   const validFor = validForFlag(flags, 3600);
   const machine = await accountFrom(flags["machine-keystore"]!);
   const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   const { from: _from, ...change } = await signStateChange({
     conn,
     contracts,
@@ -268,7 +271,7 @@ async function show(flags: Flags): Promise<number> {
   need(flags, "rpc", "machine");
   const machine = addressFlag(flags, "machine")!;
   const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   const view = await readProvision(conn.publicClient, contracts, machine);
   const history = view ? await readProvisionActivity(conn.publicClient, contracts, machine) : [];
   print({ machine, provision: view, history });
@@ -280,7 +283,7 @@ async function controllerConnection(flags: Flags) {
   need(flags, "rpc", "machine");
   addressFlag(flags, "machine");
   const conn = await connectChain(flags.rpc!, await relayerKey(flags));
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   return { conn, contracts, machine: flags.machine as Hex };
 }
 

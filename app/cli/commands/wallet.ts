@@ -46,7 +46,7 @@ async function show(flags: Flags): Promise<number> {
   if (!flags.rpc || !flags.address) throw new UsageError("Need --rpc and --address");
   if (!isAddress(flags.address)) throw new UsageError("--address must be an address (0x and 40 hex digits, checksum when mixed-case)", { details: flags.address });
   const conn = await connectChain(flags.rpc, undefined, { readOnly: true });
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   const wallet = flags.address as Hex;
   const [balance, link, provisions, activity] = await Promise.all([
     conn.publicClient.getBalance({ address: wallet }),
@@ -75,7 +75,7 @@ async function send(flags: Flags, what: "link" | "unlink"): Promise<number> {
   if (!flags.rpc) throw new UsageError("Need --rpc");
   if (what === "link" && !flags.did) throw new UsageError("Need --did");
   const conn = await connectChain(flags.rpc, flags.keystore ? await evmKeyFrom(flags.keystore) : undefined);
-  const contracts = await contractsFrom(conn.chainId, flags);
+  const contracts = await contractsFrom(conn, flags);
   let hash: Hex;
   try {
     if (what === "link") {

@@ -13,7 +13,8 @@ import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { DidDocument, Hex } from "../../core/types.ts";
 import { Keystore, readPassword } from "../keystore.ts";
 import { HostStore } from "../store.ts";
-import { readManifest } from "./provision.ts";
+import type { ChainConnection } from "../chain.ts";
+import { readManifest, requireContract } from "./provision.ts";
 
 export class UsageError extends InvalidError {
   override readonly name = "UsageError";
@@ -22,9 +23,13 @@ export class DidDocumentError extends UnverifiableError {
   override readonly name = "DidDocumentError";
 }
 
-/** The contracts: `--registry` and `--wallet-links`, else the host folder's provisions.json. */
+/**
+ * The contracts: `--registry` and `--wallet-links`, else the host folder's provisions.json. Both must hold
+ * code on the connection's chain (a typo'd address, or another chain's deployment, is refused:
+ * a transaction sent there would "succeed" and change nothing).
+ */
 export async function contractsFrom(
-  chainId: number,
+  conn: Pick<ChainConnection, "chainId" | "publicClient">,
   flags: { registry?: string | undefined; "wallet-links"?: string | undefined; cdn?: string | undefined },
 ): Promise<ProvisionContracts> {
   const manifest = flags.cdn ? await readManifest(flags.cdn) : null;
@@ -33,9 +38,12 @@ export async function contractsFrom(
   if (!registry || !isAddress(registry) || !links || !isAddress(links)) {
     throw new UsageError("Where are the contracts? Pass --registry and --wallet-links, or --cdn DIR with a provisions.json");
   }
+  const { chainId } = conn;
   if (manifest && manifest.chainId !== chainId) {
     throw new UsageError("The host's provisions.json is for another chain", { details: `${manifest.chainId}, the RPC serves ${chainId}` });
   }
+  await requireContract(conn.publicClient, registry, "ProvisionRegistry");
+  await requireContract(conn.publicClient, links, "WalletLinks");
   return { chainId, provisionRegistry: registry, walletLinks: links, fromBlock: BigInt(manifest?.fromBlock ?? 0) };
 }
 

@@ -5,7 +5,7 @@
  * app finds the contracts).
  */
 import path from "node:path";
-import type { LocalAccount } from "viem";
+import { parseEventLogs, type LocalAccount, type PublicClient } from "viem";
 import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../contracts/abi.ts";
 import { anchorRegistryBytecode, provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
@@ -14,7 +14,7 @@ import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
 import { InvalidError } from "../../core/errors.ts";
 import { provisionMetadataHash, provisionService, checkProvisionInfo, type ProvisionInfo } from "../../core/provisions/metadata.ts";
 import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
-import { stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
+import { stateFromIndex, stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
 import { describeTxFailure } from "../../core/provisions/txError.ts";
 import { SIGNED_CHANGE_TYPE, type SignedStateChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData, stateChangeTypedData } from "../../core/provisions/typedData.ts";
@@ -57,6 +57,42 @@ export class ProvisionTransactionError extends InvalidError {
 /** A state change the state machine has no move for (checked before signing). */
 export class ProvisionStateError extends InvalidError {
   override readonly name = "ProvisionStateError";
+}
+
+/** No contract at the address (a typo, or a deployment on another chain): nothing sent to it would do anything. */
+export class ContractMissingError extends InvalidError {
+  override readonly name = "ContractMissingError";
+}
+
+/** The transaction went through but the registry did not record the change it was sent for. */
+export class ProvisionUnchangedError extends InvalidError {
+  override readonly name = "ProvisionUnchangedError";
+}
+
+/** The host's provisions.json names contracts in use: deploying new ones would orphan its provisions. */
+export class ProvisionsManifestInUseError extends InvalidError {
+  override readonly name = "ProvisionsManifestInUseError";
+}
+
+/** Whether `address` holds contract code on the client's chain. */
+export async function hasCode(client: PublicClient, address: Hex): Promise<boolean> {
+  let code: Hex | undefined;
+  try {
+    code = await client.getCode({ address });
+  } catch (e) {
+    throw new ChainUnreachableError("Could not read the contract code from the chain", { details: `${address}: ${String((e as { shortMessage?: string }).shortMessage ?? e)}`, cause: e });
+  }
+  return code !== undefined && code !== "0x";
+}
+
+/** Refuses an address without contract code (a call to it "succeeds" and changes nothing). */
+export async function requireContract(client: PublicClient, address: Hex, what: string): Promise<void> {
+  if (!(await hasCode(client, address))) {
+    const chainId = await client.getChainId().catch(() => undefined);
+    throw new ContractMissingError(`There is no ${what} contract at this address`, {
+      details: `${address}${chainId === undefined ? "" : ` on chain ${chainId}`} holds no code (a typo, or a deployment on another chain?)`,
+    });
+  }
 }
 
 async function send(
@@ -227,14 +263,19 @@ export async function signStateChange(options: {
   };
 }
 
-/** Sends a signed state change (`changeStateSigned`) from `relayer`, whoever signed it. */
+/**
+ * Sends a signed state change (`changeStateSigned`) from `relayer`, whoever signed it. Refuses a registry
+ * address without code (nothing would happen), and fails when the mined transaction did not record the
+ * change (no `ProvisionStateChanged` for this machine to this state from this registry).
+ */
 export async function relaySignedChange(options: {
   relayer: ChainConnection;
   change: SignedStateChange;
 }): Promise<{ txHash: Hex }> {
   const { relayer, change } = options;
   if (change.chainId !== relayer.chainId) throw new ProvisionStateError("The signed change is for another chain", { details: String(change.chainId) });
-  return send(relayer, `Changing the provision's state to ${change.to}`, provisionRegistryAbi, async () => {
+  await requireContract(relayer.publicClient, change.registry, "ProvisionRegistry");
+  const { txHash } = await send(relayer, `Changing the provision's state to ${change.to}`, provisionRegistryAbi, async () => {
     const { request } = await relayer.publicClient.simulateContract({
       account: relayer.account,
       address: change.registry,
@@ -244,6 +285,19 @@ export async function relaySignedChange(options: {
     });
     return relayer.walletClient.writeContract(request);
   });
+  const receipt = await relayer.publicClient.getTransactionReceipt({ hash: txHash });
+  const recorded = parseEventLogs({ abi: provisionRegistryAbi, eventName: "ProvisionStateChanged", logs: receipt.logs }).some(
+    (l) =>
+      l.address.toLowerCase() === change.registry.toLowerCase() &&
+      l.args.machine.toLowerCase() === change.machine.toLowerCase() &&
+      stateFromIndex(l.args.to) === change.to,
+  );
+  if (!recorded) {
+    throw new ProvisionUnchangedError("The transaction was mined but the registry recorded no state change", {
+      details: `${txHash}: no ProvisionStateChanged(${change.machine} to ${change.to}) from ${change.registry}`,
+    });
+  }
+  return { txHash };
 }
 
 /** The machine signs the change and `relayer` (anyone) sends it at once. */
@@ -362,6 +416,30 @@ export async function anchorLogs(options: {
 export async function readManifest(cdnDir: string): Promise<ProvisionsManifest | null> {
   const text = await readFileOrNull(path.join(cdnDir, PROVISIONS_MANIFEST));
   return text === null ? null : (JSON.parse(text) as ProvisionsManifest);
+}
+
+/**
+ * Before `--deploy` writes a new provisions.json: refuses when the host's current one names contracts that
+ * hold code (on this chain), or contracts on another chain (they cannot be checked from here), since
+ * replacing it would show every provision registered with them as unregistered. Contracts without code (a
+ * restarted local chain) may be replaced.
+ */
+export async function checkManifestReplaceable(client: PublicClient, chainId: number, cdnDir: string): Promise<void> {
+  const existing = await readManifest(cdnDir);
+  if (existing === null) return;
+  const file = path.join(cdnDir, PROVISIONS_MANIFEST);
+  const named = `ProvisionRegistry ${existing.provisionRegistry}, WalletLinks ${existing.walletLinks} on chain ${existing.chainId}`;
+  if (existing.chainId !== chainId) {
+    throw new ProvisionsManifestInUseError(`${file} already names contracts on another chain; not replacing it`, {
+      details: `${named} (the RPC serves ${chainId}); use another --cdn folder, or move that file away on purpose`,
+    });
+  }
+  const inUse = (await hasCode(client, existing.provisionRegistry)) || (await hasCode(client, existing.walletLinks));
+  if (inUse) {
+    throw new ProvisionsManifestInUseError(`${file} already names deployed contracts; --deploy would replace them`, {
+      details: `${named}: drop --deploy to register with these contracts (their provisions would otherwise show as unregistered)`,
+    });
+  }
 }
 
 /** Writes provisions.json, merging the machines already listed. */
