@@ -74,3 +74,39 @@ describe("verifyProduct: a component listed more than once", () => {
     expect(tree.children[0]).toMatchObject({ did: "nope", verdict: "invalid", listed: 2 });
   });
 });
+
+describe("verifyProduct: head starts from unverified log text are bounded", () => {
+  const many = Array.from({ length: 63 }, (_, i) => `did:webvh:QmC${i}:h:c${i}`);
+  /** A log whose (unverified) last line names `links` as components. */
+  const logNaming = (links: string[]) => JSON.stringify({ state: doc(W, { components: links }) });
+
+  it("a log naming 63 components, never verified: at most 8 of them are fetched", async () => {
+    const asked: string[] = [];
+    const hostile: FileSource = { get: async (d, f) => (asked.push(`${d}|${f}`), d === W ? logNaming(many) : "") };
+    const tree = await verifyProduct(W, { source: hostile, chain });
+    expect(tree.verdict).toBe("unverifiable");
+    expect(tree.children).toEqual([]);
+    expect(state.calls.filter((d) => d !== W)).toEqual(many.slice(0, 8));
+    expect(asked.filter((a) => a !== `${W}|did.jsonl`)).toHaveLength(8);
+  });
+
+  it("the bound is the whole tree's, and the limit can be set", async () => {
+    // Each prefetched component's own log names more: still 8 in all, not 8 per log.
+    const chained: FileSource = { get: async (d) => (d === W ? logNaming(many.slice(0, 20)) : logNaming(many.slice(20))) };
+    await verifyProduct(W, { source: chained, chain });
+    expect(state.calls.filter((d) => d !== W)).toHaveLength(8);
+    state.calls.length = 0;
+    await verifyProduct(W, { source: chained, chain }, { maxPrefetch: 2 });
+    expect(state.calls.filter((d) => d !== W)).toEqual(many.slice(0, 2));
+  });
+
+  it("once the parent is verified, every component its document names is verified", async () => {
+    const twelve = many.slice(0, 12);
+    state.docs.set(W, doc(W, { components: twelve }));
+    for (const c of twelve) state.docs.set(c, doc(c, { parent: W }));
+    const tree = await verifyProduct(W, { source: { get: async (d) => (d === W ? logNaming(twelve) : "") }, chain });
+    expect(tree.verdict).toBe("verified");
+    expect(tree.children.map((c) => c.did)).toEqual(twelve);
+    expect(new Set(state.calls).size).toBe(13);
+  });
+});

@@ -10,7 +10,9 @@
  *
  * Head starts, never verdicts: the components a passport's log names in its newest entry are asked for
  * as soon as that log's text arrives, before it is verified (their files and chain reads then overlap
- * the parent's verification); so are `hints`. What the tree holds is still decided by the verified
+ * the parent's verification), at most `maxPrefetch` (8) in the whole tree: unverified text must not make
+ * the app download (and cache) dozens of passports; the others start once their parent is verified.
+ * `hints` get a head start too. What the tree holds is still decided by the verified
  * documents alone.
  */
 import type { DidDocument, DidVerdict, ProductNode, Verdict } from "../types.ts";
@@ -26,6 +28,11 @@ export interface ProductLimits {
   maxNodes?: number;
   /** Deepest level below the root. Default 4. */
   maxDepth?: number;
+  /**
+   * Most verifications started from unverified log text (componentHintsOfLog) in one tree. Default 8: more
+   * than a window's components, far fewer than what one hostile last line could name.
+   */
+  maxPrefetch?: number;
 }
 
 /** A DID's verdict made worse by a failure of the tree (a link, a cycle, a limit), keeping its entries. */
@@ -66,6 +73,7 @@ export function componentHintsOfLog(text: string): string[] {
 export async function verifyProduct(did: string, deps: VerifyDidOptions, limits: ProductOptions = {}): Promise<ProductNode> {
   const maxNodes = limits.maxNodes ?? 64;
   const maxDepth = limits.maxDepth ?? 4;
+  let prefetchLeft = limits.maxPrefetch ?? 8;
   const verdicts = new Map<string, Promise<DidVerdict>>();
   let nodes = 0;
   const verifyOnce = (d: string): Promise<DidVerdict> => {
@@ -88,7 +96,15 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   const source: FileSource = {
     async get(d, file) {
       const text = await deps.source.get(d, file);
-      if (file === "did.jsonl" && text !== null && verdicts.has(d)) startAll(componentHintsOfLog(text));
+      if (file === "did.jsonl" && text !== null && verdicts.has(d)) {
+        for (const link of componentHintsOfLog(text)) {
+          if (prefetchLeft <= 0) break;
+          if (link.startsWith("did:") && !verdicts.has(link) && verdicts.size < maxNodes) {
+            prefetchLeft--;
+            void verifyOnce(link);
+          }
+        }
+      }
       return text;
     },
   };

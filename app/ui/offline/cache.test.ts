@@ -10,7 +10,18 @@ import { RpcUnreachableError } from "../../core/anchors/errors.ts";
 import { HostUnreachableError } from "../../core/fetch/errors.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord, ProductNode } from "../../core/types.ts";
-import { cachingChain, cachingSource as cachingSourceOf, duration, withCachedFiles, type CacheStore, type CachingOptions } from "./cache.ts";
+import {
+  cachingChain,
+  cachingSource as cachingSourceOf,
+  duration,
+  evictFiles,
+  fileBudget,
+  MAX_CACHED_FILE_BYTES,
+  utf8Bytes,
+  withCachedFiles,
+  type CacheStore,
+  type CachingOptions,
+} from "./cache.ts";
 
 /** Files cached on 2026-01-01 are an hour old at NOW; the limit, a day, unless a test says otherwise. */
 const NOW = () => new Date("2026-01-01T01:00:00.000Z");
@@ -26,6 +37,12 @@ function memoryStore(): CacheStore & { rows: Map<string, Record<string, unknown>
       rows.set(`${store}/${value.key}`, value);
       return value.key;
     }) as CacheStore["put"],
+    delete: async (store, key) => void rows.delete(`${store}/${key}`),
+    fileUsage: async () =>
+      [...rows.entries()]
+        .filter(([k, v]) => k.startsWith("files/") && typeof v.used === "string" && typeof v.size === "number")
+        .map(([, v]) => ({ key: v.key as string, size: v.size as number, used: v.used as string }))
+        .sort((a, b) => (a.used < b.used ? -1 : a.used > b.used ? 1 : 0)),
   };
 }
 
@@ -143,6 +160,88 @@ describe("cachingSource: cached files within the staleness limit, and said to be
     const tree = withCachedFiles(node("w", [node("g"), node("f")]), { filesReadAt: (did) => (did === "g" ? "2026-01-01T00:00:00.000Z" : undefined) });
     expect(tree.result.filesReadAt).toBeUndefined();
     expect(tree.children.map((c) => c.result.filesReadAt)).toEqual([{ time: "2026-01-01T00:00:00.000Z" }, undefined]);
+  });
+});
+
+describe("the cache's size: a budget, least recently used out first, no oversized file", () => {
+  const fileKeys = (db: ReturnType<typeof memoryStore>) => [...db.rows.keys()].filter((k) => k.startsWith("files/")).map((k) => k.slice(6)).sort();
+
+  it("utf8Bytes counts what the host served", () => {
+    expect(["", "abc", "é", "€", "😀", "a😀b"].map(utf8Bytes)).toEqual([0, 3, 2, 3, 4, 6]);
+  });
+
+  it("evictFiles: the least recently used go until the rest fit; nothing when they fit", async () => {
+    const db = memoryStore();
+    for (const [key, used] of [["a", "03"], ["b", "01"], ["c", "05"], ["d", "02"], ["e", "04"]] as const)
+      await db.put("files", { key, text: "x", readTime: used, size: 10, used: `2026-01-01T00:00:${used}.000Z` });
+    expect(await evictFiles(db, 50)).toBe(0);
+    expect(await evictFiles(db, 30)).toBe(2);
+    expect(fileKeys(db)).toEqual(["a", "c", "e"]); // b (01) and d (02) were the least recently used
+  });
+
+  it("writes carry their size and use; a copy served from the cache counts as used again", async () => {
+    const db = memoryStore();
+    let clock = "2026-01-01T00:10:00.000Z";
+    const now = () => new Date(clock);
+    await cachingSource({ get: async () => "é" }, db, { now }).get(DID, "did.jsonl");
+    await settle();
+    expect(db.rows.get(`files/${DID}|did.jsonl`)).toMatchObject({ size: utf8Bytes(`${DID}|did.jsonl`) + 2, used: clock });
+    clock = "2026-01-01T00:20:00.000Z";
+    await cachingSource({ get: async () => Promise.reject(new HostUnreachableError()) }, db, { now }).get(DID, "did.jsonl");
+    await settle();
+    expect(db.rows.get(`files/${DID}|did.jsonl`)).toMatchObject({ readTime: "2026-01-01T00:10:00.000Z", used: clock });
+  });
+
+  it("a file over the per-file cap is not cached, and an older copy of it is dropped (never served in its place)", async () => {
+    expect(MAX_CACHED_FILE_BYTES).toBe(4 * 1024 * 1024);
+    const db = memoryStore();
+    await db.put("files", { key: `${DID}|did.jsonl`, text: "old", readTime: "2026-01-01T00:00:00.000Z", size: 3, used: "2026-01-01T00:00:00.000Z" });
+    const big = "x".repeat(1000);
+    expect(await cachingSource({ get: async () => big }, db, { maxFileBytes: 999 }).get(DID, "did.jsonl")).toBe(big);
+    await settle();
+    expect(db.rows.has(`files/${DID}|did.jsonl`)).toBe(false);
+    // The real cap: 4 MiB of text is read, not stored.
+    const huge = "y".repeat(MAX_CACHED_FILE_BYTES + 1);
+    await cachingSource({ get: async () => huge }, db).get(DID, "did-anchors.json");
+    await settle();
+    expect(db.rows.size).toBe(0);
+  });
+
+  it("through the budget, a flood of files stays within it (give or take one check's worth), the most recent kept", async () => {
+    const db = memoryStore();
+    const budget = fileBudget(db, { maxBytes: 10_000, checkEveryBytes: 2_000 });
+    const total = async () => (await db.fileUsage()).reduce((n, u) => n + u.size, 0);
+    let t = 0;
+    let most = 0;
+    const now = () => new Date(Date.UTC(2026, 0, 1, 0, 0, t));
+    for (let i = 0; i < 60; i++) {
+      t = i;
+      await cachingSource({ get: async () => "z".repeat(900) }, db, { now, budget }).get(`did:webvh:Qm${i}:h`, "did.jsonl");
+      await settle();
+      await budget.running;
+      most = Math.max(most, await total());
+    }
+    expect(most).toBeLessThanOrEqual(10_000 + 2_000 + 1_000);
+    const keys = (await db.fileUsage()).map((u) => u.key);
+    expect(keys).toContain("did:webvh:Qm59:h|did.jsonl");
+    expect(keys).not.toContain("did:webvh:Qm0:h|did.jsonl");
+    await evictFiles(db, 10_000); // what the next check does
+    expect(await total()).toBeLessThanOrEqual(10_000);
+  });
+
+  it("the budget checks at the first write, then every checkEveryBytes", async () => {
+    const db = memoryStore();
+    let checks = 0;
+    const counted: CacheStore = { ...db, fileUsage: async () => (checks++, db.fileUsage()) };
+    const budget = fileBudget(counted, { maxBytes: 100, checkEveryBytes: 50 });
+    budget.wrote(10);
+    await budget.running;
+    budget.wrote(30);
+    await budget.running;
+    expect(checks).toBe(1);
+    budget.wrote(30);
+    await budget.running;
+    expect(checks).toBe(2);
   });
 });
 

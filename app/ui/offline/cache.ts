@@ -15,6 +15,13 @@
  *   read less than the staleness limit ago; older -> StaleChainDataError (unverifiable). The DID's
  *   `chainReadAt` then says `offline: true` with the oldest read time used.
  * The cache only ever returns what a live read returned: it cannot make anything verified that was not.
+ *
+ * Its size is bounded, whatever hosts serve: a file over MAX_CACHED_FILE_BYTES (4 MiB) is not cached (an
+ * older copy of it is dropped, never served in its place), and the cached files together are kept within
+ * CACHE_BUDGET_BYTES (64 MiB) by evicting the least recently used (written or served) first. A genuine
+ * passport's log and proofs weigh kilobytes, so 64 MiB keeps well over a thousand passports offline (a
+ * whole host's audit, or every product an auditor opened for months), while a bulk audit of a hostile
+ * host (16 MiB junk files) could otherwise fill a phone's storage: it stored about 1 GiB.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
@@ -36,6 +43,10 @@ interface CachedFile {
   text: string | null;
   /** ISO time it was read. */
   readTime: string;
+  /** Its size (UTF-8 bytes of the text and the key), for the budget. Absent in rows written before it. */
+  size?: number;
+  /** ISO time it was last written or served from the cache: least recently used first out. */
+  used?: string;
 }
 interface CachedAnchor {
   key: string;
@@ -46,24 +57,96 @@ interface CachedAnchor {
   blockNumber: number;
 }
 interface Schema extends DBSchema {
-  files: { key: string; value: CachedFile };
+  /** Index `lru` on [used, size]: eviction walks its keys alone, oldest use first, without the texts. */
+  files: { key: string; value: CachedFile; indexes: { lru: [string, number] } };
   anchors: { key: string; value: CachedAnchor };
 }
 
 export const DB_NAME = "verifier-cache";
 
+/** The most a cached file may weigh (bytes): a larger one is read and verified, never cached. */
+export const MAX_CACHED_FILE_BYTES = 4 * 1024 * 1024;
+/** The most the cached files may weigh together (bytes); least recently used evicted first. */
+export const CACHE_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** UTF-8 bytes of a string (what the host served), without copying it. */
+export function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** A cached file's size for the budget, or Infinity when it is over `maxFileBytes` (not even measured). */
+function fileSize(key: string, text: string | null, maxFileBytes: number): number {
+  if (text !== null && text.length > maxFileBytes) return Infinity; // UTF-8 never has fewer bytes than UTF-16 units
+  return utf8Bytes(key) + (text === null ? 0 : utf8Bytes(text));
+}
+
 export function openCache(name = DB_NAME): Promise<IDBPDatabase<Schema>> {
-  return openDB<Schema>(name, 1, {
-    upgrade(db) {
-      db.createObjectStore("files", { keyPath: "key" });
-      db.createObjectStore("anchors", { keyPath: "key" });
-    },
+  return new Promise((resolve, reject) => {
+    openDB<Schema>(name, 2, {
+      async upgrade(db, oldVersion, _newVersion, tx) {
+        if (oldVersion < 1) {
+          db.createObjectStore("files", { keyPath: "key" });
+          db.createObjectStore("anchors", { keyPath: "key" });
+        }
+        const files = tx.objectStore("files");
+        files.createIndex("lru", ["used", "size"]);
+        // Rows of version 1 join the budget: sized, and used when they were read.
+        for (let cursor = await files.openCursor(); cursor; cursor = await cursor.continue()) {
+          const row = cursor.value;
+          if (fileSize(row.key, row.text, MAX_CACHED_FILE_BYTES) > MAX_CACHED_FILE_BYTES) await cursor.delete();
+          else await cursor.update({ ...row, size: fileSize(row.key, row.text, MAX_CACHED_FILE_BYTES), used: row.readTime });
+        }
+      },
+      // A tab still running an older version holds the database: this worker goes on without a cache
+      // (live only) rather than wait; and it lets a newer version in when one asks.
+      blocked: () => reject(new Error("the offline cache is held by an older version of the app")),
+      blocking: (_current, _next, event) => (event.target as IDBDatabase).close(),
+    }).then(resolve, reject);
   });
 }
 export type CacheDb = IDBPDatabase<Schema>;
 
+/** A cached file's key, size and last use (no text). */
+export interface FileUsage {
+  key: string;
+  size: number;
+  used: string;
+}
+
 /** What the caching wrappers use of the database. */
-export type CacheStore = Pick<CacheDb, "get" | "put">;
+export type CacheStore = Pick<CacheDb, "get" | "put"> & {
+  delete(store: "files" | "anchors", key: string): Promise<void>;
+  /** Every cached file's size and last use, least recently used first, without reading the texts. */
+  fileUsage(): Promise<FileUsage[]>;
+};
+
+/** The database as the caching wrappers use it. */
+export function storeOf(db: CacheDb): CacheStore {
+  return {
+    get: db.get.bind(db) as CacheDb["get"],
+    put: db.put.bind(db) as CacheDb["put"],
+    delete: (store, key) => db.delete(store, key),
+    async fileUsage() {
+      const usage: FileUsage[] = [];
+      const index = db.transaction("files").store.index("lru");
+      for (let cursor = await index.openKeyCursor(); cursor; cursor = await cursor.continue()) {
+        const [used, size] = cursor.key;
+        usage.push({ key: cursor.primaryKey, size, used });
+      }
+      return usage;
+    },
+  };
+}
 
 /**
  * The cache while it is still opening (or null where IndexedDB is unavailable: private mode): reads wait
@@ -72,13 +155,71 @@ export type CacheStore = Pick<CacheDb, "get" | "put">;
  * cache is needed only if the network fails and for writes made after the verdict.
  */
 export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
+  const db = async () => {
+    const opened = await open;
+    if (!opened) throw new Error("no offline cache here");
+    return storeOf(opened);
+  };
   return {
-    get: (async (store: "files" | "anchors", key: string) => (await open)?.get(store, key)) as CacheDb["get"],
-    put: (async (store: "files" | "anchors", value: never) => {
-      const db = await open;
-      if (!db) throw new Error("no offline cache here");
-      return db.put(store, value);
-    }) as CacheDb["put"],
+    get: (async (store: "files" | "anchors", key: string) => {
+      const opened = await open;
+      return opened ? storeOf(opened).get(store, key) : undefined;
+    }) as CacheDb["get"],
+    put: (async (store: "files" | "anchors", value: never) => (await db()).put(store, value)) as CacheDb["put"],
+    delete: async (store, key) => (await db()).delete(store, key),
+    fileUsage: async () => {
+      const opened = await open;
+      return opened ? storeOf(opened).fileUsage() : [];
+    },
+  };
+}
+
+/**
+ * Deletes the least recently used cached files until the rest weigh at most `maxBytes`. Returns how many
+ * it deleted.
+ */
+export async function evictFiles(db: CacheStore, maxBytes = CACHE_BUDGET_BYTES): Promise<number> {
+  const usage = await db.fileUsage();
+  let total = usage.reduce((n, u) => n + u.size, 0);
+  let deleted = 0;
+  for (const u of usage) {
+    if (total <= maxBytes) break;
+    await db.delete("files", u.key);
+    total -= u.size;
+    deleted++;
+  }
+  return deleted;
+}
+
+/** Keeps the cached files within a budget: told of every byte written, it evicts now and then. */
+export interface FileBudget {
+  wrote(bytes: number): void;
+  /** The eviction under way, if any (tests wait for it). */
+  readonly running: Promise<unknown> | null;
+}
+
+/**
+ * One per worker: an eviction runs at the first write, then each time `checkEveryBytes` more were written
+ * (default 1/16 of the budget), one at a time; so the cache may pass its budget by about that much
+ * between two checks, never by more than that per worker.
+ */
+export function fileBudget(db: CacheStore, o: { maxBytes?: number; checkEveryBytes?: number } = {}): FileBudget {
+  const maxBytes = o.maxBytes ?? CACHE_BUDGET_BYTES;
+  const every = o.checkEveryBytes ?? maxBytes / 16;
+  let pending = every;
+  let running: Promise<unknown> | null = null;
+  return {
+    wrote(bytes) {
+      pending += bytes;
+      if (running || pending < every) return;
+      pending = 0;
+      running = evictFiles(db, maxBytes)
+        .catch(() => undefined)
+        .finally(() => (running = null));
+    },
+    get running() {
+      return running;
+    },
   };
 }
 
@@ -149,6 +290,10 @@ async function networkFirst<T, C>(
 
 export interface CachingOptions {
   now?: () => Date;
+  /** The cached files' budget (one per worker); without it, nothing is evicted. */
+  budget?: FileBudget;
+  /** See MAX_CACHED_FILE_BYTES. */
+  maxFileBytes?: number;
   schedule?: WriteScheduler;
   /** See DEFAULT_NETWORK_TIMEOUT_MS. */
   networkTimeoutMs?: number;
@@ -166,10 +311,24 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   const used = new Map<string, string>();
   const schedule = options.schedule ?? now_;
   const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  const maxFileBytes = options.maxFileBytes ?? MAX_CACHED_FILE_BYTES;
   // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
   const store = (key: string, text: string | null) => {
     const readTime = now().toISOString();
-    schedule(() => void db.put("files", { key, text, readTime }).catch(() => undefined));
+    schedule(() => {
+      const size = fileSize(key, text, maxFileBytes);
+      // Too large to cache: and an older copy must not answer for it later.
+      if (size > maxFileBytes) return void db.delete("files", key).catch(() => undefined);
+      void db
+        .put("files", { key, text, readTime, size, used: readTime })
+        .then(() => options.budget?.wrote(size))
+        .catch(() => undefined);
+    });
+  };
+  /** A cached copy served: it moves to the back of the eviction queue. */
+  const touch = (cached: CachedFile) => {
+    const size = cached.size ?? fileSize(cached.key, cached.text, maxFileBytes);
+    if (size <= maxFileBytes) schedule(() => void db.put("files", { ...cached, size, used: now().toISOString() }).catch(() => undefined));
   };
   /** A cached file within the staleness limit (recorded as used), else the reason there is none. */
   const fromCache = (did: string, file: DidFileName, cached: CachedFile, cause?: VerifierError): string | null => {
@@ -182,6 +341,7 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
     }
     const prev = used.get(did);
     if (prev === undefined || Date.parse(cached.readTime) < Date.parse(prev)) used.set(did, cached.readTime);
+    touch(cached);
     return cached.text;
   };
   return {

@@ -9,7 +9,7 @@ import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
-import { cachingChain, cachingSource, lazyCache, openCache, withCachedFiles, type CacheDb } from "../offline/cache.ts";
+import { cachingChain, cachingSource, fileBudget, lazyCache, openCache, withCachedFiles, type CacheDb, type FileBudget } from "../offline/cache.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 /** The deployment's pinned anchoring accounts, when the settings name any. */
@@ -35,6 +35,8 @@ function cacheDb(): Promise<CacheDb | null> {
   cache ??= openCache().catch(() => null);
   return cache;
 }
+/** The cached files' byte budget (least recently used evicted), shared by this worker's requests. */
+let budget: FileBudget | null = null;
 
 function post(msg: WorkerResponse): void {
   self.postMessage(msg);
@@ -65,7 +67,8 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // The first requests go out at once; the cache (still opening on a first request) is needed only
     // when the network fails, and for the writes made after the verdict.
     const db = lazyCache(cacheDb());
-    const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule });
+    budget ??= fileBudget(db);
+    const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule, budget });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
     const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {
