@@ -22,6 +22,7 @@ import { Keystore } from "../../publisher/keystore.ts";
 import {
   deployProvisionContracts,
   registerProvision,
+  sendControllerAction,
   signStateChange,
   writeManifest,
 } from "../../publisher/provision/provision.ts";
@@ -154,7 +155,7 @@ describe("provision and wallet commands", () => {
     expect(JSON.parse(revoked.out).provision).toMatchObject({ machineKeyRevoked: true, nonce: 2 });
     const refused = await cli("provision", "start", ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain("RevokedMachineKey");
+    expect(refused.err).toContain("MachineKeyRevokedError");
     const twice = await cli("provision", "revoke-key", ...at);
     expect(twice.code).toBe(1);
     expect(twice.err).toContain("MachineKeyAlreadyRevoked");
@@ -212,7 +213,7 @@ describe("provision and wallet commands", () => {
     ]);
   }, 180_000);
 
-  it("reads other chains without a key; refuses contracts that are not there or in use, typos", async () => {
+  it("reads other chains without a key; refuses contracts that are not there, a revoked machine key, typos", async () => {
     // Set up in-process (fast): contracts, a machine (its keystore cheap to open), a registered provision.
     const conn = await connectChain(chain.url);
     const contracts = await deployProvisionContracts(conn);
@@ -273,6 +274,13 @@ describe("provision and wallet commands", () => {
     expect(redeploy.err).toContain("provisions.json");
     expect(await readFile(path.join(cdn, "provisions.json"), "utf8")).toBe(manifestText);
     for (const r of [validForAbc, validForZero, machineTypo, controllerTypo]) expect(r.code, r.err).toBe(2);
+
+    // Once the machine key is revoked, the machine signs nothing.
+    await sendControllerAction({ conn, contracts, machine: machine.address, action: { action: "revokeMachineKey" } });
+    const revokedSign = await cli("provision", "sign", "--to", "running", "--rpc", chain.url, "--cdn", cdn, "--machine-keystore", machineKs);
+    expect(revokedSign.code).toBe(1);
+    expect(revokedSign.err).toContain("MachineKeyRevokedError");
+    expect(revokedSign.out).toBe("");
   }, 120_000);
 
   it("explains usage", async () => {

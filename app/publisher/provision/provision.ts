@@ -59,6 +59,11 @@ export class ProvisionStateError extends InvalidError {
   override readonly name = "ProvisionStateError";
 }
 
+/** The machine key was revoked: the registry refuses its signatures for good, so none is made. */
+export class MachineKeyRevokedError extends InvalidError {
+  override readonly name = "MachineKeyRevokedError";
+}
+
 /** No contract at the address (a typo, or a deployment on another chain): nothing sent to it would do anything. */
 export class ContractMissingError extends InvalidError {
   override readonly name = "ContractMissingError";
@@ -242,6 +247,11 @@ export async function signStateChange(options: {
   const { conn, contracts, machine, signer, to } = options;
   const current = await readProvision(conn.publicClient, contracts, machine);
   if (!current) throw new ProvisionStateError("The provision is not registered", { details: machine });
+  if (current.machineKeyRevoked && signer.address.toLowerCase() === machine.toLowerCase()) {
+    throw new MachineKeyRevokedError("The machine key is revoked: the registry refuses its signatures (RevokedMachineKey)", {
+      details: `${machine}; the controller can still sign and send state changes`,
+    });
+  }
   if (!isTransitionAllowed(current.state, to)) {
     throw new ProvisionStateError(`The provision cannot move from ${current.state} to ${to}`, { details: machine });
   }
