@@ -12,8 +12,8 @@ test.use({ viewport: { width: 390, height: 844 }, serviceWorkers: "block" });
 
 interface Row {
   key: string;
-  size?: number;
-  used?: string;
+  size?: number | undefined;
+  used?: string | undefined;
   readTime: string;
 }
 
