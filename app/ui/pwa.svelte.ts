@@ -42,7 +42,13 @@ export class Pwa {
     wb.addEventListener("controlling", (e) => {
       if (e.isUpdate) location.reload();
     });
-    await wb.register();
+    try {
+      // A browser (or a policy) may refuse service workers: the app then works online, without offline use.
+      if (!(await wb.register())) throw new Error("no registration");
+    } catch {
+      this.#wb = null;
+      return;
+    }
     try {
       this.#persisted = (await navigator.storage?.persisted?.()) || ((await navigator.storage?.persist?.()) ?? null);
     } catch {
