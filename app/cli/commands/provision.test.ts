@@ -159,6 +159,10 @@ describe("provision and wallet commands", () => {
     const twice = await cli("provision", "revoke-key", ...at);
     expect(twice.code).toBe(1);
     expect(twice.err).toContain("MachineKeyAlreadyRevoked");
+    // The controller still moves it, from its own key (changeState), without the machine's keystore.
+    const byController = await cli("provision", "start", ...at);
+    expect(byController.code, byController.err).toBe(0);
+    expect(JSON.parse(byController.out)).toMatchObject({ machine, action: "changeState", to: "running", sender: registered.controller, provision: { state: "running" } });
 
     // Control passes to Hardhat account #1 (its key in its own keystore) in two steps.
     const nextKs = path.join(dir, "next-controller.json");
@@ -177,7 +181,7 @@ describe("provision and wallet commands", () => {
     expect(notOffered.err).toContain("CallerNotPendingController");
     const accepted = await cli("provision", "accept", ...at, "--keystore", nextKs);
     expect(accepted.code, accepted.err).toBe(0);
-    expect(JSON.parse(accepted.out).provision).toMatchObject({ controller: next, pendingController: null, nonce: 3 });
+    expect(JSON.parse(accepted.out).provision).toMatchObject({ controller: next, pendingController: null, nonce: 4 }); // revoke, invalidate, the controller's start, accept
     const formerController = await cli("provision", "invalidate-nonce", ...at);
     expect(formerController.code).toBe(1);
     expect(formerController.err).toContain("CallerNotController");
@@ -209,7 +213,7 @@ describe("provision and wallet commands", () => {
     const shown = JSON.parse(show.out) as { provision: { controller: string; metadataHash: string }; history: { kind: string }[] };
     expect(shown.provision).toMatchObject({ controller: next, metadataHash: provisionMetadataHash(info) });
     expect(shown.history.map((h) => h.kind)).toEqual([
-      "registered", "nonceInvalidated", "keyRevoked", "controlProposed", "controlTransferred", "metadataUpdated",
+      "registered", "nonceInvalidated", "keyRevoked", "state", "controlProposed", "controlTransferred", "metadataUpdated",
     ]);
   }, 180_000);
 

@@ -57,6 +57,9 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
            --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]
            The machine signs the state change (EIP-712); the relayer (the keystore's key, or the development
            key on chain ${LOCAL_CHAIN_ID}) sends it.
+           --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]
+           Without the machine's keystore: the controller (the keystore's key) sends the change itself
+           (changeState), which works after revoke-key too.
   sign     --to running|off --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR]
            [--valid-for SECONDS]
            On the machine: prints the signed state change (JSON) for anyone to relay; sends nothing.
@@ -229,6 +232,8 @@ async function consent(flags: Flags): Promise<number> {
 }
 
 async function change(flags: Flags, to: "running" | "off"): Promise<number> {
+  // The controller's own transaction, when no machine key is given (a revoked or an offline machine).
+  if (flags["machine-keystore"] === undefined && flags.machine !== undefined) return controllerAction(flags, { action: "changeState", to });
   need(flags, "rpc", "machine-keystore");
   const machine = await accountFrom(flags["machine-keystore"]!);
   const relayer = await connectChain(flags.rpc!, await relayerKey(flags));

@@ -336,7 +336,8 @@ export type ControllerAction =
   | { action: "invalidateNonce" }
   | { action: "transferControl"; to: Hex }
   | { action: "acceptControl" }
-  | { action: "updateMetadataHash"; metadataHash: Hex };
+  | { action: "updateMetadataHash"; metadataHash: Hex }
+  | { action: "changeState"; to: "running" | "off" };
 
 const ACTION_WHAT: Record<ControllerAction["action"], string> = {
   revokeMachineKey: "Revoking the machine key",
@@ -344,6 +345,7 @@ const ACTION_WHAT: Record<ControllerAction["action"], string> = {
   transferControl: "Offering control of the provision",
   acceptControl: "Accepting control of the provision",
   updateMetadataHash: "Updating the metadata hash",
+  changeState: "Changing the provision's state",
 };
 
 /**
@@ -366,6 +368,8 @@ export async function sendControllerAction(options: {
         return { functionName: "transferControl", args: [machine, action.to] } as const;
       case "updateMetadataHash":
         return { functionName: "updateMetadataHash", args: [machine, action.metadataHash] } as const;
+      case "changeState":
+        return { functionName: "changeState", args: [machine, stateIndex(action.to)] } as const;
       default:
         return { functionName: action.action, args: [machine] } as const;
     }
