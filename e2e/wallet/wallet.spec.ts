@@ -320,6 +320,17 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await expect(view.getByTestId("from-cache")).toContainText("chain data read at", { timeout: 20_000 });
   await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
   await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+
+  // A machine not registered when last read: offline, that answer too says it comes from the cache.
+  await context.setOffline(false);
+  const unknown = privateKeyToAccount(generatePrivateKey()).address;
+  await page.goto(`${server.url}/#/provision/${unknown}`);
+  await expect(view.getByTestId("not-registered")).toBeVisible({ timeout: 20_000 });
+  await expect(view.getByTestId("from-cache")).toHaveCount(0);
+  await context.setOffline(true);
+  await page.reload();
+  await expect(view.getByTestId("not-registered")).toBeVisible({ timeout: 20_000 });
+  await expect(view.getByTestId("from-cache")).toContainText("chain data read at");
   await context.close();
 });
 
