@@ -7,7 +7,6 @@
  * The GTIN and serial are the passport's own (`#passport` of its latest document, in a log that verifies),
  * so a label can only say what the signed passport says.
  */
-import fs from "node:fs/promises";
 import path from "node:path";
 import QRCode from "qrcode";
 import { InvalidError } from "../core/errors.ts";
@@ -15,7 +14,7 @@ import { servicesOfType } from "../core/verify/document.ts";
 import { PASSPORT_SERVICE_TYPE, type PassportInfo } from "../core/types.ts";
 import { parseDid } from "../core/didwebvh/url.ts";
 import { gtinCheckDigit, linkset } from "./passport.ts";
-import { checkLog, HostStore, writeFileAtomic } from "./store.ts";
+import { checkLog, HostStore, writeFileIfChanged } from "./store.ts";
 import { UnknownDidError } from "./host.ts";
 
 /** The passport cannot be labelled: no #passport, or a GTIN / serial a Digital Link cannot carry. */
@@ -72,12 +71,6 @@ function forwardPage(target: string, info: PassportInfo): string {
 `;
 }
 
-async function writeIfChanged(file: string, data: string | Uint8Array): Promise<void> {
-  const before = await fs.readFile(file).catch(() => null);
-  if (before !== null && before.equals(typeof data === "string" ? Buffer.from(data) : data)) return;
-  await writeFileAtomic(file, data, { durable: false });
-}
-
 /** Writes the label files of `did` into the host folder `dir` (re-runnable: unchanged files are kept). */
 export async function writeLabel(dir: string, did: string, options: LabelOptions = {}): Promise<LabelResult> {
   const store = new HostStore(dir);
@@ -106,7 +99,7 @@ export async function writeLabel(dir: string, did: string, options: LabelOptions
   const folder = path.join("01", gtin, "21", encodeURIComponent(info.serial));
   const files: string[] = [];
   const put = async (rel: string, data: string | Uint8Array) => {
-    await writeIfChanged(path.join(dir, rel), data);
+    await writeFileIfChanged(path.join(dir, rel), data, { durable: false });
     files.push(rel);
   };
   const set = linkset(link, did);

@@ -14,7 +14,7 @@ import path from "node:path";
 import { InvalidError } from "../core/errors.ts";
 import { withFolderLock } from "./lock.ts";
 import { checkLog, PublishedLogError } from "./store.ts";
-import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileAtomic } from "./store.ts";
+import { ANCHORS_FILE, HostStore, INDEX_FILE, LOG_FILE, mapLimit, readFileOrNull, STATE_DIR, writeFileIfChanged } from "./store.ts";
 
 export interface PublishResult {
   dids: number;
@@ -104,10 +104,7 @@ async function copyHost(from: string, to: string, onProgress?: (done: number, to
   const files = (await walk(from)).filter((f) => !skip.has(path.basename(f)) && f !== INDEX_FILE);
   await mapLimit(files, 16, async (rel) => {
     const data = await fs.readFile(path.join(from, rel));
-    const existing = await fs.readFile(path.join(to, rel)).catch(() => null);
-    if (existing !== null && existing.equals(data)) return;
-    await writeFileAtomic(path.join(to, rel), data);
-    result.filesCopied++;
+    if (await writeFileIfChanged(path.join(to, rel), data)) result.filesCopied++;
   });
   // Index last, in the source's order, and only DIDs whose files are there.
   const order = new Map(dids.map((d, i) => [d, i]));

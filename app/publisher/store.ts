@@ -95,6 +95,14 @@ async function writeAtomic(file: string, data: string | Uint8Array, options: { d
   }
 }
 
+/** Writes `data` atomically unless the file already holds exactly it (re-runs rewrite nothing); true when written. */
+export async function writeFileIfChanged(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<boolean> {
+  const before = await fs.readFile(file).catch(() => null);
+  if (before !== null && before.equals(typeof data === "string" ? Buffer.from(data) : data)) return false;
+  await writeFileAtomic(file, data, options);
+  return true;
+}
+
 /** Reads a file, or `null` when it does not exist; HostFileReadError (naming the file) when it cannot be read. */
 export async function readFileOrNull(file: string): Promise<string | null> {
   try {
