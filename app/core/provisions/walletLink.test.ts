@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caip10, documentNamesWallet, linkStatus, parseEip155Account, pkhDid } from "./walletLink.ts";
+import { caip10, documentNamesWallet, documentWallets, linkStatus, parseEip155Account, pkhDid } from "./walletLink.ts";
 import type { DidDocument, Hex } from "../types.ts";
 
 const WALLET = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" as Hex;
@@ -61,5 +61,19 @@ describe("linkStatus", () => {
     expect(linkStatus(true, false)).toBe("claimed");
     expect(linkStatus(false, true)).toBe("named");
     expect(linkStatus(false, false)).toBe("unlinked");
+  });
+});
+
+describe("documentWallets", () => {
+  it("lists every wallet named on the chain, lower-case, each once, did:pkh in alsoKnownAs and blockchainAccountIds", () => {
+    const doc: DidDocument = {
+      id: DID,
+      alsoKnownAs: [pkhDid(31337, WALLET), "https://x.example", `eip155:31337:${OTHER}`, pkhDid(1, OTHER)],
+      verificationMethod: [{ id: `${DID}#m`, blockchainAccountId: caip10(31337, OTHER) }, { id: `${DID}#w`, blockchainAccountId: `eip155:31337:${WALLET}` }],
+      authentication: [`${DID}#m`, { id: `${DID}#e`, blockchainAccountId: caip10(31337, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC") }],
+    };
+    expect(documentWallets(doc, 31337)).toEqual([WALLET.toLowerCase(), OTHER.toLowerCase(), "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"]);
+    expect(documentWallets(doc, 1)).toEqual([OTHER.toLowerCase()]);
+    expect(documentWallets({ id: DID }, 31337)).toEqual([]);
   });
 });

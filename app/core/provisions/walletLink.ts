@@ -66,6 +66,29 @@ export function documentNamesWallet(doc: DidDocument, chainId: number, address: 
 }
 
 /**
+ * Every wallet the document names on this chain, as {@link documentNamesWallet} finds them (did:pkh in
+ * `alsoKnownAs`, a verification method's `blockchainAccountId`), lower-case, each once, in document order.
+ */
+export function documentWallets(doc: DidDocument, chainId: number): Hex[] {
+  const found = new Set<Hex>();
+  const add = (value: unknown): void => {
+    if (typeof value !== "string") return;
+    const parsed = parseEip155Account(value);
+    if (parsed && parsed.chainId === chainId) found.add(parsed.address);
+  };
+  for (const aka of Array.isArray(doc.alsoKnownAs) ? doc.alsoKnownAs : []) {
+    if (typeof aka === "string" && aka.startsWith("did:pkh:")) add(aka);
+  }
+  const methods: unknown[] = [...(Array.isArray(doc.verificationMethod) ? doc.verificationMethod : [])];
+  for (const rel of ["authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation"]) {
+    const list = doc[rel];
+    if (Array.isArray(list)) for (const m of list) if (m !== null && typeof m === "object") methods.push(m);
+  }
+  for (const m of methods) if (m !== null && typeof m === "object") add((m as Record<string, unknown>).blockchainAccountId);
+  return [...found];
+}
+
+/**
  * - `linked`: the chain says the wallet claims the DID and the document names the wallet.
  * - `claimed`: only the chain side (the document does not name this wallet): not a link.
  * - `named`: only the document side (the wallet has not claimed the DID on chain): not a link.
