@@ -305,6 +305,8 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
   await expect(view.getByTestId("controller")).toHaveText(privateKeyToAccount(DEMO_CONTROLLER_KEY).address);
   await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  // The provision against its DID: the document names the controller and hashes to the registry's metadata.
+  await expect(view.getByTestId("provision-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
   await expect(view.getByTestId("tier")).toHaveText("gpu");
   await expect(view.getByTestId("country")).toHaveText("DE");
   await expect(view.getByText("the chain's hash matches the DID document")).toBeVisible();
@@ -320,6 +322,7 @@ test("a provision's page: verified DID, state, tier, country, history; then offl
   await expect(view.getByTestId("from-cache")).toContainText("chain data read at", { timeout: 20_000 });
   await expect(view.getByTestId("state-chip")).toHaveAttribute("data-state", "running");
   await expect(view.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+  await expect(view.getByTestId("provision-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
 
   // A machine not registered when last read: offline, that answer too says it comes from the cache.
   await context.setOffline(false);
@@ -360,6 +363,8 @@ test("the controller revokes a leaked machine key and offers control to another 
   await expect(view.getByTestId("machine-key")).toContainText("revoked by the controller", { timeout: 20_000 });
   await expect(view.getByTestId("pending-controller")).toContainText(successor);
   await expect(view.getByTestId("controller")).toHaveText(controller);
+  // Offered, not accepted: the controller is still the one the DID document names.
+  await expect(view.getByTestId("provision-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   const history = view.getByTestId("history");
   await expect(history.locator('li[data-kind="keyRevoked"]')).toContainText("Machine key revoked");
   await expect(history.locator('li[data-kind="controlProposed"]')).toContainText(`Control offered by ${controller} to ${successor}`);
@@ -376,6 +381,18 @@ test("the controller revokes a leaked machine key and offers control to another 
   await expect(provision(other.page, p.machine)).toBeVisible({ timeout: 20_000 });
   await expect(provision(other.page, p.machine).getByTestId("key-revoked")).toBeVisible();
   await expect(provision(other.page, p.machine).getByTestId("control-offered")).toHaveCount(0);
+
+  // The public page: the DID's own log is still verified, but its document names the former controller, so
+  // the provision is invalid and says when control moved and to whom (the DID document was not updated).
+  await other.page.goto(`${server.url}/#/provision/${p.machine}`);
+  const moved = other.page.getByTestId("provision-page");
+  await expect(moved.getByTestId("controller")).toHaveText(successor, { timeout: 20_000 });
+  const verdict = moved.getByTestId("provision-verdict");
+  await expect(verdict.locator("[data-verdict]")).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
+  await expect(verdict.locator('[data-error-name="ControllerTransferredError"]')).toContainText(successor);
+  await expect(verdict.locator('[data-error-name="ControllerTransferredError"]')).toContainText(controller);
+  await expect(moved.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+  await expectNoSidewaysScroll(other.page, "a provision's page after control passed on");
   await other.context.close();
 });
 

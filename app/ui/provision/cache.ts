@@ -3,9 +3,9 @@
  * read) and the DID's verdict, so a provision opened offline is shown from here, dated.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
-import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
+import type { ProvisionDidFacts } from "../../core/provisions/check.ts";
 import type { ProvisionActivity, ProvisionView } from "../../core/provisions/read.ts";
-import type { Hex, Verdict, VerdictReason } from "../../core/types.ts";
+import type { Hex } from "../../core/types.ts";
 
 export interface CachedProvision {
   /** Lower-case machine address (the key). */
@@ -17,7 +17,8 @@ export interface CachedProvision {
   /** When the chain data was read (ISO time) and at which block. */
   readAt: string;
   blockNumber: number;
-  did?: { verdict: Verdict; error?: VerdictReason; info: ProvisionInfo | null; checkedAt: string };
+  /** The DID's verdict and what its document says (the wallets it names included), when it was checked. */
+  did?: ProvisionDidFacts & { checkedAt: string };
 }
 
 interface Schema extends DBSchema {
@@ -41,10 +42,22 @@ export function cacheKey(chainId: number, registry: Hex, machine: Hex): string {
 
 export async function getCached(key: string): Promise<CachedProvision | undefined> {
   try {
-    return await (await open()).get("provisions", key);
+    return withoutUncheckableDid(await (await open()).get("provisions", key));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An entry cached before the page recorded the wallets a DID document names lacks what the provision is
+ * checked against (its `did.error` could even be the page's own old controller check): its DID part is
+ * dropped (shown as not checked) unless the DID's verdict alone decides (invalid, unverifiable).
+ */
+export function withoutUncheckableDid(entry: CachedProvision | undefined): CachedProvision | undefined {
+  const did = entry?.did;
+  if (!entry || !did || Array.isArray(did.wallets) || did.verdict === "invalid" || did.verdict === "unverifiable") return entry;
+  const { did: _dropped, ...rest } = entry;
+  return rest;
 }
 
 export async function putCached(entry: CachedProvision): Promise<void> {

@@ -1,15 +1,16 @@
 /**
  * One provision's public page: what the chain says now (controller, state, DID, metadata hash, history
- * from events), what its DID says (verdict, tier, country, endpoint) and whether the two agree. Each
+ * from events), what its DID says (verdict, tier, country, endpoint, the wallets it names) and the
+ * provision's verdict: whether the two agree (core/provisions/check.ts). Each
  * successful read is cached (IndexedDB); when the chain cannot be read, the cached read is shown with
  * its time.
  */
 import { isAddress, getAddress } from "viem";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
-import { provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
+import { checkProvision, didFactsFromVerdict, type ProvisionCheck } from "../../core/provisions/check.ts";
+import { provisionMetadataHash } from "../../core/provisions/metadata.ts";
 import { readProvision, readProvisionActivity } from "../../core/provisions/read.ts";
-import { documentNamesWallet } from "../../core/provisions/walletLink.ts";
-import type { Hex, VerdictReason } from "../../core/types.ts";
+import type { Hex } from "../../core/types.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 import { cacheKey, getCached, putCached, type CachedProvision } from "./cache.ts";
 import { verifyDidVerdict, type ProvisionsEnv } from "./env.ts";
@@ -32,6 +33,17 @@ export class ProvisionPageState {
   constructor(env: ProvisionsEnv, verifyConfig: () => VerifyConfig) {
     this.#env = env;
     this.#verifyConfig = verifyConfig;
+  }
+
+  /**
+   * The provision checked against its DID (controller named, description hashing to the registry's hash,
+   * the DID's own verdict): null until the DID was checked. Recomputed from what is shown, so a newer
+   * chain read is never judged by a check made against an older one.
+   */
+  get check(): ProvisionCheck | null {
+    const d = this.data;
+    if (!d?.view || !d.did) return null;
+    return checkProvision({ view: d.view, history: d.history, did: d.did });
   }
 
   /** Does the chain's metadata hash match the DID document's description? null until both are known. */
@@ -100,21 +112,10 @@ export class ProvisionPageState {
     try {
       const v = await verifyDidVerdict(view.did, this.#verifyConfig());
       if (gen !== this.#generation) return;
-      let info = null;
-      let error: VerdictReason | undefined = v.error;
-      if (v.document) {
-        try {
-          info = provisionInfoFromDocument(v.document);
-          if (!documentNamesWallet(v.document, entry.chainId, view.controller).named) {
-            error ??= { name: "ControllerNotNamed", verdict: "invalid", message: "The DID document does not name the controller wallet", shortMessage: "The DID document does not name the controller wallet" };
-          }
-        } catch (e) {
-          error = toVerifierError(e).toJSON();
-        }
-      }
+      // The DID's own verdict and reason, and what its document says; the provision's verdict is `check`.
       const next: CachedProvision = {
         ...entry,
-        did: { verdict: v.verdict, ...(error ? { error } : {}), info, checkedAt: new Date().toISOString() },
+        did: { ...didFactsFromVerdict(v, entry.chainId), checkedAt: new Date().toISOString() },
       };
       this.data = next;
       await putCached(next);
