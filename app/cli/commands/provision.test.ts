@@ -45,6 +45,15 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
   });
 }
 
+const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
+
+/** A keystore holding `key` (cheap to open), and the account. */
+async function keystoreWith(name: string, key = generatePrivateKey()) {
+  const file = path.join(dir, name);
+  await Keystore.create(file, PASSWORD, { params: CHEAP, secrets: { anchoringKey: key } });
+  return { file, key, account: privateKeyToAccount(key) };
+}
+
 beforeAll(async () => {
   chain = await startChainInRange(8653, 8656);
   dir = await mkdtemp(path.join(os.tmpdir(), "provision-cli-"));
@@ -286,6 +295,30 @@ describe("provision and wallet commands", () => {
     expect(revokedSign.err).toContain("MachineKeyRevokedError");
     expect(revokedSign.out).toBe("");
   }, 120_000);
+
+  it("register: an unfunded sender is its own error naming the account, not an unreachable chain", async () => {
+    const conn = await connectChain(chain.url);
+    const contracts = await deployProvisionContracts(conn);
+    const cdn = path.join(dir, "cdn-unfunded");
+    await writeManifest(cdn, { chainId: conn.chainId, provisionRegistry: contracts.provisionRegistry, walletLinks: contracts.walletLinks, fromBlock: Number(contracts.fromBlock), machines: [] });
+    const machineKs = await keystoreWith("machine-unfunded.json");
+    const provider = await keystoreWith("provider-unfunded.json");
+    const register = (folder: string, ...more: string[]) =>
+      cli(
+        "provision", "register", "--rpc", chain.url, "--cdn", folder, "--host", "localhost:8654", "--id", "u-1",
+        "--endpoint", "https://u-1.example/", "--tier", "gpu", "--country", "FR",
+        "--machine-keystore", machineKs.file, "--keystore", provider.file, ...more,
+      );
+    const deployCdn = path.join(dir, "cdn-unfunded-deploy");
+    const [first, deploying] = await Promise.all([register(cdn), register(deployCdn, "--deploy")]);
+    for (const r of [first, deploying]) {
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("SenderUnfundedError");
+      expect(r.err).toContain(provider.account.address);
+      expect(r.err).toContain("holds 0 ETH");
+      expect(r.err).not.toContain("ChainUnreachableError");
+    }
+  }, 180_000);
 
   it("explains usage", async () => {
     const r = await cli("provision", "--help");

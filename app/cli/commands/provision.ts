@@ -82,6 +82,9 @@ development key on chain ${LOCAL_CHAIN_ID}), each taking
   update-metadata   Recomputes the metadata hash from the provision's DID document (its #provision service,
                     as register computes it; read from --cdn DIR, else over HTTPS) and records it on chain.
 
+A sender without the ETH for gas fails with SenderUnfundedError (the account,
+what it holds and what it needs) before anything is sent.
+
 The keystore password comes from PUBLISHER_KEYSTORE_PASSWORD or the terminal.
 `;
 

@@ -5,7 +5,15 @@
  * app finds the contracts).
  */
 import path from "node:path";
-import { parseEventLogs, type LocalAccount, type PublicClient } from "viem";
+import {
+  encodeDeployData,
+  formatEther,
+  parseEventLogs,
+  Eip1559FeesNotSupportedError,
+  type Abi,
+  type LocalAccount,
+  type PublicClient,
+} from "viem";
 import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../contracts/abi.ts";
 import { anchorRegistryBytecode, provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
@@ -79,6 +87,31 @@ export class ProvisionsManifestInUseError extends InvalidError {
   override readonly name = "ProvisionsManifestInUseError";
 }
 
+/**
+ * The sending account cannot pay for the transaction: what it holds is less than the gas it needs at the
+ * fees offered (the chain answered; nothing was sent). Names the account, its balance and what it needs.
+ */
+export class SenderUnfundedError extends InvalidError {
+  override readonly name = "SenderUnfundedError";
+  readonly account: Hex;
+  readonly chainId: number;
+  /** Wei the account holds. */
+  readonly balance: bigint;
+  /** Wei the transaction may cost at most (gas x the fee offered, plus any value). */
+  readonly needed: bigint;
+  constructor(what: string, options: { account: Hex; chainId: number; balance: bigint; needed: bigint; gas: bigint }) {
+    super(`${what}: the sending account ${options.account} has not enough ETH to pay for gas`, {
+      details:
+        `it holds ${formatEther(options.balance)} ETH on chain ${options.chainId} and needs up to ${formatEther(options.needed)} ETH ` +
+        `(${options.gas} gas); fund it, or send from another account (--keystore)`,
+    });
+    this.account = options.account;
+    this.chainId = options.chainId;
+    this.balance = options.balance;
+    this.needed = options.needed;
+  }
+}
+
 /** Whether `address` holds contract code on the client's chain. */
 export async function hasCode(client: PublicClient, address: Hex): Promise<boolean> {
   let code: Hex | undefined;
@@ -100,49 +133,102 @@ export async function requireContract(client: PublicClient, address: Hex, what: 
   }
 }
 
-async function send(
-  conn: ChainConnection,
-  what: string,
-  abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi,
-  write: () => Promise<Hex>,
-): Promise<{ txHash: Hex; blockNumber: bigint }> {
+/** Gas and fees fixed before sending, so that what the sender must hold is known exactly. */
+type GasFields = { gas: bigint } & ({ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint });
+
+/**
+ * The gas `gas` costs at the chain's current fees, checked against the sender's balance: SenderUnfundedError
+ * when the account cannot pay (a node refuses such a transaction with an error that says nothing typed).
+ * The fees returned are the ones to send with, so the check is the node's own (gas x max fee + value).
+ */
+export async function fundedGas(conn: ChainConnection, what: string, gas: bigint, value = 0n): Promise<GasFields> {
+  let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+  let balance: bigint;
+  try {
+    fees = await conn.publicClient.estimateFeesPerGas().catch(async (e: unknown) => {
+      if (!(e instanceof Eip1559FeesNotSupportedError)) throw e;
+      return { gasPrice: (await conn.publicClient.estimateFeesPerGas({ type: "legacy" })).gasPrice };
+    });
+    balance = await conn.publicClient.getBalance({ address: conn.account.address });
+  } catch (e) {
+    throw new ChainUnreachableError(`${what}: the chain did not answer`, { details: String((e as { shortMessage?: string }).shortMessage ?? e), cause: e });
+  }
+  const needed = gas * ("gasPrice" in fees ? fees.gasPrice : fees.maxFeePerGas) + value;
+  if (balance < needed) throw new SenderUnfundedError(what, { account: conn.account.address, chainId: conn.chainId, balance, needed, gas });
+  return { gas, ...fees };
+}
+
+/** A failure before or while sending: the contract's refusal, or the chain (unreachable, or refusing it). */
+function sendFailure(what: string, abi: Abi, e: unknown): Error {
+  if (e instanceof SenderUnfundedError || e instanceof ChainUnreachableError) return e;
+  const failure = describeTxFailure(e, abi);
+  if (failure.kind === "reverted") {
+    return new ProvisionTransactionError(`${what}: the contract refused`, { details: failure.message, errorName: failure.errorName, cause: e });
+  }
+  return new ChainUnreachableError(`${what}: the transaction could not be sent`, { details: failure.message, cause: e });
+}
+
+type ContractCall = {
+  abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi;
+  address: Hex;
+  functionName: string;
+  args: readonly unknown[];
+};
+
+/**
+ * Sends a contract call from `conn`: simulated first (a refusal comes back as ProvisionTransactionError
+ * with the contract's error name and costs nothing), its gas checked against the sender's balance
+ * (SenderUnfundedError), then sent and waited for.
+ */
+async function send(conn: ChainConnection, what: string, call: ContractCall): Promise<{ txHash: Hex; blockNumber: bigint }> {
+  const params = { account: conn.account, ...call } as Parameters<typeof conn.publicClient.simulateContract>[0];
   let txHash: Hex;
   try {
-    txHash = await write();
+    const { request } = await conn.publicClient.simulateContract(params);
+    const gas = await conn.publicClient.estimateContractGas(params as Parameters<typeof conn.publicClient.estimateContractGas>[0]);
+    const fields = await fundedGas(conn, what, gas);
+    txHash = await conn.walletClient.writeContract({ ...request, ...fields } as Parameters<typeof conn.walletClient.writeContract>[0]);
   } catch (e) {
-    const failure = describeTxFailure(e, abi);
-    if (failure.kind === "reverted") {
-      throw new ProvisionTransactionError(`${what}: the contract refused`, { details: failure.message, errorName: failure.errorName, cause: e });
-    }
-    throw new ChainUnreachableError(`${what}: the transaction could not be sent`, { details: failure.message, cause: e });
+    throw sendFailure(what, call.abi, e);
   }
   const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
   if (receipt.status !== "success") throw new ProvisionTransactionError(`${what}: the transaction reverted`, { details: txHash });
   return { txHash, blockNumber: receipt.blockNumber };
 }
 
+/** Deploys a contract from `conn` (its gas checked against the sender's balance first); its address and block. */
+async function deploy(
+  conn: ChainConnection,
+  what: string,
+  abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi,
+  bytecode: Hex,
+): Promise<{ address: Hex; blockNumber: bigint }> {
+  let hash: Hex;
+  try {
+    const gas = await conn.publicClient.estimateGas({ account: conn.account, data: encodeDeployData({ abi, bytecode } as Parameters<typeof encodeDeployData>[0]) });
+    const fields = await fundedGas(conn, what, gas);
+    hash = await conn.walletClient.deployContract({ abi, bytecode, ...fields } as Parameters<typeof conn.walletClient.deployContract>[0]);
+  } catch (e) {
+    throw sendFailure(what, abi, e);
+  }
+  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError(`${what} failed`, { details: hash });
+  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };
+}
+
 /** Deploys an AnchorRegistry from the connection's account (for tests and a fresh local chain). */
 export async function deployAnchorRegistry(conn: ChainConnection): Promise<Hex> {
-  const hash = await conn.walletClient.deployContract({ abi: anchorRegistryAbi, bytecode: anchorRegistryBytecode });
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError("Deploying the anchor registry failed", { details: hash });
-  return receipt.contractAddress;
+  return (await deploy(conn, "Deploying the anchor registry", anchorRegistryAbi, anchorRegistryBytecode)).address;
 }
 
 /** Deploys ProvisionRegistry and WalletLinks from the connection's account. */
 export async function deployProvisionContracts(conn: ChainConnection): Promise<ProvisionContracts & { fromBlock: bigint }> {
-  const deploy = async (abi: typeof provisionRegistryAbi | typeof walletLinksAbi, bytecode: Hex) => {
-    const hash = await conn.walletClient.deployContract({ abi, bytecode });
-    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError("Deploying a contract failed", { details: hash });
-    return receipt;
-  };
-  const reg = await deploy(provisionRegistryAbi, provisionRegistryBytecode);
-  const links = await deploy(walletLinksAbi, walletLinksBytecode);
+  const reg = await deploy(conn, "Deploying ProvisionRegistry", provisionRegistryAbi, provisionRegistryBytecode);
+  const links = await deploy(conn, "Deploying WalletLinks", walletLinksAbi, walletLinksBytecode);
   return {
     chainId: conn.chainId,
-    provisionRegistry: reg.contractAddress!,
-    walletLinks: links.contractAddress!,
+    provisionRegistry: reg.address,
+    walletLinks: links.address,
     fromBlock: reg.blockNumber < links.blockNumber ? reg.blockNumber : links.blockNumber,
   };
 }
@@ -219,15 +305,11 @@ export async function registerProvision(options: {
       deadline,
     }),
   );
-  const { txHash } = await send(conn, "Registering the provision", provisionRegistryAbi, async () => {
-    const { request } = await conn.publicClient.simulateContract({
-      account: conn.account,
-      address: contracts.provisionRegistry,
-      abi: provisionRegistryAbi,
-      functionName: "registerProvision",
-      args: [machine.address, did, metadataHash, deadline, consent],
-    });
-    return conn.walletClient.writeContract(request);
+  const { txHash } = await send(conn, "Registering the provision", {
+    abi: provisionRegistryAbi,
+    address: contracts.provisionRegistry,
+    functionName: "registerProvision",
+    args: [machine.address, did, metadataHash, deadline, consent],
   });
   return { txHash, metadataHash };
 }
@@ -285,15 +367,11 @@ export async function relaySignedChange(options: {
   const { relayer, change } = options;
   if (change.chainId !== relayer.chainId) throw new ProvisionStateError("The signed change is for another chain", { details: String(change.chainId) });
   await requireContract(relayer.publicClient, change.registry, "ProvisionRegistry");
-  const { txHash } = await send(relayer, `Changing the provision's state to ${change.to}`, provisionRegistryAbi, async () => {
-    const { request } = await relayer.publicClient.simulateContract({
-      account: relayer.account,
-      address: change.registry,
-      abi: provisionRegistryAbi,
-      functionName: "changeStateSigned",
-      args: [change.machine, stateIndex(change.to), BigInt(change.deadline), change.signature],
-    });
-    return relayer.walletClient.writeContract(request);
+  const { txHash } = await send(relayer, `Changing the provision's state to ${change.to}`, {
+    abi: provisionRegistryAbi,
+    address: change.registry,
+    functionName: "changeStateSigned",
+    args: [change.machine, stateIndex(change.to), BigInt(change.deadline), change.signature],
   });
   const receipt = await relayer.publicClient.getTransactionReceipt({ hash: txHash });
   const recorded = parseEventLogs({ abi: provisionRegistryAbi, eventName: "ProvisionStateChanged", logs: receipt.logs }).some(
@@ -374,15 +452,7 @@ export async function sendControllerAction(options: {
         return { functionName: action.action, args: [machine] } as const;
     }
   })();
-  return send(conn, ACTION_WHAT[action.action], provisionRegistryAbi, async () => {
-    const { request } = await conn.publicClient.simulateContract({
-      account: conn.account,
-      address: contracts.provisionRegistry,
-      abi: provisionRegistryAbi,
-      ...call,
-    } as Parameters<typeof conn.publicClient.simulateContract>[0]);
-    return conn.walletClient.writeContract(request as Parameters<typeof conn.walletClient.writeContract>[0]);
-  });
+  return send(conn, ACTION_WHAT[action.action], { abi: provisionRegistryAbi, address: contracts.provisionRegistry, ...call });
 }
 
 /**
@@ -403,9 +473,7 @@ export async function anchorLogs(options: {
   }
   if (items.length === 0) return null;
   const batch = buildBatch(items);
-  const { txHash } = await send(conn, "Anchoring the provision DIDs", anchorRegistryAbi, () =>
-    conn.walletClient.writeContract({ address: anchorRegistry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] }),
-  );
+  const { txHash } = await send(conn, "Anchoring the provision DIDs", { abi: anchorRegistryAbi, address: anchorRegistry, functionName: "anchor", args: [batch.root] });
   const byDid = new Map<string, typeof batch.leaves>();
   for (const l of batch.leaves) byDid.set(l.did, [...(byDid.get(l.did) ?? []), l]);
   for (const [did, leaves] of byDid) {
