@@ -3,7 +3,7 @@
  * process), against a real local chain on 127.0.0.1:8653 and a temporary host folder.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -11,13 +11,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes } from "@noble/hashes/utils.js";
+import { parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { LocalChain } from "../../../scripts/chain.ts";
 import { appendEntry } from "../../core/didwebvh/create.ts";
 import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { provisionMetadataHash, provisionService, PROVISION_SERVICE_FRAGMENT } from "../../core/provisions/metadata.ts";
-import { connectChain } from "../../publisher/chain.ts";
+import { readProvision } from "../../core/provisions/read.ts";
+import { connectChain, type ChainConnection } from "../../publisher/chain.ts";
 import { Keystore } from "../../publisher/keystore.ts";
 import {
   deployProvisionContracts,
@@ -53,6 +55,14 @@ async function keystoreWith(name: string, key = generatePrivateKey()) {
   await Keystore.create(file, PASSWORD, { params: CHEAP, secrets: { anchoringKey: key } });
   return { file, key, account: privateKeyToAccount(key) };
 }
+
+/** Sends `eth` from the development account to `to`, and waits for it. */
+async function fund(conn: ChainConnection, to: `0x${string}`, eth = "1"): Promise<void> {
+  const hash = await conn.walletClient.sendTransaction({ to, value: parseEther(eth) });
+  await conn.publicClient.waitForTransactionReceipt({ hash });
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
 
 beforeAll(async () => {
   chain = await startChainInRange(8653, 8656);
@@ -296,7 +306,7 @@ describe("provision and wallet commands", () => {
     expect(revokedSign.out).toBe("");
   }, 120_000);
 
-  it("register: an unfunded sender is its own error naming the account, not an unreachable chain", async () => {
+  it("register: an unfunded sender is its own error naming the account; once funded, the re-run completes with the same DID, and a third run changes nothing", async () => {
     const conn = await connectChain(chain.url);
     const contracts = await deployProvisionContracts(conn);
     const cdn = path.join(dir, "cdn-unfunded");
@@ -318,6 +328,83 @@ describe("provision and wallet commands", () => {
       expect(r.err).toContain("holds 0 ETH");
       expect(r.err).not.toContain("ChainUnreachableError");
     }
+    // Nothing is published before the registration is sent; the DID made is kept (its key saved) for the re-run.
+    const logFile = path.join(cdn, "provisions/u-1/did.jsonl");
+    expect(await exists(logFile)).toBe(false);
+    expect(await exists(path.join(deployCdn, "provisions.json"))).toBe(false);
+    const made = Object.keys((await Keystore.open(provider.file, PASSWORD)).secrets.dids);
+    expect(made).toHaveLength(1);
+
+    await fund(conn, provider.account.address);
+    const second = await register(cdn);
+    expect(second.code, second.err).toBe(0);
+    const done = JSON.parse(second.out) as { did: string; txHash: string | null; alreadyRegistered: boolean; didFrom: string; didKeySaved: boolean };
+    expect(done).toMatchObject({ did: made[0], alreadyRegistered: false, didFrom: "staged", didKeySaved: true });
+    expect(done.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await readProvision(conn.publicClient, contracts, machineKs.account.address)).toMatchObject({ did: made[0], controller: provider.account.address });
+    const published = await readFile(logFile, "utf8");
+    const { mtimeMs } = await stat(logFile);
+
+    const third = await register(cdn);
+    expect(third.code, third.err).toBe(0);
+    expect(JSON.parse(third.out)).toMatchObject({ did: made[0], alreadyRegistered: true, txHash: null });
+    expect(third.err).toContain("already registered");
+    expect(await readFile(logFile, "utf8")).toBe(published);
+    expect((await stat(logFile)).mtimeMs).toBe(mtimeMs);
+    expect(JSON.parse(await readFile(path.join(cdn, "dids.json"), "utf8")).dids).toEqual([made[0]]);
+    expect(JSON.parse(await readFile(path.join(cdn, "provisions.json"), "utf8")).machines).toEqual([machineKs.account.address]);
+    expect(Object.keys((await Keystore.open(provider.file, PASSWORD)).secrets.dids)).toEqual(made);
+    expect(await exists(path.join(cdn, ".publisher/staged/provisions/u-1"))).toBe(false);
+  }, 180_000);
+
+  it("register: a send the chain never received leaves a state the next run (same command, --deploy) completes, with the same DID and contracts", async () => {
+    const conn = await connectChain(chain.url);
+    const provider = await keystoreWith("provider-down.json");
+    await fund(conn, provider.account.address);
+    const machineKs = await keystoreWith("machine-down.json");
+    // The chain as seen through a connection that fails from the third transaction on (the two deployments
+    // go through, the registration never arrives): every read still reaches the real chain.
+    let sent = 0;
+    const proxy = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const call = JSON.parse(body) as { method: string };
+        if (call.method === "eth_sendRawTransaction" && ++sent > 2) return void req.socket.destroy();
+        void fetch(chain.url, { method: "POST", headers: { "content-type": "application/json" }, body })
+          .then((r) => r.text())
+          .then((text) => res.writeHead(200, { "content-type": "application/json" }).end(text));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const flaky = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const cdn = path.join(dir, "cdn-down");
+    const register = (rpc: string) =>
+      cli(
+        "provision", "register", "--rpc", rpc, "--cdn", cdn, "--host", "localhost:8654", "--id", "d-1",
+        "--endpoint", "https://d-1.example/", "--tier", "cpu", "--country", "DE",
+        "--machine-keystore", machineKs.file, "--keystore", provider.file, "--deploy",
+      );
+    const first = await register(flaky);
+    proxy.close();
+    expect(first.code).toBe(1);
+    expect(first.err).toContain("ChainUnreachableError");
+    const logFile = path.join(cdn, "provisions/d-1/did.jsonl");
+    expect(await exists(logFile)).toBe(false);
+    const deployed = JSON.parse(await readFile(path.join(cdn, "provisions.json"), "utf8")) as { provisionRegistry: string; machines: string[] };
+    expect(deployed.machines).toEqual([]);
+    const made = Object.keys((await Keystore.open(provider.file, PASSWORD)).secrets.dids);
+    expect(made).toHaveLength(1);
+
+    const second = await register(chain.url);
+    expect(second.code, second.err).toBe(0);
+    expect(JSON.parse(second.out)).toMatchObject({ did: made[0], registry: deployed.provisionRegistry, alreadyRegistered: false, didFrom: "staged" });
+    expect(JSON.parse(await readFile(path.join(cdn, "provisions.json"), "utf8"))).toMatchObject({ provisionRegistry: deployed.provisionRegistry, machines: [machineKs.account.address] });
+    expect(parseLog(await readFile(logFile, "utf8"))[0]!.state.id).toBe(made[0]);
+
+    const third = await register(chain.url);
+    expect(third.code, third.err).toBe(0);
+    expect(JSON.parse(third.out)).toMatchObject({ did: made[0], registry: deployed.provisionRegistry, alreadyRegistered: true, txHash: null });
   }, 180_000);
 
   it("explains usage", async () => {

@@ -13,7 +13,7 @@ import { isAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
-import { readProvision, readProvisionActivity } from "../../core/provisions/read.ts";
+import { readProvision, readProvisionActivity, type ProvisionContracts } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
 import { parseSignedChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData } from "../../core/provisions/typedData.ts";
@@ -22,10 +22,11 @@ import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
 import { Keystore, readPassword } from "../../publisher/keystore.ts";
 import { accountFrom, contractsFrom, evmKeyFrom, print, UsageError, verifiedDocumentOf } from "../../publisher/provision/cliSupport.ts";
 import {
-  createProvisionDid,
   deployProvisionContracts,
-  publishLog,
-  registerProvision,
+  deploymentToReuse,
+  provisionFolder,
+  registerProvisionDid,
+  stageDeployment,
   checkManifestReplaceable,
   ProvisionStateError,
   relaySignedChange,
@@ -48,9 +49,12 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
            --machine-keystore FILE [--keystore FILE] [--registry ADDR --wallet-links ADDR | --deploy]
            [--anchor-registry ADDR --anchorer ADDR]
            Creates the provision's did:webvh DID (controller wallet as did:pkh in alsoKnownAs, the machine
-           as a blockchainAccountId, a #provision service), publishes it in DIR, and registers it from the
-           controller (the keystore's EVM key; Hardhat's development key on chain ${LOCAL_CHAIN_ID}) with the
-           machine's EIP-712 consent. --deploy deploys the contracts and writes DIR/provisions.json.
+           as a blockchainAccountId, a #provision service), registers it from the controller (the keystore's
+           EVM key; Hardhat's development key on chain ${LOCAL_CHAIN_ID}) with the machine's EIP-712 consent, and
+           then publishes it in DIR. --deploy deploys the contracts and writes DIR/provisions.json.
+           Re-runnable: after a failed send (chain down, sender unfunded) the same command picks up the DID
+           it made (staged in DIR/.publisher/) and the contracts it deployed; once registered, it says so
+           (alreadyRegistered) and exits 0. A published log is never rewritten.
   consent  --rpc URL --cdn DIR --did DID --controller ADDR --machine-keystore FILE [--valid-for SECONDS]
            Prints the machine's signed registration request (JSON) for the controller's browser wallet.
   start | stop
@@ -164,42 +168,71 @@ async function register(flags: Flags): Promise<number> {
   }
   const conn = await connectChain(flags.rpc!, ks?.secrets.anchoringKey);
   if (!ks && conn.chainId !== LOCAL_CHAIN_ID) throw new UsageError("A real chain needs --keystore (the controller's key and the DID's key)");
-  // --deploy never replaces a provisions.json whose contracts are in use (their provisions would vanish from the app).
-  if (flags.deploy) await checkManifestReplaceable(conn.publicClient, conn.chainId, flags.cdn!);
-  const contracts = flags.deploy
-    ? await deployProvisionContracts(conn)
-    : await contractsFrom(conn, flags);
-  const seed = new Uint8Array(randomBytes(32));
-  const signer = signerFromSecretKey(seed);
+  const store = new HostStore(flags.cdn!);
   const anchoring =
     flags["anchor-registry"] !== undefined
       ? { chainId: conn.chainId, registry: flags["anchor-registry"] as Hex, anchorers: [(flags.anchorer ?? conn.account.address) as Hex] }
       : undefined;
-  const created = await createProvisionDid({
-    host: flags.host!,
-    info,
-    chainId: conn.chainId,
-    controller: conn.account.address,
-    machine: machine.address,
-    signer,
-    ...(anchoring ? { anchoring } : {}),
-  });
-  if (ks) {
-    ks.secrets.keys[signer.publicKeyMultibase] = bytesToHex(seed);
-    ks.secrets.dids[created.did] = { updateKey: signer.publicKeyMultibase };
-    await ks.save();
+  const content = { host: flags.host!, info, ...(anchoring ? { anchoring } : {}) };
+  const folder = provisionFolder(content);
+  let contracts;
+  if (flags.deploy) {
+    // A re-run registers with the contracts its earlier run deployed (or that hold this registration already);
+    // otherwise --deploy never replaces a provisions.json whose contracts are in use (their provisions would vanish).
+    contracts = await deploymentToReuse({ conn, store, folder, machine: machine.address });
+    if (!contracts) {
+      await checkManifestReplaceable(conn.publicClient, conn.chainId, flags.cdn!);
+      contracts = await deployProvisionContracts(conn);
+      await stageDeployment(store, folder, contracts);
+      await writeManifest(flags.cdn!, { ...manifestOf(contracts), machines: [] });
+    }
+  } else {
+    contracts = await contractsFrom(conn, flags);
   }
-  await publishLog(new HostStore(flags.cdn!), created.did, created.log);
-  const { txHash, metadataHash } = await registerProvision({ conn, contracts, machine, did: created.did, info });
-  await writeManifest(flags.cdn!, {
-    chainId: conn.chainId,
+  const seeds = new Map<string, Uint8Array>();
+  const result = await registerProvisionDid({
+    conn,
+    contracts,
+    machine,
+    store,
+    content,
+    newSigner: () => {
+      const seed = new Uint8Array(randomBytes(32));
+      const signer = signerFromSecretKey(seed);
+      seeds.set(signer.publicKeyMultibase, seed);
+      return signer;
+    },
+    // The new DID's key is kept before the DID is staged and the registration sent.
+    onNewDid: async (did, signer) => {
+      if (!ks) return;
+      ks.secrets.keys[signer.publicKeyMultibase] = bytesToHex(seeds.get(signer.publicKeyMultibase)!);
+      ks.secrets.dids[did] = { updateKey: signer.publicKeyMultibase };
+      await ks.save();
+    },
+  });
+  await writeManifest(flags.cdn!, { ...manifestOf(contracts), machines: [machine.address] });
+  print({
+    did: result.did,
+    machine: machine.address,
+    controller: result.controller,
+    metadataHash: result.metadataHash,
+    txHash: result.txHash,
+    alreadyRegistered: result.alreadyRegistered,
+    didFrom: result.didFrom,
+    registry: contracts.provisionRegistry,
+    didKeySaved: ks !== null && ks.secrets.dids[result.did] !== undefined,
+  });
+  if (result.alreadyRegistered) process.stderr.write(`provision register: ${machine.address} is already registered as ${result.did}; nothing sent\n`);
+  return 0;
+}
+
+function manifestOf(contracts: ProvisionContracts) {
+  return {
+    chainId: contracts.chainId,
     provisionRegistry: contracts.provisionRegistry,
     walletLinks: contracts.walletLinks,
     fromBlock: Number(contracts.fromBlock ?? 0n),
-    machines: [machine.address],
-  });
-  print({ did: created.did, machine: machine.address, controller: conn.account.address, metadataHash, txHash, registry: contracts.provisionRegistry, didKeySaved: ks !== null });
-  return 0;
+  };
 }
 
 async function consent(flags: Flags): Promise<number> {

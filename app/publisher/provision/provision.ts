@@ -4,6 +4,7 @@
  * deploy the two contracts, anchor the provision DIDs, and write the host's `provisions.json` (where the
  * app finds the contracts).
  */
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import {
   encodeDeployData,
@@ -18,7 +19,9 @@ import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../c
 import { anchorRegistryBytecode, provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
 import type { Signer } from "../../core/didwebvh/keys.ts";
+import { canonicalize } from "../../core/didwebvh/jcs.ts";
 import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
+import { buildDid, SCID_PLACEHOLDER } from "../../core/didwebvh/url.ts";
 import { InvalidError } from "../../core/errors.ts";
 import { provisionMetadataHash, provisionService, checkProvisionInfo, type ProvisionInfo } from "../../core/provisions/metadata.ts";
 import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
@@ -37,7 +40,7 @@ import {
 } from "../../core/types.ts";
 import { buildBatch } from "../batch.ts";
 import { ChainUnreachableError, type ChainConnection } from "../chain.ts";
-import { HostStore, readFileOrNull, writeFileAtomic } from "../store.ts";
+import { checkLog, didFolder, HostStore, LOG_FILE, parseJsonFile, readFileOrNull, writeFileAtomic, writeFileIfChanged } from "../store.ts";
 
 /** Where the app finds the provision contracts: `provisions.json` at the host's root. */
 export const PROVISIONS_MANIFEST = "provisions.json";
@@ -110,6 +113,19 @@ export class SenderUnfundedError extends InvalidError {
     this.balance = options.balance;
     this.needed = options.needed;
   }
+}
+
+/**
+ * A DID other than this provision's is already published where the provision's DID would live (another
+ * controller, machine, description or anchoring): it is never rewritten.
+ */
+export class ProvisionDidConflictError extends InvalidError {
+  override readonly name = "ProvisionDidConflictError";
+}
+
+/** The machine is already registered, with a DID that is neither published nor staged at this provision's place. */
+export class ProvisionRegistrationConflictError extends InvalidError {
+  override readonly name = "ProvisionRegistrationConflictError";
 }
 
 /** Whether `address` holds contract code on the client's chain. */
@@ -249,6 +265,31 @@ export interface ProvisionDidOptions {
   versionTime?: string | Date;
 }
 
+/** What a provision's DID document says, without its key: enough to recognise the DID a run made before. */
+export type ProvisionDidContent = Omit<ProvisionDidOptions, "signer" | "versionTime">;
+
+/** The provision's DID document for `did` (the DID, or the `{SCID}` placeholder while it is created). */
+export function provisionDocument(did: string, options: ProvisionDidContent): DidDocument {
+  const info = checkProvisionInfo(options.info);
+  return {
+    "@context": ["https://www.w3.org/ns/did/v1"],
+    id: did,
+    alsoKnownAs: [pkhDid(options.chainId, options.controller)],
+    verificationMethod: [
+      {
+        id: `${did}#machine`,
+        type: "EcdsaSecp256k1RecoveryMethod2020",
+        controller: did,
+        blockchainAccountId: caip10(options.chainId, options.machine),
+      },
+    ],
+    service: [
+      provisionService(did, info),
+      ...(options.anchoring ? [{ id: `${did}#${ANCHOR_SERVICE_FRAGMENT}`, type: ANCHOR_SERVICE_TYPE, serviceEndpoint: options.anchoring }] : []),
+    ],
+  };
+}
+
 /**
  * The provision's DID: its document names the controller wallet (`alsoKnownAs`, did:pkh), the machine
  * (a verification method with `blockchainAccountId`), and describes the provision (`#provision`).
@@ -260,24 +301,10 @@ export async function createProvisionDid(options: ProvisionDidOptions): Promise<
     path: options.path ?? ["provisions", info.provisionId],
     signer: options.signer,
     ...(options.versionTime ? { versionTime: options.versionTime } : {}),
-    document: (did): Omit<DidDocument, "id"> => ({
-      "@context": ["https://www.w3.org/ns/did/v1"],
-      alsoKnownAs: [pkhDid(options.chainId, options.controller)],
-      verificationMethod: [
-        {
-          id: `${did}#machine`,
-          type: "EcdsaSecp256k1RecoveryMethod2020",
-          controller: did,
-          blockchainAccountId: caip10(options.chainId, options.machine),
-        },
-      ],
-      service: [
-        provisionService(did, info),
-        ...(options.anchoring
-          ? [{ id: `${did}#${ANCHOR_SERVICE_FRAGMENT}`, type: ANCHOR_SERVICE_TYPE, serviceEndpoint: options.anchoring }]
-          : []),
-      ],
-    }),
+    document: (did): Omit<DidDocument, "id"> => {
+      const { id: _id, ...doc } = provisionDocument(did, options);
+      return doc;
+    },
   });
 }
 
@@ -312,6 +339,188 @@ export async function registerProvision(options: {
     args: [machine.address, did, metadataHash, deadline, consent],
   });
   return { txHash, metadataHash };
+}
+
+/** A DID of this provision found on the host (published) or in the publisher's state (staged, not published yet). */
+export interface FoundProvisionDid {
+  did: string;
+  /** The log's text as it is on disk (published as it is: never re-serialised). */
+  text: string;
+  log: LogEntry[];
+  where: "published" | "staged";
+}
+
+/** `register` keeps what it made before the registration is sent here, under `.publisher/` (never served). */
+const STAGED_DIR = "staged";
+const STAGED_CONTRACTS = "contracts.json";
+
+/** The host folder of the provision's DID: `provisions/<id>` unless `path` says otherwise. */
+export function provisionFolder(content: Pick<ProvisionDidContent, "host" | "path" | "info">): string {
+  return didFolder(buildDid(SCID_PLACEHOLDER, content.host, content.path ?? ["provisions", checkProvisionInfo(content.info).provisionId]));
+}
+
+function stagedDir(store: HostStore, folder: string): string {
+  return store.statePath(path.join(STAGED_DIR, folder));
+}
+
+async function readLogFile(file: string, where: FoundProvisionDid["where"]): Promise<FoundProvisionDid | null> {
+  const text = await readFileOrNull(file);
+  if (text === null) return null;
+  const did = (await checkLog("(unknown DID)", file, text, { verify: false }))[0]?.state.id;
+  if (!did) throw new ProvisionDidConflictError("The log at this provision's place names no DID", { details: file });
+  return { did, text, log: await checkLog(did, file, text), where };
+}
+
+/** The provision's DID as published at its folder, and as staged by a run that did not finish (each verified). */
+export async function findProvisionDid(
+  store: HostStore,
+  folder: string,
+): Promise<{ published: FoundProvisionDid | null; staged: FoundProvisionDid | null }> {
+  return {
+    published: await readLogFile(path.join(store.root, folder, LOG_FILE), "published"),
+    staged: await readLogFile(path.join(stagedDir(store, folder), LOG_FILE), "staged"),
+  };
+}
+
+/**
+ * Whether `found` is the DID `content` describes: it lives on the host at the provision's folder, and its
+ * current document is exactly the provision's (controller, machine, #provision, anchoring).
+ */
+export function isProvisionDid(found: FoundProvisionDid, content: ProvisionDidContent): boolean {
+  const scid = found.did.split(":")[2] ?? "";
+  const at = buildDid(scid, content.host, content.path ?? ["provisions", checkProvisionInfo(content.info).provisionId]);
+  const current = found.log.at(-1)?.state;
+  return found.did === at && current !== undefined && canonicalize(current) === canonicalize(provisionDocument(found.did, content));
+}
+
+/** Records the contracts `register --deploy` deployed, so that a re-run registers with them instead of deploying again. */
+export async function stageDeployment(store: HostStore, folder: string, contracts: ProvisionContracts): Promise<void> {
+  const { chainId, provisionRegistry, walletLinks } = contracts;
+  await writeFileAtomic(path.join(stagedDir(store, folder), STAGED_CONTRACTS), `${JSON.stringify({ chainId, provisionRegistry, walletLinks }, null, 1)}\n`);
+}
+
+/**
+ * For `register --deploy` run again: the contracts of the host's provisions.json when this provision's
+ * earlier run deployed them (staged), or when this machine is registered with them as the DID published or
+ * staged here (the registration is done). null: deploy (when provisions.json allows it).
+ */
+export async function deploymentToReuse(options: {
+  conn: ChainConnection;
+  store: HostStore;
+  folder: string;
+  machine: Hex;
+}): Promise<(ProvisionContracts & { fromBlock: bigint }) | null> {
+  const { conn, store, folder } = options;
+  const manifest = await readManifest(store.root);
+  if (!manifest || manifest.chainId !== conn.chainId) return null;
+  if (!(await hasCode(conn.publicClient, manifest.provisionRegistry)) || !(await hasCode(conn.publicClient, manifest.walletLinks))) return null;
+  const contracts = { chainId: manifest.chainId, provisionRegistry: manifest.provisionRegistry, walletLinks: manifest.walletLinks, fromBlock: BigInt(manifest.fromBlock) };
+  const stagedFile = path.join(stagedDir(store, folder), STAGED_CONTRACTS);
+  const staged = await readFileOrNull(stagedFile);
+  if (staged !== null) {
+    const recorded = parseJsonFile(stagedFile, staged) as Partial<ProvisionContracts>;
+    if (
+      recorded.chainId === manifest.chainId &&
+      recorded.provisionRegistry?.toLowerCase() === manifest.provisionRegistry.toLowerCase() &&
+      recorded.walletLinks?.toLowerCase() === manifest.walletLinks.toLowerCase()
+    ) {
+      return contracts;
+    }
+  }
+  const onChain = await readProvision(conn.publicClient, contracts, options.machine);
+  if (!onChain) return null;
+  const { published, staged: stagedDid } = await findProvisionDid(store, folder);
+  return published?.did === onChain.did || stagedDid?.did === onChain.did ? contracts : null;
+}
+
+export interface RegisterProvisionDidResult {
+  did: string;
+  metadataHash: Hex;
+  /** The registration's transaction; null when the chain already held it (a re-run). */
+  txHash: Hex | null;
+  alreadyRegistered: boolean;
+  /** `new`: made by this run; `staged`/`published`: made by an earlier run that stopped before finishing. */
+  didFrom: "new" | FoundProvisionDid["where"];
+  /** The provision's controller on chain. */
+  controller: Hex;
+}
+
+/**
+ * `provision register`, re-runnable: makes the provision's DID (or picks up the one an earlier run made:
+ * published, or staged under `.publisher/`), registers it with the machine's consent unless the chain
+ * already holds that registration, and only then publishes the DID. A new DID is staged (and `onNewDid`
+ * keeps its key) before the registration is sent, so a failed send (chain down, sender unfunded) leaves
+ * a state the next run completes with the same DID. A published log is never rewritten: a different DID
+ * at the provision's folder is a ProvisionDidConflictError, a machine registered with another DID a
+ * ProvisionRegistrationConflictError.
+ */
+export async function registerProvisionDid(options: {
+  conn: ChainConnection;
+  contracts: ProvisionContracts;
+  machine: LocalAccount;
+  store: HostStore;
+  content: Omit<ProvisionDidContent, "chainId" | "controller" | "machine">;
+  /** A new DID key; asked for only when no DID of this provision was made before. */
+  newSigner: () => Signer;
+  /** Called with a new DID and its key before anything is staged or sent (keep the key). */
+  onNewDid?: (did: string, signer: Signer) => Promise<void>;
+  validFor?: number;
+}): Promise<RegisterProvisionDidResult> {
+  const { conn, contracts, machine, store } = options;
+  const content: ProvisionDidContent = { ...options.content, chainId: conn.chainId, controller: conn.account.address, machine: machine.address };
+  const folder = provisionFolder(content);
+  const { published, staged } = await findProvisionDid(store, folder);
+  const conflict = (found: FoundProvisionDid) =>
+    new ProvisionDidConflictError("Another DID is already published at this provision's place; it is never rewritten", {
+      details: `${store.logPath(found.did)} publishes ${found.did}, whose document is not this provision's (host, controller, machine, #provision or anchoring differ): use another --id`,
+    });
+
+  const onChain = await readProvision(conn.publicClient, contracts, machine.address);
+  if (onChain) {
+    const mine = [published, staged].find((f) => f?.did === onChain.did);
+    if (!mine) {
+      throw new ProvisionRegistrationConflictError("The machine is already registered, with another DID", {
+        details: `${machine.address} is registered as ${onChain.did}, which is neither published nor staged at ${folder} of this host`,
+      });
+    }
+    if (published && mine !== published) throw conflict(published);
+    await publishText(store, mine);
+    await rm(stagedDir(store, folder), { recursive: true, force: true });
+    return { did: mine.did, metadataHash: onChain.metadataHash, txHash: null, alreadyRegistered: true, didFrom: mine.where, controller: onChain.controller };
+  }
+
+  let chosen: FoundProvisionDid;
+  let didFrom: RegisterProvisionDidResult["didFrom"];
+  if (published) {
+    if (!isProvisionDid(published, content)) throw conflict(published);
+    [chosen, didFrom] = [published, "published"];
+  } else if (staged && isProvisionDid(staged, content)) {
+    [chosen, didFrom] = [staged, "staged"];
+  } else {
+    const signer = options.newSigner();
+    const created = await createProvisionDid({ ...content, signer });
+    await options.onNewDid?.(created.did, signer);
+    const text = serializeLog(created.log);
+    await writeFileAtomic(path.join(stagedDir(store, folder), LOG_FILE), text);
+    [chosen, didFrom] = [{ did: created.did, text, log: created.log, where: "staged" }, "new"];
+  }
+  const { txHash, metadataHash } = await registerProvision({
+    conn,
+    contracts,
+    machine,
+    did: chosen.did,
+    info: content.info,
+    ...(options.validFor === undefined ? {} : { validFor: options.validFor }),
+  });
+  await publishText(store, chosen);
+  await rm(stagedDir(store, folder), { recursive: true, force: true });
+  return { did: chosen.did, metadataHash, txHash, alreadyRegistered: false, didFrom, controller: conn.account.address };
+}
+
+/** Publishes a found DID's log as it is (nothing written when it is published already) and indexes it once. */
+async function publishText(store: HostStore, found: FoundProvisionDid): Promise<void> {
+  if (found.where === "staged") await store.writeLog(found.did, found.text);
+  await store.addToIndex([found.did]);
 }
 
 /**
@@ -533,7 +742,7 @@ export async function writeManifest(cdnDir: string, manifest: ProvisionsManifest
     existing.provisionRegistry.toLowerCase() === manifest.provisionRegistry.toLowerCase();
   const machines = [...new Set([...(sameContracts ? existing.machines : []), ...manifest.machines])];
   const merged = { ...manifest, machines };
-  await writeFileAtomic(path.join(cdnDir, PROVISIONS_MANIFEST), `${JSON.stringify(merged, null, 1)}\n`);
+  await writeFileIfChanged(path.join(cdnDir, PROVISIONS_MANIFEST), `${JSON.stringify(merged, null, 1)}\n`);
   return merged;
 }
 
