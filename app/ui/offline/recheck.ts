@@ -1,0 +1,214 @@
+/**
+ * Re-checking a product opened again on this device: when every file its last full verification read is
+ * byte for byte the same now (SHA-256 of what the host serves) and every registry read gives the same
+ * answer at the chain's latest block, the verdict cannot differ (the verification is a function of those
+ * reads, the settings, the app's code and the clock; see below), so it is shown at once, and the full
+ * verification runs behind it and replaces it.
+ *
+ * - The record: made by the verification worker after a full verification made entirely from live reads
+ *   (no cached file, no cached chain read), keyed by the product's DID, the settings (VerifyConfig) and the
+ *   app's build (worker/early.ts, `recheckKeyOf`), and kept by the page (recheckStore.ts). It holds the
+ *   digest of each file read (or "absent": the host said 404), each registry query with its answer, and the
+ *   resulting tree. A full verification that cannot be recorded removes the record it would have replaced.
+ * - Only trees that are verified or pending throughout are recorded. The clock enters a verification in one
+ *   place (a versionTime later than now is invalid), and a tree with no invalid node did not meet it; time
+ *   only moves forward, so it will not meet it later: a record from the future (the clock set back since)
+ *   is never used. An unverifiable or invalid verdict is never shown from a record.
+ * - The re-check (`quickCheck`): every recorded file fetched again through the same httpSource (limits,
+ *   HTML refusal) and every recorded query read again through a fresh RPC chain reader (the chain id check,
+ *   the latest block, hedged endpoints). Any difference, failure or timeout: no answer (null), and the
+ *   worker's full verification decides, as on a first visit. The tree shown says which block it was read
+ *   at now (each DID's `chainReadAt`), and that it was re-checked (the UI's note).
+ * - What more is trusted: this device's storage holds the records, as it holds the offline cache and the
+ *   app's own code (the service worker's cache); anyone able to write there could change either.
+ */
+import { createRpcChainReader, type AnchorQuery, type ChainReader } from "../../core/anchors/registry.ts";
+import { httpSource } from "../../core/fetch/http.ts";
+import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
+import type { AnchorRecord, ProductNode } from "../../core/types.ts";
+import type { VerifyConfig } from "../worker/protocol.ts";
+
+/** One file a verification read: its SHA-256 (hex), or null when the host said it does not exist. */
+export interface FileRead {
+  did: string;
+  file: DidFileName;
+  sha256: string | null;
+}
+
+/** One registry read and its answer. */
+export interface AnchorRead {
+  query: AnchorQuery;
+  record: AnchorRecord | null;
+}
+
+export interface RecheckRecord {
+  /** worker/early.ts's recheckKeyOf(did, config). */
+  key: string;
+  did: string;
+  /** When the full verification was made (ms since the epoch, this device's clock). */
+  verifiedAt: number;
+  files: FileRead[];
+  anchors: AnchorRead[];
+  product: ProductNode;
+}
+
+/** What the page shows beside a re-checked verdict. */
+export interface RecheckNote {
+  /** ISO time of the full verification re-checked against. */
+  verifiedAt: string;
+  files: number;
+  anchors: number;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Is every node of the tree verified or pending? (Only such trees are recorded; see above.) */
+export function recheckable(node: ProductNode): boolean {
+  const r = node.result;
+  if (r.verdict !== "verified" && r.verdict !== "pending") return false;
+  if (node.verdict !== "verified" && node.verdict !== "pending") return false;
+  if (r.filesReadAt || r.chainReadAt?.offline) return false;
+  return node.children.every(recheckable);
+}
+
+/**
+ * The files a verification reads through `inner`, as they came from the host. `reads()` gives them once
+ * the verification is over, or null when any read failed (or the same file read twice differed): such a
+ * verification is not recorded. Reads still in flight then were not used by its result.
+ */
+export function recordingSource(inner: FileSource): FileSource & { reads(): Promise<FileRead[] | null> } {
+  const done = new Map<string, Promise<FileRead>>();
+  let failed = false;
+  return {
+    async get(did, file) {
+      let text: string | null;
+      try {
+        text = await inner.get(did, file);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      const key = `${did}|${file}`;
+      const read = (async (): Promise<FileRead> => ({ did, file, sha256: text === null ? null : await sha256Hex(text) }))();
+      const before = done.get(key);
+      done.set(key, before ? Promise.all([before, read]).then(([a, b]) => (a.sha256 === b.sha256 ? a : ((failed = true), a))) : read);
+      return text;
+    },
+    async reads() {
+      const all = await Promise.all(done.values());
+      return failed ? null : all;
+    },
+  };
+}
+
+/** As recordingSource, for registry reads. */
+export function recordingChain(inner: ChainReader): ChainReader & { reads(): AnchorRead[] | null } {
+  const done = new Map<string, AnchorRead>();
+  let failed = false;
+  const keyOf = (q: AnchorQuery) => `${q.chainId}|${q.registry}|${q.anchorer}|${q.root}`.toLowerCase();
+  const reader: ChainReader & { reads(): AnchorRead[] | null } = {
+    async readAnchor(query) {
+      let record: AnchorRecord | null;
+      try {
+        record = await inner.readAnchor(query);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      const key = keyOf(query);
+      const before = done.get(key);
+      if (before && !sameRecord(before.record, record)) failed = true;
+      done.set(key, { query: { chainId: query.chainId, registry: query.registry, anchorer: query.anchorer, root: query.root }, record });
+      return record;
+    },
+    readAt: (chainId) => inner.readAt(chainId),
+    reads: () => (failed ? null : [...done.values()]),
+  };
+  if (inner.prepare) reader.prepare = (chainId) => inner.prepare!(chainId);
+  return reader;
+}
+
+function sameRecord(a: AnchorRecord | null, b: AnchorRecord | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.chainId === b.chainId &&
+    a.registry.toLowerCase() === b.registry.toLowerCase() &&
+    a.anchorer.toLowerCase() === b.anchorer.toLowerCase() &&
+    a.root.toLowerCase() === b.root.toLowerCase() &&
+    a.blockNumber === b.blockNumber &&
+    a.timestamp === b.timestamp
+  );
+}
+
+/** The record of a full verification, when it may be re-checked later; null otherwise. */
+export async function makeRecord(
+  key: string,
+  did: string,
+  product: ProductNode,
+  source: { reads(): Promise<FileRead[] | null> },
+  chain: { reads(): AnchorRead[] | null },
+  verifiedAt: number,
+): Promise<RecheckRecord | null> {
+  if (product.did !== did || !recheckable(product)) return null;
+  const files = await source.reads();
+  const anchors = chain.reads();
+  if (!files || !anchors || files.length === 0) return null;
+  return { key, did, verifiedAt, files, anchors, product };
+}
+
+export interface QuickCheckOptions {
+  /** The source to read the files again from (default: httpSource as the worker makes it). */
+  source?: FileSource;
+  /** The chain to read again (default: a fresh RPC chain reader of `config`). */
+  chain?: ChainReader;
+  now?: () => number;
+}
+
+/**
+ * The recorded tree, when every recorded read gives the same answer now (see above), with each DID's
+ * `chainReadAt` the block read now; null on any difference or failure.
+ */
+export async function quickCheck(record: RecheckRecord, config: VerifyConfig, o: QuickCheckOptions = {}): Promise<{ product: ProductNode; note: RecheckNote } | null> {
+  const now = (o.now ?? Date.now)();
+  if (!(now >= record.verifiedAt)) return null; // the clock was set back: see above
+  const source = o.source ?? httpSource(config.hostOrigin ? { origin: config.hostOrigin } : {});
+  const chain = o.chain ?? createRpcChainReader({ rpc: config.rpc, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
+  const chains = new Set(record.anchors.map((a) => a.query.chainId));
+  for (const id of chains) chain.prepare?.(id);
+  try {
+    const same = await Promise.all([
+      ...record.files.map(async (f) => {
+        const text = await source.get(f.did, f.file);
+        return (text === null ? null : await sha256Hex(text)) === f.sha256;
+      }),
+      ...record.anchors.map(async (a) => sameRecord(await chain.readAnchor(a.query), a.record)),
+    ]);
+    if (!same.every(Boolean)) return null;
+  } catch {
+    return null;
+  }
+  const restamp = (node: ProductNode): ProductNode | null => {
+    let result = node.result;
+    if (result.chainReadAt) {
+      const chainId = result.entries.find((e) => e.anchor)?.anchor?.chainId;
+      const at = chainId === undefined ? undefined : chain.readAt(chainId);
+      if (!at || at.offline) return null;
+      result = { ...result, chainReadAt: at };
+    }
+    const children: ProductNode[] = [];
+    for (const child of node.children) {
+      const c = restamp(child);
+      if (!c) return null;
+      children.push(c);
+    }
+    return { ...node, result, children };
+  };
+  const product = restamp(record.product);
+  if (!product) return null;
+  return { product, note: { verifiedAt: new Date(record.verifiedAt).toISOString(), files: record.files.length, anchors: record.anchors.length } };
+}
