@@ -24,6 +24,7 @@ import { Keystore } from "../../publisher/keystore.ts";
 import {
   deployProvisionContracts,
   registerProvision,
+  relayStateChange,
   sendControllerAction,
   signStateChange,
   writeManifest,
@@ -175,9 +176,11 @@ describe("provision and wallet commands", () => {
     const refused = await cli("provision", "start", ...rpc, "--cdn", cdn, "--machine-keystore", machineKs);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("MachineKeyRevokedError");
+    // Run again: the key is revoked already, which is what was asked (exit 0, nothing sent).
     const twice = await cli("provision", "revoke-key", ...at);
-    expect(twice.code).toBe(1);
-    expect(twice.err).toContain("MachineKeyAlreadyRevoked");
+    expect(twice.code, twice.err).toBe(0);
+    expect(JSON.parse(twice.out)).toMatchObject({ machine, action: "revokeMachineKey", unchanged: true, reason: "the machine key is already revoked" });
+    expect(twice.out).not.toContain("txHash");
     // The controller still moves it, from its own key (changeState), without the machine's keystore.
     const byController = await cli("provision", "start", ...at);
     expect(byController.code, byController.err).toBe(0);
@@ -195,12 +198,18 @@ describe("provision and wallet commands", () => {
     const offered = await cli("provision", "transfer", ...at, "--to", next);
     expect(offered.code, offered.err).toBe(0);
     expect(JSON.parse(offered.out).provision).toMatchObject({ controller: registered.controller, pendingController: next });
+    const offeredAgain = await cli("provision", "transfer", ...at, "--to", next);
+    expect(offeredAgain.code, offeredAgain.err).toBe(0);
+    expect(JSON.parse(offeredAgain.out)).toMatchObject({ unchanged: true, provision: { pendingController: next } });
     const notOffered = await cli("provision", "accept", ...at);
     expect(notOffered.code).toBe(1);
     expect(notOffered.err).toContain("CallerNotPendingController");
     const accepted = await cli("provision", "accept", ...at, "--keystore", nextKs);
     expect(accepted.code, accepted.err).toBe(0);
     expect(JSON.parse(accepted.out).provision).toMatchObject({ controller: next, pendingController: null, nonce: 4 }); // revoke, invalidate, the controller's start, accept
+    const acceptedAgain = await cli("provision", "accept", ...at, "--keystore", nextKs);
+    expect(acceptedAgain.code, acceptedAgain.err).toBe(0);
+    expect(JSON.parse(acceptedAgain.out)).toMatchObject({ unchanged: true, provision: { controller: next, nonce: 4 } });
     const formerController = await cli("provision", "invalidate-nonce", ...at);
     expect(formerController.code).toBe(1);
     expect(formerController.err).toContain("CallerNotController");
@@ -304,6 +313,40 @@ describe("provision and wallet commands", () => {
     expect(revokedSign.code).toBe(1);
     expect(revokedSign.err).toContain("MachineKeyRevokedError");
     expect(revokedSign.out).toBe("");
+  }, 120_000);
+
+  it("start and stop run again once the state is reached exit 0 and send nothing; a move the state machine lacks still fails", async () => {
+    const conn = await connectChain(chain.url);
+    const contracts = await deployProvisionContracts(conn);
+    const machineKs = await keystoreWith("machine-goal.json");
+    const machine = machineKs.account;
+    await registerProvision({ conn, contracts, machine, did: "did:webvh:QmGoal:localhost%3A8654:provisions:g-1", info: { provisionId: "g-1", endpoint: "https://g-1.example/", tier: "gpu", country: "FR" } });
+    const at = ["--rpc", chain.url, "--registry", contracts.provisionRegistry, "--wallet-links", contracts.walletLinks];
+    const byMachine = [...at, "--machine-keystore", machineKs.file];
+    const byController = [...at, "--machine", machine.address];
+    const nonce = async () => (await readProvision(conn.publicClient, contracts, machine.address))!.nonce;
+
+    const notAllowed = await Promise.all([cli("provision", "stop", ...byMachine), cli("provision", "stop", ...byController)]);
+    expect(notAllowed[0].code).toBe(1);
+    expect(notAllowed[0].err).toContain("ProvisionStateError");
+    expect(notAllowed[1].code).toBe(1);
+    expect(notAllowed[1].err).toContain("InvalidStateTransition");
+
+    await relayStateChange({ relayer: conn, contracts, machine, to: "running" });
+    const before = await nonce();
+    for (const r of await Promise.all([cli("provision", "start", ...byMachine), cli("provision", "start", ...byController)])) {
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ machine: machine.address, to: "running", unchanged: true, reason: "the provision is already running", provision: { state: "running" } });
+      expect(r.err).toContain("already running");
+    }
+    expect(await nonce()).toBe(before);
+
+    await relayStateChange({ relayer: conn, contracts, machine, to: "off" });
+    for (const r of await Promise.all([cli("provision", "stop", ...byMachine), cli("provision", "stop", ...byController)])) {
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ to: "off", unchanged: true, provision: { state: "off" } });
+    }
+    expect(await nonce()).toBe(before + 1);
   }, 120_000);
 
   it("register: an unfunded sender is its own error naming the account; once funded, the re-run completes with the same DID, and a third run changes nothing", async () => {

@@ -24,6 +24,7 @@ import { accountFrom, contractsFrom, evmKeyFrom, print, UsageError, verifiedDocu
 import {
   deployProvisionContracts,
   deploymentToReuse,
+  goalReached,
   provisionFolder,
   registerProvisionDid,
   stageDeployment,
@@ -64,6 +65,8 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
            --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR] [--keystore FILE]
            Without the machine's keystore: the controller (the keystore's key) sends the change itself
            (changeState), which works after revoke-key too.
+           Already running (start) or off (stop): says so ("unchanged": true), sends nothing, exit 0; a move
+           the state machine lacks (stop before the first start) fails.
   sign     --to running|off --rpc URL --machine-keystore FILE [--cdn DIR | --registry ADDR --wallet-links ADDR]
            [--valid-for SECONDS]
            On the machine: prints the signed state change (JSON) for anyone to relay; sends nothing.
@@ -86,7 +89,8 @@ development key on chain ${LOCAL_CHAIN_ID}), each taking
   update-metadata   Recomputes the metadata hash from the provision's DID document (its #provision service,
                     as register computes it; read from --cdn DIR, else over HTTPS) and records it on chain.
 
-A sender without the ETH for gas fails with SenderUnfundedError (the account,
+Run again once done (the key revoked, control on offer or accepted), each says so ("unchanged": true) and
+exits 0 without sending. A sender without the ETH for gas fails with SenderUnfundedError (the account,
 what it holds and what it needs) before anything is sent.
 
 The keystore password comes from PUBLISHER_KEYSTORE_PASSWORD or the terminal.
@@ -274,6 +278,10 @@ async function change(flags: Flags, to: "running" | "off"): Promise<number> {
   const machine = await accountFrom(flags["machine-keystore"]!);
   const relayer = await connectChain(flags.rpc!, await relayerKey(flags));
   const contracts = await contractsFrom(relayer, flags);
+  // Run again once the provision is where it was asked to go: nothing to sign or send.
+  const view = await readProvision(relayer.publicClient, contracts, machine.address);
+  const reached = view && goalReached(view, { action: "changeState", to }, machine.address);
+  if (view && reached) return unchanged({ machine: machine.address, to, provision: view }, reached);
   const result = await relayStateChange({ relayer, contracts, machine, to });
   print({ machine: machine.address, ...result, relayer: relayer.account.address });
   return 0;
@@ -328,8 +336,19 @@ async function controllerConnection(flags: Flags) {
   return { conn, contracts, machine: flags.machine as Hex };
 }
 
+/** A command whose goal was already reached (run again): says so on stdout and stderr, exit 0. */
+function unchanged(report: Record<string, unknown>, reason: string): number {
+  print({ ...report, unchanged: true, reason });
+  process.stderr.write(`provision: ${reason}; nothing sent\n`);
+  return 0;
+}
+
 async function controllerAction(flags: Flags, action: ControllerAction): Promise<number> {
   const { conn, contracts, machine } = await controllerConnection(flags);
+  // Run again once its goal is reached (the key already revoked, the state already the one asked): exit 0.
+  const before = await readProvision(conn.publicClient, contracts, machine);
+  const reached = before && goalReached(before, action, conn.account.address);
+  if (before && reached) return unchanged({ machine, ...action, sender: conn.account.address, provision: before }, reached);
   const { txHash } = await sendControllerAction({ conn, contracts, machine, action });
   const view = await readProvision(conn.publicClient, contracts, machine);
   print({ machine, ...action, sender: conn.account.address, txHash, provision: view });

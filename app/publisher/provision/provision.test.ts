@@ -15,6 +15,7 @@ import { HostStore } from "../store.ts";
 import {
   createProvisionDid,
   deployProvisionContracts,
+  goalReached,
   ProvisionDidConflictError,
   ProvisionRegistrationConflictError,
   publishLog,
@@ -82,4 +83,24 @@ describe("registerProvisionDid", () => {
     expect(await fresh.readIndex()).toEqual([]);
   });
 
+  it("goalReached: a goal already reached, never a move the state machine lacks", () => {
+    const view = {
+      machine: conn.account.address,
+      controller: conn.account.address,
+      did: "did:webvh:Qm:x",
+      metadataHash: "0x01" as const,
+      state: "started" as const,
+      nonce: 0,
+      updatedAt: 0,
+      machineKeyRevoked: false,
+      pendingController: null,
+    };
+    expect(goalReached(view, { action: "changeState", to: "off" }, view.controller)).toBeNull();
+    expect(goalReached(view, { action: "changeState", to: "running" }, view.controller)).toBeNull();
+    expect(goalReached({ ...view, state: "running" }, { action: "changeState", to: "running" }, view.controller)).toBe("the provision is already running");
+    expect(goalReached({ ...view, machineKeyRevoked: true }, { action: "revokeMachineKey" }, view.controller)).not.toBeNull();
+    expect(goalReached(view, { action: "invalidateNonce" }, view.controller)).toBeNull();
+    expect(goalReached(view, { action: "acceptControl" }, view.controller)).not.toBeNull();
+    expect(goalReached(view, { action: "acceptControl" }, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")).toBeNull();
+  });
 });

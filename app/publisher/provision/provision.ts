@@ -24,7 +24,7 @@ import { parseLog, serializeLog } from "../../core/didwebvh/log.ts";
 import { buildDid, SCID_PLACEHOLDER } from "../../core/didwebvh/url.ts";
 import { InvalidError } from "../../core/errors.ts";
 import { provisionMetadataHash, provisionService, checkProvisionInfo, type ProvisionInfo } from "../../core/provisions/metadata.ts";
-import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
+import { readProvision, type ProvisionContracts, type ProvisionView } from "../../core/provisions/read.ts";
 import { stateFromIndex, stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
 import { describeTxFailure } from "../../core/provisions/txError.ts";
 import { SIGNED_CHANGE_TYPE, type SignedStateChange } from "../../core/provisions/signedChange.ts";
@@ -521,6 +521,29 @@ export async function registerProvisionDid(options: {
 async function publishText(store: HostStore, found: FoundProvisionDid): Promise<void> {
   if (found.where === "staged") await store.writeLog(found.did, found.text);
   await store.addToIndex([found.did]);
+}
+
+/**
+ * Why `action` would change nothing now, its goal being reached already (a command run again), or null
+ * when there is something to send. A move the state machine lacks is not a goal reached: it stays refused.
+ */
+export function goalReached(view: ProvisionView, action: ControllerAction, sender: Hex): string | null {
+  const same = (a: string | null, b: string | null) => a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+  switch (action.action) {
+    case "changeState":
+      return view.state === action.to ? `the provision is already ${action.to}` : null;
+    case "revokeMachineKey":
+      return view.machineKeyRevoked ? "the machine key is already revoked" : null;
+    case "transferControl":
+      if (BigInt(action.to) === 0n) return view.pendingController === null ? "control is on offer to no one already" : null;
+      return same(view.pendingController, action.to) ? `control is already on offer to ${action.to}` : null;
+    case "acceptControl":
+      return same(view.controller, sender) && view.pendingController === null ? `${sender} controls the provision already` : null;
+    case "updateMetadataHash":
+      return same(view.metadataHash, action.metadataHash) ? "the chain holds this metadata hash already" : null;
+    case "invalidateNonce":
+      return null;
+  }
 }
 
 /**
