@@ -8,7 +8,8 @@ import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
 import { parsePayload, resolveLinkset } from "../payload.ts";
 import { takeEarlyLinkset } from "../worker/early.ts";
-import { VerifyClient, WorkerFailure } from "../worker/client.ts";
+import type { RecheckNote } from "../offline/recheck.ts";
+import { VerifyClient, WorkerFailure, type ProductAnswer } from "../worker/client.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 import type { Settings } from "./settings.svelte.ts";
 
@@ -21,6 +22,7 @@ export class PassportState {
   #failure = $state.raw<SerializedError | null>(null);
   #message = $state<string | null>(null);
   #ms = $state<number | null>(null);
+  #recheck = $state.raw<RecheckNote | null>(null);
   readonly #settings: Settings;
   readonly #client: VerifyClient;
   #current: number | null = null;
@@ -46,6 +48,11 @@ export class PassportState {
   /** A message for a refused payload or a linkset problem. */
   get message() { return this.#message; }
   get ms() { return this.#ms; }
+  /**
+   * Set while the result shown is a re-check against this device's last full verification (every file and
+   * registry read the same); the full verification then runs and replaces it.
+   */
+  get recheck() { return this.#recheck; }
   get busy() { return this.#status === "resolving" || this.#status === "verifying"; }
 
   verifyConfig(): VerifyConfig {
@@ -92,23 +99,42 @@ export class PassportState {
     const config = this.verifyConfig();
     this.#configKey = JSON.stringify(config);
     performance.mark("passport:verify");
-    const { id, result } = this.#client.verify(did, config);
+    const asked = this.#client.verify(did, config);
+    const answer = await this.#await(gen, asked);
+    if (!answer?.recheck) return;
+    // Shown from the re-check; the full verification runs once the verdict is painted, and replaces it.
+    // (A hidden page paints no frames: then after a short while.)
+    await new Promise<void>((resolve) => {
+      requestAnimationFrame(() => setTimeout(resolve, 0));
+      setTimeout(resolve, 250);
+    });
+    if (gen !== this.#generation) return;
+    await this.#await(gen, this.#client.verifyFully(did, config, asked.id));
+  }
+
+  /** Shows a verification's answer (or failure) unless another was asked since; the answer shown. */
+  async #await(gen: number, { id, result }: { id: number; result: Promise<ProductAnswer> }): Promise<ProductAnswer | null> {
     this.#current = id;
     try {
-      const { product, ms } = await result;
-      if (gen !== this.#generation) return;
-      performance.mark("passport:verdict");
-      this.#product = product;
-      this.#ms = ms;
+      const answer = await result;
+      if (gen !== this.#generation) return null;
+      performance.mark(answer.recheck ? "passport:rechecked" : "passport:verdict");
+      this.#product = answer.product;
+      this.#ms = answer.ms;
+      this.#recheck = answer.recheck ?? null;
       this.#status = "done";
+      return answer;
     } catch (e) {
-      if (gen !== this.#generation) return;
-      if (e instanceof DOMException && e.name === "AbortError") return;
+      if (gen !== this.#generation) return null;
+      if (e instanceof DOMException && e.name === "AbortError") return null;
       this.#failure =
         e instanceof WorkerFailure
           ? e.error
           : { name: "UnexpectedError", verdict: "unverifiable", message: String(e), shortMessage: "Verification failed to run" };
+      this.#product = null;
+      this.#recheck = null;
       this.#status = "failed";
+      return null;
     } finally {
       if (this.#current === id) this.#current = null;
     }
@@ -136,5 +162,6 @@ export class PassportState {
     this.#failure = null;
     this.#message = null;
     this.#ms = null;
+    this.#recheck = null;
   }
 }

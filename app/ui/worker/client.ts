@@ -5,7 +5,15 @@
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode } from "../../core/types.ts";
 import type { AuditRow, VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
-import { createVerifyWorker, takeEarlyVerification, takeEarlyWorker } from "./early.ts";
+import type { RecheckNote } from "../offline/recheck.ts";
+import { createVerifyWorker, recheckKeyOf, recheckRunning, takeEarlyVerification, takeEarlyWorker } from "./early.ts";
+
+/** A product's verdict: `recheck` when it was re-checked against this device's record, not verified now. */
+export interface ProductAnswer {
+  product: ProductNode;
+  ms: number;
+  recheck?: RecheckNote;
+}
 
 export class WorkerFailure extends Error {
   override readonly name = "WorkerFailure";
@@ -18,6 +26,8 @@ export class VerifyClient {
   #worker: Worker | null = null;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>();
+  /** The boot's verification once taken: its worker answer may still serve as the full verification. */
+  #early: { id: number; did: string; configKey: string; full(): Promise<WorkerResponse> | null; stop(): void } | null = null;
 
   /** Requests in flight. */
   get inFlight(): number {
@@ -45,25 +55,58 @@ export class VerifyClient {
   }
 
   #settle(msg: WorkerResponse): void {
+    if (msg.type === "record") return; // kept by the worker's own listener (early.ts)
     const p = this.#pending.get(msg.id);
     if (!p) return;
     this.#pending.delete(msg.id);
-    if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms });
+    if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms, ...(msg.recheck ? { recheck: msg.recheck } : {}) } satisfies ProductAnswer);
     else if (msg.type === "did") p.resolve(msg.row);
     else p.reject(new WorkerFailure(msg.error));
   }
 
-  verify(did: string, config: VerifyConfig): { id: number; result: Promise<{ product: ProductNode; ms: number }> } {
-    const worker = this.#ensure();
-    // The same verification may already be under way: asked at boot for the product link opened (early.ts).
-    const early = takeEarlyVerification(worker, did, config);
-    const id = early ? early.id : this.#nextId++;
-    const result = new Promise<{ product: ProductNode; ms: number }>((resolve, reject) => {
+  verify(did: string, config: VerifyConfig): { id: number; result: Promise<ProductAnswer> } {
+    // The same verification may already be under way: asked at boot for the product link opened (early.ts);
+    // it needs no worker of ours (a re-check may be answering it before any worker is started).
+    const early = takeEarlyVerification(this.#worker, did, config);
+    if (early) {
+      this.#early = early;
+      const result = this.#expect<ProductAnswer>(early.id);
+      void early.response.then((msg) => this.#settle(msg));
+      return { id: early.id, result };
+    }
+    const id = this.#nextId++;
+    const result = this.#expect<ProductAnswer>(id);
+    this.#post(this.#ensure(), did, config, id);
+    return { id, result };
+  }
+
+  /**
+   * The full verification of a product whose answer was a re-check (`recheck` set): the worker's answer to
+   * the boot's request when it was asked already, else a new request.
+   */
+  verifyFully(did: string, config: VerifyConfig, answered: number): { id: number; result: Promise<ProductAnswer> } {
+    const early = this.#early;
+    const full = early && early.id === answered && early.did === did && early.configKey === JSON.stringify(config) ? early.full() : null;
+    if (full) {
+      const result = this.#expect<ProductAnswer>(answered);
+      void full.then((msg) => this.#settle(msg));
+      return { id: answered, result };
+    }
+    const id = this.#nextId++;
+    const result = this.#expect<ProductAnswer>(id);
+    this.#post(this.#ensure(), did, config, id);
+    return { id, result };
+  }
+
+  #expect<T>(id: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
     });
-    if (early) void early.response.then((msg) => this.#settle(msg));
-    else worker.postMessage({ type: "verify", id, did, config } satisfies WorkerRequest);
-    return { id, result };
+  }
+
+  #post(worker: Worker, did: string, config: VerifyConfig, id: number): void {
+    const recordAs = recheckKeyOf(did, config);
+    worker.postMessage({ type: "verify", id, did, config, ...(recordAs ? { recordAs } : {}) } satisfies WorkerRequest);
   }
 
   /**
@@ -71,6 +114,7 @@ export class VerifyClient {
    * open the cache and connect to the chains ahead of the first request.
    */
   warm(config: VerifyConfig): void {
+    if (recheckRunning()) return; // the boot's re-check runs alone: the worker starts once it is over
     this.#ensure().postMessage({ type: "warm", id: 0, config } satisfies WorkerRequest);
   }
 
@@ -88,6 +132,7 @@ export class VerifyClient {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
+    if (this.#early?.id === id) this.#early.stop();
     this.#worker?.postMessage({ type: "cancel", id } satisfies WorkerRequest);
     p.reject(new DOMException("cancelled", "AbortError"));
   }

@@ -9,57 +9,184 @@
  *   passport state takes the DID and, when it asks for the same DID with the same configuration, that
  *   verification under way: the verdict no longer waits for the app to be evaluated and mounted first.
  *   Nothing is shown from here; the worker verifies as for any other request.
+ * - a product verified in full on this device before (offline/recheck.ts, recheckStore.ts) is first
+ *   re-checked here, in the page: its recorded files fetched and hashed, its registry reads made again.
+ *   When all are the same, that is the early answer (marked `recheck`), and the passport state then asks
+ *   the worker for the full verification, which replaces it. A re-check that has not answered within
+ *   RECHECK_HEAD_START_MS has the worker verify alongside it (whichever answers first is shown); one that
+ *   fails hands over at once. Opened by the same link as when recorded, the re-check starts at boot,
+ *   alongside the linkset (whose DID must then be the record's), and the worker is not started until the
+ *   re-check is over: on a phone's few cores it would only slow it down.
  */
 import { isPayloadPath, parsePayload, resolveLinkset } from "../payload.ts";
 import { acceptedOrigins, loadSettings, verifyConfig } from "../state/settingsData.ts";
+import { didOfLink, hasRecords, loadRecord, saveRecord } from "../offline/recheckStore.ts";
+import type { RecheckRecord } from "../offline/recheck.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
+type RecheckModule = typeof import("../offline/recheck.ts");
+
+/** How long a re-check may run alone before the worker also verifies in full. */
+export const RECHECK_HEAD_START_MS = 300;
+
+function storage(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined; // storage disabled
+  }
+}
+
+/**
+ * The key of `did`'s re-check record under `config` and this build of the app (offline/recheck.ts), or
+ * undefined where none is kept (the development server: its code changes under the same URLs). The build
+ * is this chunk's URL: its content hash changes with the app's code, since it names the worker's script
+ * by its own content hash.
+ */
+export function recheckKeyOf(did: string, config: VerifyConfig): string | undefined {
+  if (import.meta.env.DEV) return undefined;
+  return JSON.stringify([did, config, import.meta.url]);
+}
+
 export function createVerifyWorker(): Worker {
-  return new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module", name: "verify" });
+  const worker = new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module", name: "verify" });
+  // Re-check records of the products it verified in full are kept here, whoever asked (with the product
+  // link the page was opened by, for that product).
+  worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
+    if (e.data?.type === "record") saveRecord(storage(), e.data.did, e.data.record, openedBy?.did === e.data.did ? openedBy.link : undefined);
+  });
+  return worker;
 }
 
 /** The id of the verification asked for at boot (the VerifyClient numbers its own from 1). */
 const EARLY_REQUEST_ID = -1;
 
+/** The boot's worker until a VerifyClient takes it; `deferred`: not started yet (a re-check runs first). */
 let early: Worker | null = null;
+let deferred = false;
+/** The boot's worker once a VerifyClient took it. */
+let taken: Worker | null = null;
+/** The product link this page was opened by, and the DID it named. */
+let openedBy: { link: string; did: string } | null = null;
 
 interface EarlyVerification {
   id: number;
-  worker: Worker;
+  /** The worker asked (null while a re-check runs alone). */
+  worker: Worker | null;
   did: string;
   configKey: string;
-  /** The worker's answer to EARLY_REQUEST_ID. */
+  /** The first answer: the worker's to EARLY_REQUEST_ID, or a re-check's (`recheck` set). */
   response: Promise<WorkerResponse>;
+  /** The worker's answer, when it was asked (always, unless a re-check answered first). */
+  full(): Promise<WorkerResponse> | null;
+  /** The verification is no longer wanted: the worker is not asked if it was not yet. */
+  stop(): void;
 }
 let verification: EarlyVerification | null = null;
 
-/** The worker started at boot, once; null afterwards (or where there are no workers). */
+function bootWorker(): Worker {
+  const worker = createVerifyWorker();
+  // A worker that failed before anyone took it (its script did not load) is dropped, with the verification
+  // asked of it: the taker starts a new one and sees that one's failure under its own handler.
+  worker.addEventListener("error", () => {
+    worker.terminate();
+    if (early === worker) early = null;
+    if (verification?.worker === worker) verification = null;
+  });
+  return worker;
+}
+
+/** The worker started at boot (started now if it was deferred), once; null afterwards (or where there are no workers). */
 export function takeEarlyWorker(): Worker | null {
+  if (deferred) {
+    deferred = false;
+    early = bootWorker();
+  }
   const w = early;
   early = null;
+  if (w) taken = w;
   return w;
 }
 
-function verifyEarly(worker: Worker, did: string, config: VerifyConfig): void {
-  const response = new Promise<WorkerResponse>((resolve) => {
-    const onMessage = (e: MessageEvent<WorkerResponse>) => {
-      if (e.data?.id !== EARLY_REQUEST_ID) return;
-      worker.removeEventListener("message", onMessage);
-      resolve(e.data);
+/** Is a re-check running alone (the worker not started yet)? Warming the worker up would only slow it down. */
+export function recheckRunning(): boolean {
+  return deferred;
+}
+
+/**
+ * The boot's verification of `did`: a re-check of `record` first when there is one (`quick`, started
+ * already when the link named the record's DID), else the worker at once.
+ */
+function verifyEarly(did: string, config: VerifyConfig, quick: Promise<WorkerResponse | null> | null): void {
+  const recordAs = recheckKeyOf(did, config);
+  let asked: Promise<WorkerResponse> | null = null;
+  let stopped = false;
+  const v: EarlyVerification = {
+    id: EARLY_REQUEST_ID,
+    worker: null,
+    did,
+    configKey: JSON.stringify(config),
+    response: Promise.resolve(null as never),
+    full: () => asked,
+    stop: () => void (stopped = true),
+  };
+  const ask = (): Promise<WorkerResponse> | null => {
+    if (asked || stopped) return asked;
+    if (deferred) {
+      deferred = false;
+      early = bootWorker();
+    }
+    const worker = early ?? taken;
+    if (!worker) return null;
+    v.worker = worker;
+    asked = new Promise<WorkerResponse>((resolve) => {
+      const onMessage = (e: MessageEvent<WorkerResponse>) => {
+        if (e.data?.id !== EARLY_REQUEST_ID || e.data.type === "record") return;
+        worker.removeEventListener("message", onMessage);
+        resolve(e.data);
+      };
+      worker.addEventListener("message", onMessage);
+    });
+    worker.postMessage({ type: "verify", id: EARLY_REQUEST_ID, did, config, ...(recordAs ? { recordAs } : {}) } satisfies WorkerRequest);
+    return asked;
+  };
+  verification = v;
+  if (!quick) {
+    v.response = ask() ?? new Promise<never>(() => {});
+    return;
+  }
+  v.response = new Promise<WorkerResponse>((resolve) => {
+    let settled = false;
+    const settle = (msg: WorkerResponse) => {
+      if (!settled) resolve(msg);
+      settled = true;
     };
-    worker.addEventListener("message", onMessage);
+    const fromWorker = () => void ask()?.then(settle);
+    const timer = setTimeout(fromWorker, RECHECK_HEAD_START_MS);
+    void quick.then((answer) => {
+      clearTimeout(timer);
+      if (answer) settle(answer);
+      else fromWorker();
+    });
   });
-  worker.postMessage({ type: "verify", id: EARLY_REQUEST_ID, did, config } satisfies WorkerRequest);
-  verification = { id: EARLY_REQUEST_ID, worker, did, configKey: JSON.stringify(config), response };
+}
+
+/** A re-check of `record` under `config`, as the early answer; null when it does not hold. */
+function recheckEarly(recheck: Promise<RecheckModule>, record: RecheckRecord, config: VerifyConfig): Promise<WorkerResponse | null> {
+  const started = performance.now();
+  return recheck
+    .then((m) => m.quickCheck(record, config))
+    .then((q): WorkerResponse | null => (q ? { type: "product", id: EARLY_REQUEST_ID, product: q.product, ms: performance.now() - started, recheck: q.note } : null))
+    .catch(() => null);
 }
 
 /**
  * The verification asked at boot, once, if it was asked of `worker` for `did` with `config`; null
  * otherwise. `response` settles with the worker's answer to its `id`.
  */
-export function takeEarlyVerification(worker: Worker, did: string, config: VerifyConfig): EarlyVerification | null {
+export function takeEarlyVerification(worker: Worker | null, did: string, config: VerifyConfig): EarlyVerification | null {
   const v = verification;
-  if (!v || v.worker !== worker || v.did !== did || v.configKey !== JSON.stringify(config)) return null;
+  if (!v || (worker && v.worker && v.worker !== worker) || v.did !== did || v.configKey !== JSON.stringify(config)) return null;
   verification = null;
   return v;
 }
@@ -72,36 +199,43 @@ let linkset: { url: string; did: Promise<string> } | null = null;
  * workers, a linkset that cannot be read: the passport state then reports it).
  */
 export async function startEarly(): Promise<void> {
-  if (early || typeof Worker !== "function") return;
-  const worker = createVerifyWorker();
-  early = worker;
-  // A worker that failed before anyone took it (its script did not load) is dropped, with the verification
-  // asked of it: the taker starts a new one and sees that one's failure under its own handler.
-  worker.addEventListener("error", () => {
-    worker.terminate();
-    if (early === worker) early = null;
-    if (verification?.worker === worker) verification = null;
-  });
-  let storage: Storage | undefined;
-  try {
-    storage = globalThis.localStorage;
-  } catch {
-    // Storage disabled: the defaults, as the app's Settings then use.
-  }
-  const settings = loadSettings(storage);
-  // The worker connects to the configured chain (chain id check, latest block) as soon as it is up,
-  // alongside the first files rather than after the first log is read.
-  worker.postMessage({ type: "warm", id: 0, config: verifyConfig(settings) } satisfies WorkerRequest);
+  if (early || deferred || typeof Worker !== "function") return;
+  // Storage disabled: the defaults, as the app's Settings then use.
+  const stored = storage();
+  const settings = loadSettings(stored);
+  const config = verifyConfig(settings);
   // A product link opened (App.svelte's initialPayload: not when the address also has a route).
-  if (typeof location !== "object" || !isPayloadPath(location.pathname) || location.hash.replace(/^#\/?/, "") !== "") return;
-  const p = parsePayload(location.href, acceptedOrigins(settings));
+  const opened = typeof location === "object" && isPayloadPath(location.pathname) && location.hash.replace(/^#\/?/, "") === "";
+  const p = opened ? parsePayload(location.href, acceptedOrigins(settings)) : null;
+  // A product verified here before is re-checked first: its code loads alongside the linkset.
+  const recheck: Promise<RecheckModule> | null = p && p.kind !== "refused" && !import.meta.env.DEV && hasRecords(stored) ? import("../offline/recheck.ts") : null;
+  recheck?.catch(() => undefined);
+  const recordOf = (did: string) => (recheck ? loadRecord(stored, did, recheckKeyOf(did, config)!) : undefined);
+  // Opened by the link its record was made from: re-checked at once, the worker started only if needed.
+  const expected = recheck && p?.kind === "gs1" ? didOfLink(stored, p.linksetUrl) : recheck && p?.kind === "did" ? p.did : undefined;
+  const record = expected ? recordOf(expected) : undefined;
+  const quick = recheck && record ? recheckEarly(recheck, record, config) : null;
+  if (quick) deferred = true;
+  else {
+    early = bootWorker();
+    // The worker connects to the configured chain (chain id check, latest block) as soon as it is up,
+    // alongside the first files rather than after the first log is read.
+    early.postMessage({ type: "warm", id: 0, config } satisfies WorkerRequest);
+  }
+  if (!p) return;
   const start = (did: string) => {
-    if (early === worker && !verification) verifyEarly(worker, did, verifyConfig(settings));
+    if (verification || (!early && !deferred)) return;
+    if (p.kind === "gs1") openedBy = { link: p.linksetUrl, did };
+    // The link now names another DID than the record's: that re-check's answer is not this product's.
+    const own = quick && did === record?.did ? quick : null;
+    const other = !own && recheck ? recordOf(did) : undefined;
+    verifyEarly(did, config, own ?? (recheck && other ? recheckEarly(recheck, other, config) : null));
   };
   if (p.kind === "gs1") {
     const did = resolveLinkset(p.linksetUrl, acceptedOrigins(settings));
     linkset = { url: p.linksetUrl, did };
-    // A failure is reported by whoever takes the linkset; otherwise dropped.
+    // A failure is reported by whoever takes the linkset; otherwise dropped (and the deferred worker is
+    // then started by the first client that asks for it).
     await did.then(start, () => undefined);
   } else if (p.kind === "did") start(p.did);
 }

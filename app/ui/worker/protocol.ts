@@ -4,6 +4,7 @@
  */
 import type { SerializedError } from "../../core/errors.ts";
 import type { ProductNode, Verdict, VerdictReason } from "../../core/types.ts";
+import type { RecheckNote, RecheckRecord } from "../offline/recheck.ts";
 
 /** One DID's line of a bulk audit: the same fields as the CLI's `audit --json` lines, plus entries. */
 export interface AuditRow {
@@ -30,13 +31,20 @@ export interface VerifyConfig {
 }
 
 export type WorkerRequest =
-  | { type: "verify"; id: number; did: string; config: VerifyConfig }
+  /**
+   * `recordAs`: after a full verification from live reads only, store what it read and its result under
+   * this key (offline/recheck.ts), so that the product opened again can be re-checked at once.
+   */
+  | { type: "verify"; id: number; did: string; config: VerifyConfig; recordAs?: string }
   | { type: "did"; id: number; did: string; config: VerifyConfig }
   | { type: "cancel"; id: number }
   /** Start up before the first request: open the cache, connect to the configured chains. No response. */
   | { type: "warm"; id: number; config: VerifyConfig };
 
 export type WorkerResponse =
-  | { type: "product"; id: number; product: ProductNode; ms: number }
+  /** `recheck`: the tree was not verified now but re-checked against this device's record (early.ts). */
+  | { type: "product"; id: number; product: ProductNode; ms: number; recheck?: RecheckNote }
   | { type: "did"; id: number; row: AuditRow }
+  /** After a product asked `recordAs`: its re-check record, or null (none may be kept: forget the old one). */
+  | { type: "record"; id: number; did: string; record: RecheckRecord | null }
   | { type: "failure"; id: number; error: SerializedError };

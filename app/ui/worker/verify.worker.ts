@@ -10,6 +10,7 @@ import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
 import { cachingChain, cachingSource, fileBudget, lazyCache, openCache, withCachedFiles, type CacheDb, type FileBudget } from "../offline/cache.ts";
+import { makeRecord, recordingChain, recordingSource } from "../offline/recheck.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
 /** The deployment's pinned anchoring accounts, when the settings name any. */
@@ -63,14 +64,19 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   let answered = false;
   const schedule = (write: () => void) => (answered ? write() : void writes.push(write));
   try {
-    const live = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
+    // What was read live, for a re-check record (asked for by the page: a product's full verification).
+    const recordAs = msg.type === "verify" ? msg.recordAs : undefined;
+    const http = httpSource(msg.config.hostOrigin ? { origin: msg.config.hostOrigin } : {});
+    const recording = recordAs ? { source: recordingSource(http), chain: recordingChain(chainFor(msg.config)) } : null;
+    const live = recording?.source ?? http;
+    const liveChain = recording?.chain ?? chainFor(msg.config);
     // The first requests go out at once; the cache (still opening on a first request) is needed only
     // when the network fails, and for the writes made after the verdict.
     const db = lazyCache(cacheDb());
     budget ??= fileBudget(db);
     const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule, budget });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
-    const chain = cachingChain(chainFor(msg.config), db, { stalenessMs: msg.config.stalenessMs, schedule });
+    const chain = cachingChain(liveChain, db, { stalenessMs: msg.config.stalenessMs, schedule });
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
       if (cancelled.delete(msg.id)) return;
@@ -79,10 +85,18 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     }
     // The components get a head start as soon as the product's log is in, from the network or, offline,
     // from the cache (verifyProduct).
-    const product = await verifyProduct(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
+    const now = new Date();
+    const product = withCachedFiles(await verifyProduct(msg.did, { source, chain, now, ...trusted(msg.config) }), source);
     if (cancelled.delete(msg.id)) return;
     // Each DID whose files came from the cache says when they were read (DidCard: "verified offline ...").
-    post({ type: "product", id: msg.id, product: withCachedFiles(product, source), ms: performance.now() - started });
+    post({ type: "product", id: msg.id, product, ms: performance.now() - started });
+    if (recordAs && recording) {
+      // The page keeps it (recheckStore.ts); null (a failure, cached data) makes it forget an older one.
+      const { id, did } = msg;
+      void makeRecord(recordAs, did, product, recording.source, recording.chain, now.getTime())
+        .catch(() => null)
+        .then((record) => post({ type: "record", id, did, record }));
+    }
   } catch (error) {
     if (cancelled.delete(msg.id)) return;
     post({ type: "failure", id: msg.id, error: toVerifierError(error).toJSON() });
