@@ -8,8 +8,6 @@
  * worker (370 KB of its 430 KB), and evaluating them put about 30 ms on the path to every verdict. This
  * is the part of it the reader needs; registry.test.ts runs the reader against a real chain.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { readTextLimited } from "../fetch/http.ts";
 import { RegistryNotFoundError, RpcResponseError, RpcTimeoutError, RpcUnreachableError } from "./errors.ts";
 import type { Hex } from "../types.ts";
@@ -315,8 +313,12 @@ export function quantity(value: unknown, what: string): bigint {
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-/** anchorOf(address,bytes32): the first four bytes of keccak256 of its signature. */
-export const ANCHOR_OF_SELECTOR = `0x${bytesToHex(keccak_256(utf8ToBytes("anchorOf(address,bytes32)")).subarray(0, 4))}`;
+/**
+ * anchorOf(address,bytes32): the first four bytes of keccak256 of its signature, written out so that a
+ * reader needs no keccak code (the page's re-check loads this module; jsonRpc.test.ts holds the encoding
+ * to viem's).
+ */
+export const ANCHOR_OF_SELECTOR = "0xecbe7ca5";
 
 /** The eth_call data of anchorOf(anchorer, root). */
 export function anchorOfCalldata(anchorer: Hex, root: Hex): Hex {

@@ -18,6 +18,8 @@
  *   alongside the linkset (whose DID must then be the record's), and the worker is not started until the
  *   re-check is over: on a phone's few cores it would only slow it down.
  */
+import { httpSource } from "../../core/fetch/http.ts";
+import type { FileSource } from "../../core/fetch/source.ts";
 import { isPayloadPath, parsePayload, resolveLinkset } from "../payload.ts";
 import { acceptedOrigins, loadSettings, verifyConfig } from "../state/settingsData.ts";
 import { didOfLink, hasRecords, loadRecord, saveRecord } from "../offline/recheckStore.ts";
@@ -171,11 +173,22 @@ function verifyEarly(did: string, config: VerifyConfig, quick: Promise<WorkerRes
   });
 }
 
-/** A re-check of `record` under `config`, as the early answer; null when it does not hold. */
+/**
+ * A re-check of `record` under `config`, as the early answer; null when it does not hold. Its files are
+ * requested at once (httpSource is in this chunk), not once the re-check's own code has loaded.
+ */
 function recheckEarly(recheck: Promise<RecheckModule>, record: RecheckRecord, config: VerifyConfig): Promise<WorkerResponse | null> {
   const started = performance.now();
+  const live = httpSource(config.hostOrigin ? { origin: config.hostOrigin } : {});
+  const requested = new Map<string, Promise<string | null>>();
+  for (const f of record.files) {
+    const text = live.get(f.did, f.file);
+    text.catch(() => undefined); // observed by the re-check
+    requested.set(`${f.did}|${f.file}`, text);
+  }
+  const source: FileSource = { get: (did, file) => requested.get(`${did}|${file}`) ?? live.get(did, file) };
   return recheck
-    .then((m) => m.quickCheck(record, config))
+    .then((m) => m.quickCheck(record, config, { source }))
     .then((q): WorkerResponse | null => (q ? { type: "product", id: EARLY_REQUEST_ID, product: q.product, ms: performance.now() - started, recheck: q.note } : null))
     .catch(() => null);
 }
@@ -238,6 +251,14 @@ export async function startEarly(): Promise<void> {
     // then started by the first client that asks for it).
     await did.then(start, () => undefined);
   } else if (p.kind === "did") start(p.did);
+  // A re-check running alone: the app mounts once it is over (or handed over), so that mounting does not
+  // hold up its answers; at the latest RECHECK_HEAD_START_MS after it began.
+  if (quick) await Promise.race([quick, new Promise((r) => setTimeout(r, RECHECK_HEAD_START_MS))]);
+}
+
+/** How long the app's mount may wait for startEarly (main.ts): longer while a re-check runs alone. */
+export function mountWaitMs(): number {
+  return deferred ? RECHECK_HEAD_START_MS + 100 : 250;
 }
 
 /** The passport DID of the linkset requested at boot for `url`, once; null otherwise. */
