@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startAnchorChain, type AnchorChain } from "../../cli/lib/testing/anchorChain.ts";
 import { buildTestHost, serveDir, type TestHost } from "../../cli/lib/testing/host.ts";
+import { limitedFetch, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
 import { createRpcChainReader, type ChainReader } from "../../core/anchors/registry.ts";
 import { fileUrl, httpSource } from "../../core/fetch/http.ts";
 import type { FileSource } from "../../core/fetch/source.ts";
@@ -175,18 +176,32 @@ describe("quickCheck", () => {
     }
   });
 
-  it("a registry answer that differs, an unreachable or wrong chain: no answer", async () => {
-    const real = liveChain();
-    const lying: ChainReader = {
-      readAnchor: async (q) => {
-        const r = await real.readAnchor(q);
-        return r && { ...r, blockNumber: r.blockNumber + 1 };
-      },
-      readAt: (id) => real.readAt(id),
+  it("a registry answer that differs, an anchor newer than the block read, an unreachable or wrong chain: no answer", async () => {
+    /** The real endpoint, its answers changed on the way back. */
+    const altered = (change: (answers: { id: number; result: unknown }[]) => void): RpcFetch => async (url, init) => {
+      const response = await limitedFetch(url, init);
+      const answers = (await response.json()) as { id: number; result: unknown }[];
+      change(answers);
+      return { ok: response.ok, status: response.status, json: async () => answers };
     };
-    expect(await quickCheck(record, config, { chain: lying })).toBeNull();
+    expect(await quickCheck(record, config, { fetchFn: altered(() => undefined) })).not.toBeNull();
+    // one anchorOf answer with another block number
+    const otherBlock = altered((answers) => {
+      const a = answers.find((x) => x.id === 2)!;
+      a.result = `${(a.result as string).slice(0, -1)}${(a.result as string).endsWith("0") ? "1" : "0"}`;
+    });
+    expect(await quickCheck(record, config, { fetchFn: otherBlock })).toBeNull();
+    // the latest block said to be older than an anchor found
+    const olderBlock = altered((answers) => void ((answers.find((x) => x.id === 1)!.result as { number: string }).number = "0x1"));
+    expect(await quickCheck(record, config, { fetchFn: olderBlock })).toBeNull();
+    // an answer missing, or an error in its place
+    expect(await quickCheck(record, config, { fetchFn: altered((answers) => void answers.pop()) })).toBeNull();
+    expect(await quickCheck(record, config, { fetchFn: altered((answers) => void Object.assign(answers[2]!, { error: { code: -32000, message: "x" } })) })).toBeNull();
     expect(await quickCheck(record, { ...config, rpc: { [chain.chain.chainId]: ["http://127.0.0.1:8672"] }, timeoutMs: 2_000 })).toBeNull();
     expect(await quickCheck(record, { ...config, rpc: { 1: [chain.chain.url] } })).toBeNull();
+    // an endpoint of another chain, configured for this one
+    const wrongChain = altered((answers) => void (answers.find((x) => x.id === 0)!.result = "0x1"));
+    expect(await quickCheck(record, config, { fetchFn: wrongChain })).toBeNull();
   });
 
   it("the host unreachable: no answer (the full verification decides, from its offline cache)", async () => {

@@ -15,14 +15,16 @@
  *   only moves forward, so it will not meet it later: a record from the future (the clock set back since)
  *   is never used. An unverifiable or invalid verdict is never shown from a record.
  * - The re-check (`quickCheck`): every recorded file fetched again through the same httpSource (limits,
- *   HTML refusal) and every recorded query read again through a fresh RPC chain reader (the chain id check,
- *   the latest block, hedged endpoints). Any difference, failure or timeout: no answer (null), and the
- *   worker's full verification decides, as on a first visit. The tree shown says which block it was read
+ *   HTML refusal) and every recorded query read again, in one JSON-RPC batch per chain beside its chain id
+ *   and latest block (`rereadChain`), from its first configured endpoint. Any difference, failure or
+ *   timeout: no answer (null), and the worker's full verification decides (with every endpoint, hedged), as
+ *   on a first visit. The tree shown says which block it was read
  *   at now (each DID's `chainReadAt`), and that it was re-checked (the UI's note).
  * - What more is trusted: this device's storage holds the records, as it holds the offline cache and the
  *   app's own code (the service worker's cache); anyone able to write there could change either.
  */
-import { createRpcChainReader, type AnchorQuery, type ChainReader } from "../../core/anchors/registry.ts";
+import { anchorOfCalldata, decodeAnchorOf, limitedFetch, quantity, type RpcFetch } from "../../core/anchors/jsonRpc.ts";
+import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord, ProductNode } from "../../core/types.ts";
@@ -164,9 +166,52 @@ export async function makeRecord(
 export interface QuickCheckOptions {
   /** The source to read the files again from (default: httpSource as the worker makes it). */
   source?: FileSource;
-  /** The chain to read again (default: a fresh RPC chain reader of `config`). */
-  chain?: ChainReader;
+  /** The JSON-RPC transport (default: the global fetch, answers read up to the usual limit). */
+  fetchFn?: RpcFetch;
   now?: () => number;
+}
+
+/**
+ * A chain's recorded registry reads, made again in one JSON-RPC batch to its first configured endpoint:
+ * its chain id, its latest block, and each anchorOf at "latest". The chain state they were read at, when
+ * the endpoint serves the chain and every answer is the recorded one; null otherwise (or on any failure).
+ * One round trip, where a fresh chain reader takes two (the block first, then reads pinned to it): reading
+ * at "latest" beside the block is sound here because a record, once anchored, never changes (the contract
+ * sets it once), so a recorded anchor found again at or below that block stood at that block.
+ */
+async function rereadChain(chainId: number, reads: readonly AnchorRead[], config: VerifyConfig, fetchFn: RpcFetch): Promise<ChainReadAt | null> {
+  const url = config.rpc[chainId]?.[0];
+  if (!url) return null;
+  const call = (id: number, method: string, params: readonly unknown[]) => ({ jsonrpc: "2.0", id, method, params });
+  const body = [
+    call(0, "eth_chainId", []),
+    call(1, "eth_getBlockByNumber", ["latest", false]),
+    ...reads.map((r, i) => call(i + 2, "eth_call", [{ to: r.query.registry.toLowerCase(), data: anchorOfCalldata(r.query.anchorer, r.query.root) }, "latest"])),
+  ];
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), config.timeoutMs ?? 8_000);
+  try {
+    const response = await fetchFn(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: controller.signal });
+    if (!response.ok) return null;
+    const answers = await response.json();
+    if (!Array.isArray(answers)) return null;
+    const results = new Map<unknown, unknown>();
+    for (const a of answers) if (a && typeof a === "object" && "result" in a && !("error" in a)) results.set((a as { id: unknown }).id, (a as { result: unknown }).result);
+    if (results.size !== body.length) return null;
+    if (quantity(results.get(0), "eth_chainId") !== BigInt(chainId)) return null;
+    const block = results.get(1) as { number?: unknown; timestamp?: unknown } | null;
+    if (!block || typeof block !== "object") return null;
+    const number = quantity(block.number, "block number");
+    const timestamp = quantity(block.timestamp, "block timestamp");
+    for (const [i, r] of reads.entries()) {
+      const now = decodeAnchorOf(results.get(i + 2), "anchorOf");
+      if (r.record === null ? now.timestamp !== 0n : now.timestamp !== BigInt(r.record.timestamp) || now.blockNumber !== BigInt(r.record.blockNumber)) return null;
+      if (now.blockNumber > number) return null; // anchored after the block read: not the state it names
+    }
+    return { time: new Date(Number(timestamp) * 1000).toISOString(), blockNumber: Number(number), offline: false };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -177,21 +222,26 @@ export async function quickCheck(record: RecheckRecord, config: VerifyConfig, o:
   const now = (o.now ?? Date.now)();
   if (!(now >= record.verifiedAt)) return null; // the clock was set back: see above
   const source = o.source ?? httpSource(config.hostOrigin ? { origin: config.hostOrigin } : {});
-  const chain = o.chain ?? createRpcChainReader({ rpc: config.rpc, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) });
-  const chains = new Set(record.anchors.map((a) => a.query.chainId));
-  for (const id of chains) chain.prepare?.(id);
+  const byChain = new Map<number, AnchorRead[]>();
+  for (const a of record.anchors) byChain.set(a.query.chainId, [...(byChain.get(a.query.chainId) ?? []), a]);
+  const readAt = new Map<number, ChainReadAt>();
   try {
     const same = await Promise.all([
       ...record.files.map(async (f) => {
         const text = await source.get(f.did, f.file);
         return (text === null ? null : await sha256Hex(text)) === f.sha256;
       }),
-      ...record.anchors.map(async (a) => sameRecord(await chain.readAnchor(a.query), a.record)),
+      ...[...byChain].map(async ([chainId, reads]) => {
+        const at = await rereadChain(chainId, reads, config, o.fetchFn ?? limitedFetch);
+        if (at) readAt.set(chainId, at);
+        return at !== null;
+      }),
     ]);
     if (!same.every(Boolean)) return null;
   } catch {
     return null;
   }
+  const chain = { readAt: (chainId: number) => readAt.get(chainId) };
   const restamp = (node: ProductNode): ProductNode | null => {
     let result = node.result;
     if (result.chainReadAt) {

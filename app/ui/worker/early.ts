@@ -18,15 +18,12 @@
  *   alongside the linkset (whose DID must then be the record's), and the worker is not started until the
  *   re-check is over: on a phone's few cores it would only slow it down.
  */
-import { httpSource } from "../../core/fetch/http.ts";
-import type { FileSource } from "../../core/fetch/source.ts";
 import { isPayloadPath, parsePayload, resolveLinkset } from "../payload.ts";
 import { acceptedOrigins, loadSettings, verifyConfig } from "../state/settingsData.ts";
 import { didOfLink, hasRecords, loadRecord, saveRecord } from "../offline/recheckStore.ts";
-import type { RecheckRecord } from "../offline/recheck.ts";
+import { quickCheck, type RecheckRecord } from "../offline/recheck.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
-type RecheckModule = typeof import("../offline/recheck.ts");
 
 /** How long a re-check may run alone before the worker also verifies in full. */
 export const RECHECK_HEAD_START_MS = 300;
@@ -174,21 +171,14 @@ function verifyEarly(did: string, config: VerifyConfig, quick: Promise<WorkerRes
 }
 
 /**
- * A re-check of `record` under `config`, as the early answer; null when it does not hold. Its files are
- * requested at once (httpSource is in this chunk), not once the re-check's own code has loaded.
+ * A re-check of `record` under `config`, as the early answer; null when it does not hold. Its code is in
+ * this chunk (a few kB: hashing is WebCrypto's, the registry reads one JSON-RPC batch), so that its files
+ * and its chain read go out at boot, not once a chunk of its own has been fetched and evaluated behind
+ * the app's.
  */
-function recheckEarly(recheck: Promise<RecheckModule>, record: RecheckRecord, config: VerifyConfig): Promise<WorkerResponse | null> {
+function recheckEarly(record: RecheckRecord, config: VerifyConfig): Promise<WorkerResponse | null> {
   const started = performance.now();
-  const live = httpSource(config.hostOrigin ? { origin: config.hostOrigin } : {});
-  const requested = new Map<string, Promise<string | null>>();
-  for (const f of record.files) {
-    const text = live.get(f.did, f.file);
-    text.catch(() => undefined); // observed by the re-check
-    requested.set(`${f.did}|${f.file}`, text);
-  }
-  const source: FileSource = { get: (did, file) => requested.get(`${did}|${file}`) ?? live.get(did, file) };
-  return recheck
-    .then((m) => m.quickCheck(record, config, { source }))
+  return quickCheck(record, config)
     .then((q): WorkerResponse | null => (q ? { type: "product", id: EARLY_REQUEST_ID, product: q.product, ms: performance.now() - started, recheck: q.note } : null))
     .catch(() => null);
 }
@@ -221,13 +211,12 @@ export async function startEarly(): Promise<void> {
   const opened = typeof location === "object" && isPayloadPath(location.pathname) && location.hash.replace(/^#\/?/, "") === "";
   const p = opened ? parsePayload(location.href, acceptedOrigins(settings)) : null;
   // A product verified here before is re-checked first: its code loads alongside the linkset.
-  const recheck: Promise<RecheckModule> | null = p && p.kind !== "refused" && !import.meta.env.DEV && hasRecords(stored) ? import("../offline/recheck.ts") : null;
-  recheck?.catch(() => undefined);
+  const recheck = !!p && p.kind !== "refused" && !import.meta.env.DEV && hasRecords(stored);
   const recordOf = (did: string) => (recheck ? loadRecord(stored, did, recheckKeyOf(did, config)!) : undefined);
   // Opened by the link its record was made from: re-checked at once, the worker started only if needed.
   const expected = recheck && p?.kind === "gs1" ? didOfLink(stored, p.linksetUrl) : recheck && p?.kind === "did" ? p.did : undefined;
   const record = expected ? recordOf(expected) : undefined;
-  const quick = recheck && record ? recheckEarly(recheck, record, config) : null;
+  const quick = record ? recheckEarly(record, config) : null;
   if (quick) deferred = true;
   else {
     early = bootWorker();
@@ -242,7 +231,7 @@ export async function startEarly(): Promise<void> {
     // The link now names another DID than the record's: that re-check's answer is not this product's.
     const own = quick && did === record?.did ? quick : null;
     const other = !own && recheck ? recordOf(did) : undefined;
-    verifyEarly(did, config, own ?? (recheck && other ? recheckEarly(recheck, other, config) : null));
+    verifyEarly(did, config, own ?? (other ? recheckEarly(other, config) : null));
   };
   if (p.kind === "gs1") {
     const did = resolveLinkset(p.linksetUrl, acceptedOrigins(settings));
