@@ -153,6 +153,9 @@ test("connect: the wallet is discovered (EIP-6963), its panel and its provisions
   await expect(page.getByTestId("wallet-chain")).toContainText(String(chain.chainId));
   for (const p of seeded.provisions) {
     await expect(provision(page, p.machine).getByTestId("state-chip")).toHaveAttribute("data-state", p.state);
+    // The provision's verdict (checked against its DID), beside the DID's own.
+    await expect(provision(page, p.machine).getByTestId("provision-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+    await expect(provision(page, p.machine).getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
   }
   expect(wallet.requests).toContain("eth_requestAccounts");
   await expectNoSidewaysScroll(page, "the wallet and its provisions");
@@ -381,6 +384,13 @@ test("the controller revokes a leaked machine key and offers control to another 
   await expect(provision(other.page, p.machine)).toBeVisible({ timeout: 20_000 });
   await expect(provision(other.page, p.machine).getByTestId("key-revoked")).toBeVisible();
   await expect(provision(other.page, p.machine).getByTestId("control-offered")).toHaveCount(0);
+  // Its dashboard says at once that the DID document still names the former controller.
+  const mine = provision(other.page, p.machine);
+  await expect(mine.getByTestId("provision-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
+  await expect(mine.locator('[data-error-name="ControllerTransferredError"]')).toContainText(successor);
+  await expect(mine.locator('[data-error-name="ControllerTransferredError"]')).toContainText(controller);
+  await expect(mine.getByTestId("did-verdict").locator("[data-verdict]")).toHaveAttribute("data-verdict", "verified");
+  await expectNoSidewaysScroll(other.page, "the dashboard after control passed to this wallet");
 
   // The public page: the DID's own log is still verified, but its document names the former controller, so
   // the provision is invalid and says when control moved and to whom (the DID document was not updated).

@@ -1,14 +1,16 @@
 /**
  * The connected wallet's view of our contracts: its recent activity (from events), its wallet link with
- * the two-sided status, and, as a provider, its provisions with their states and histories; the
- * actions it signs (link, unlink, register, start, stop), each tracked by TransactionsState.
+ * the two-sided status, and, as a provider, its provisions with their states, histories and verdicts
+ * (each provision checked against its DID, core/provisions/check.ts); the actions it signs (link, unlink,
+ * register, start, stop), each tracked by TransactionsState.
  */
 import { getAddress, isAddress, zeroAddress } from "viem";
 import { anchorRegistryAbi, provisionRegistryAbi, walletLinksAbi } from "../../contracts/abi.ts";
 import { toVerifierError, type SerializedError } from "../../core/errors.ts";
 import { parseDid } from "../../core/didwebvh/url.ts";
 import { checkWalletLink, type WalletLinkCheck } from "../../core/provisions/linkCheck.ts";
-import { provisionInfoFromDocument, type ProvisionInfo } from "../../core/provisions/metadata.ts";
+import { checkProvision, didFactsFromVerdict, type ProvisionCheck, type ProvisionDidFacts } from "../../core/provisions/check.ts";
+import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
 import {
   listProvisionsOf,
   readProvision,
@@ -35,7 +37,25 @@ import type { WalletState } from "./wallet.svelte.ts";
 
 export interface ProvisionRow extends ProvisionView {
   info: ProvisionInfo | null;
+  /** The DID's own verdict (its log); null until its DID was verified. */
   verdict: Verdict | null;
+  /** What the DID's verdict and document say (wallets named, description); null until its DID was verified. */
+  didFacts: ProvisionDidFacts | null;
+  /**
+   * The provision's verdict: the registry's side against its DID (checkProvision), recomputed whenever the
+   * row's chain read or DID facts change; null until its DID was verified.
+   */
+  check: ProvisionCheck | null;
+}
+
+/** The row with its provision's verdict, from what the row shows and `history` (the registry's events). */
+function withCheck(row: Omit<ProvisionRow, "check">, history: readonly ProvisionActivity[]): ProvisionRow {
+  return { ...row, check: row.didFacts ? checkProvision({ view: row, history, did: row.didFacts }) : null };
+}
+
+/** Whether the check found the document not naming the controller: only then does the history change the reason. */
+function controllerReason(check: ProvisionCheck): boolean {
+  return check.reasons.some((r) => r.name === "ControllerNotNamedError" || r.name === "ControllerTransferredError");
 }
 
 /** What is known of the connected account's provisions, activity or link: still reading, read, or unknown (the read failed). */
@@ -224,8 +244,12 @@ export class AccountState {
       const previous = new Map(this.provisions.map((p) => [p.machine, p]));
       this.#patch(address, {
         activity,
-        // A row keeps its document's details until they are read again.
-        provisions: views.map((v) => ({ ...v, info: previous.get(v.machine)?.info ?? null, verdict: previous.get(v.machine)?.verdict ?? null })),
+        // A row keeps its document's details until they are read again; its verdict is checked against this read.
+        provisions: views.map((v) => {
+          const before = previous.get(v.machine);
+          const row = { ...v, info: before?.info ?? null, verdict: before?.verdict ?? null, didFacts: before?.didFacts ?? null };
+          return withCheck(row, this.histories[v.machine] ?? []);
+        }),
         listed: true,
       });
       void this.#fillProvisionDocuments(gen, address);
@@ -245,18 +269,35 @@ export class AccountState {
     void this.#wallet.refreshBalance();
   }
 
+  /**
+   * Verifies each provision's DID and checks the provision against it. The registry's history is read only
+   * when the document does not name the controller: it tells a transfer of control the document missed
+   * (ControllerTransferredError) from a document naming another wallet (ControllerNotNamedError).
+   */
   async #fillProvisionDocuments(gen: number, address: Hex): Promise<void> {
+    const { client, contracts } = this.#env;
+    const stale = () => gen !== this.#generation || this.#wallet.address !== address;
     for (const p of this.provisions) {
-      const v = await verifyDidVerdict(p.did, this.#verifyConfig()).catch(() => null);
-      if (gen !== this.#generation || this.#wallet.address !== address) return;
-      let info: ProvisionInfo | null = null;
-      try {
-        info = v?.document ? provisionInfoFromDocument(v.document) : null;
-      } catch {
-        info = null;
+      const v = await verifyDidVerdict(p.did, this.#verifyConfig()).catch((e: unknown) => {
+        const error = toVerifierError(e);
+        return { verdict: error.verdict, error: error.toJSON() };
+      });
+      if (stale()) return;
+      const didFacts = didFactsFromVerdict(v, contracts.chainId);
+      let history = this.histories[p.machine] ?? [];
+      if (controllerReason(checkProvision({ view: p, history, did: didFacts }))) {
+        // Read again even when held: a transfer accepted since the last read must be in it.
+        const read = await readProvisionActivity(client, contracts, p.machine).catch(() => null);
+        if (stale()) return;
+        if (read) {
+          history = read;
+          this.#patch(address, { histories: { ...this.histories, [p.machine]: read } });
+        }
       }
       this.#patch(address, {
-        provisions: this.provisions.map((row) => (row.machine === p.machine ? { ...row, info, verdict: v?.verdict ?? null } : row)),
+        provisions: this.provisions.map((row) =>
+          row.machine === p.machine ? withCheck({ ...row, info: didFacts.info, verdict: v.verdict, didFacts }, history) : row,
+        ),
       });
     }
   }
@@ -266,7 +307,11 @@ export class AccountState {
     if (!address) return;
     try {
       const h = await readProvisionActivity(this.#env.client, this.#env.contracts, machine);
-      this.#patch(address, { histories: { ...this.histories, [machine]: h } });
+      this.#patch(address, {
+        histories: { ...this.histories, [machine]: h },
+        // The verdict's reason (a transfer of control) is judged by the newest history.
+        provisions: this.provisions.map((row) => (row.machine === machine ? withCheck(row, h) : row)),
+      });
     } catch (e) {
       if (this.#wallet.address === address) this.error = toVerifierError(e).toJSON();
     }
