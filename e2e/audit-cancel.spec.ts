@@ -102,7 +102,7 @@ test("bulk audit cancelled part way: it stops, shows and offers the partial resu
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
   expect(csv.suggestedFilename()).toBe("audit-partial.csv");
   const lines = (await text(csv)).trim().split("\r\n");
-  expect(lines[0]).toBe("did,verdict,entries,reason_name,reason");
+  expect(lines[0]).toBe("did,verdict,entries,reason_name,reason,cached_files_read_at,cached_chain_read_at");
   const rows = lines.slice(1).map((l) => l.split(","));
   expect(rows.map((r) => r[0]).sort()).toEqual(done.map((d) => d.did).sort());
   for (const v of VERDICTS) expect(rows.filter((r) => r[1] === v).length, v).toBe(partial[v]);

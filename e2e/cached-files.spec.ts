@@ -44,3 +44,36 @@ test("host's files blocked, chain live: verified offline from cached files read 
   expect(verdicts).not.toContain("verified");
   expect(verdicts).not.toContain("invalid");
 });
+
+test("bulk audit with the host's files blocked after a first audit: the same counts, and it says which rest on cached files", async ({ page }) => {
+  const w = world();
+  await page.goto(`${w.appUrl}/#/audit`);
+  const audit = page.getByTestId("audit");
+  await page.getByRole("button", { name: "Audit the host" }).click();
+  await expect(audit).toHaveAttribute("data-status", "done", { timeout: 60_000 });
+  const counts = async () =>
+    Object.fromEntries(await Promise.all(["verified", "pending", "invalid", "unverifiable"].map(async (v) => [v, await page.getByTestId(`count-${v}`).textContent()])));
+  const live = await counts();
+  await expect(page.getByTestId("audit-cached")).toHaveCount(0);
+  await page.waitForTimeout(1_000); // the cache writes run after each verdict
+
+  // The host's logs and proofs now fail (its dids.json still answers): the same verdicts, from the cache, said so.
+  await page.route(/\/(did\.jsonl|did-anchors\.json)$/, (route) => route.abort("connectionrefused"));
+  await page.getByRole("button", { name: "Audit the host" }).click();
+  await expect(audit).toHaveAttribute("data-status", "done", { timeout: 60_000 });
+  expect(await counts()).toEqual(live);
+  const dids = w.manifest.dids.length;
+  await expect(page.getByTestId("audit-cached")).toContainText(`${dids} of these verdicts rest on files or chain reads cached on this device`);
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+  const lines = (await import("node:fs/promises").then(async (fs) => fs.readFile(await csv.path(), "utf8"))).trim().split("\r\n");
+  expect(lines[0]).toBe("did,verdict,entries,reason_name,reason,cached_files_read_at,cached_chain_read_at");
+  const rows = lines.slice(1).map((l) => l.split(","));
+  expect(rows).toHaveLength(dids);
+  for (const r of rows) {
+    expect(Date.parse(r[5]!), r[0]).toBeLessThanOrEqual(Date.now()); // each row names when its cached files were read
+    expect(r[6], r[0]).toBe(""); // the chain answered live
+  }
+  const [json] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download JSON lines" }).click()]);
+  const jsonLines = (await import("node:fs/promises").then(async (fs) => fs.readFile(await json.path(), "utf8"))).trim().split("\n").map((l) => JSON.parse(l) as { cached?: { files?: string } });
+  expect(jsonLines.slice(0, -1).every((l) => typeof l.cached?.files === "string")).toBe(true);
+});

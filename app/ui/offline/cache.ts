@@ -236,8 +236,10 @@ function errorName(e: unknown): string {
 /**
  * When a cache write runs: at once by default; the worker passes a queue it runs after the verdict is
  * posted, so that no write (a structured clone and a transaction) stands between the files and the verdict.
+ * A write returns its transaction's promise (never rejected), so that the worker can wait for its writes
+ * before it is stopped.
  */
-export type WriteScheduler = (write: () => void) => void;
+export type WriteScheduler = (write: () => Promise<unknown> | void) => void;
 const now_: WriteScheduler = (write) => write();
 
 const SLOW = Symbol("slow");
@@ -318,8 +320,8 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
     schedule(() => {
       const size = fileSize(key, text, maxFileBytes);
       // Too large to cache: and an older copy must not answer for it later.
-      if (size > maxFileBytes) return void db.delete("files", key).catch(() => undefined);
-      void db
+      if (size > maxFileBytes) return db.delete("files", key).catch(() => undefined);
+      return db
         .put("files", { key, text, readTime, size, used: readTime })
         .then(() => options.budget?.wrote(size))
         .catch(() => undefined);
@@ -328,7 +330,7 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   /** A cached copy served: it moves to the back of the eviction queue. */
   const touch = (cached: CachedFile) => {
     const size = cached.size ?? fileSize(cached.key, cached.text, maxFileBytes);
-    if (size <= maxFileBytes) schedule(() => void db.put("files", { ...cached, size, used: now().toISOString() }).catch(() => undefined));
+    if (size <= maxFileBytes) schedule(() => db.put("files", { ...cached, size, used: now().toISOString() }).catch(() => undefined));
   };
   /** A cached file within the staleness limit (recorded as used), else the reason there is none. */
   const fromCache = (did: string, file: DidFileName, cached: CachedFile, cause?: VerifierError): string | null => {
@@ -398,7 +400,7 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
   const store = (key: string, query: AnchorQuery, record: AnchorRecord | null) => {
     const at = inner.readAt(query.chainId);
     const entry = { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 };
-    (options.schedule ?? now_)(() => void db.put("anchors", entry).catch(() => undefined));
+    (options.schedule ?? now_)(() => db.put("anchors", entry).catch(() => undefined));
   };
   /** A cached read within the staleness limit (recorded as used), else the reason there is none. */
   const fromCache = (query: AnchorQuery, cached: CachedAnchor, cause?: VerifierError): AnchorRecord | null => {

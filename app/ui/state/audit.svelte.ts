@@ -154,7 +154,11 @@ export class AuditState {
     flush(true);
     this.#flush = null;
     this.#status = "done";
-    this.#stopPool();
+    // The workers go once their cache writes have committed: stopped at once, they lost the offline copies
+    // of the last DIDs each verified (with 8 in flight per worker, most of a small host's).
+    const pool = this.#pool;
+    this.#pool = [];
+    void Promise.all(pool.map((c) => c.drain())).finally(() => pool.forEach((c) => c.terminate()));
     this.#setReport("audit");
   }
 
@@ -189,17 +193,27 @@ export class AuditState {
     this.#pool = [];
   }
 
-  /** The CLI's `audit --json` format: one line per DID, then the summary. */
+  /** How many of the verdicts rest on cached files or chain reads (the host or the chain did not answer). */
+  get cachedCount(): number {
+    return this.#rows.reduce((n, r) => n + (r.cached ? 1 : 0), 0);
+  }
+
+  /**
+   * The CLI's `audit --json` format: one line per DID, then the summary; a verdict resting on the offline
+   * cache has `cached` too (the CLI has no cache: its lines never do).
+   */
   toJsonLines(): string {
-    const lines = this.#rows.map((r) => JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason }));
+    const lines = this.#rows.map((r) => JSON.stringify({ did: r.did, verdict: r.verdict, reason: r.reason, ...(r.cached ? { cached: r.cached } : {}) }));
     lines.push(JSON.stringify({ ...this.#counts, ms: Math.round(this.#ms) }));
     return `${lines.join("\n")}\n`;
   }
 
   toCsv(): string {
     const esc = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${v.replace(/^([=+\-@\t])/, "'$1").replace(/"/g, '""')}"` : v);
-    const lines = ["did,verdict,entries,reason_name,reason"];
-    for (const r of this.#rows) lines.push([r.did, r.verdict, String(r.entries), r.reason?.name ?? "", r.reason?.message ?? ""].map(esc).join(","));
+    // cached_files_read_at / cached_chain_read_at: set when the verdict rests on the offline cache.
+    const lines = ["did,verdict,entries,reason_name,reason,cached_files_read_at,cached_chain_read_at"];
+    for (const r of this.#rows)
+      lines.push([r.did, r.verdict, String(r.entries), r.reason?.name ?? "", r.reason?.message ?? "", r.cached?.files ?? "", r.cached?.chain ?? ""].map(esc).join(","));
     return `${lines.join("\r\n")}\r\n`;
   }
 }

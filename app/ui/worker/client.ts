@@ -61,6 +61,7 @@ export class VerifyClient {
     this.#pending.delete(msg.id);
     if (msg.type === "product") p.resolve({ product: msg.product, ms: msg.ms, ...(msg.recheck ? { recheck: msg.recheck } : {}) } satisfies ProductAnswer);
     else if (msg.type === "did") p.resolve(msg.row);
+    else if (msg.type === "drained") p.resolve(undefined);
     else p.reject(new WorkerFailure(msg.error));
   }
 
@@ -135,6 +136,18 @@ export class VerifyClient {
     if (this.#early?.id === id) this.#early.stop();
     this.#worker?.postMessage({ type: "cancel", id } satisfies WorkerRequest);
     p.reject(new DOMException("cancelled", "AbortError"));
+  }
+
+  /**
+   * Resolves once the worker's cache writes (the offline copies of what it verified) have committed, or
+   * after `timeoutMs`; at once without a worker. Before `terminate()`, which would lose them.
+   */
+  drain(timeoutMs = 3_000): Promise<void> {
+    if (!this.#worker) return Promise.resolve();
+    const id = this.#nextId++;
+    const drained = this.#expect<void>(id);
+    this.#worker.postMessage({ type: "drain", id } satisfies WorkerRequest);
+    return Promise.race([drained, new Promise<void>((r) => setTimeout(r, timeoutMs))]).finally(() => this.#pending.delete(id));
   }
 
   /** Stops the worker; requests in flight are rejected with an AbortError. */

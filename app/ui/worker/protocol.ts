@@ -12,6 +12,11 @@ export interface AuditRow {
   verdict: Verdict;
   reason: VerdictReason | null;
   entries: number;
+  /**
+   * Set when the verdict rests on the offline cache (the host or the chain did not answer in time): the
+   * oldest read time (ISO) of the cached files used, and of the cached chain reads used.
+   */
+  cached?: { files?: string; chain?: string };
 }
 
 /** What the worker needs to verify: where the chain is and how old cached data may be. */
@@ -38,6 +43,8 @@ export type WorkerRequest =
   | { type: "verify"; id: number; did: string; config: VerifyConfig; recordAs?: string }
   | { type: "did"; id: number; did: string; config: VerifyConfig }
   | { type: "cancel"; id: number }
+  /** Answered ("drained") once every cache write of the requests answered so far has committed. */
+  | { type: "drain"; id: number }
   /** Start up before the first request: open the cache, connect to the configured chains. No response. */
   | { type: "warm"; id: number; config: VerifyConfig };
 
@@ -47,4 +54,5 @@ export type WorkerResponse =
   | { type: "did"; id: number; row: AuditRow }
   /** After a product asked `recordAs`: its re-check record, or null (none may be kept: forget the old one). */
   | { type: "record"; id: number; did: string; record: RecheckRecord | null }
-  | { type: "failure"; id: number; error: SerializedError };
+  | { type: "failure"; id: number; error: SerializedError }
+  | { type: "drained"; id: number };

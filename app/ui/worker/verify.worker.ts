@@ -39,6 +39,16 @@ function cacheDb(): Promise<CacheDb | null> {
 /** The cached files' byte budget (least recently used evicted), shared by this worker's requests. */
 let budget: FileBudget | null = null;
 
+/** Cache writes under way (their transactions), awaited by a "drain" request. */
+const inflight = new Set<Promise<unknown>>();
+function track(write: () => Promise<unknown> | void): void {
+  const done = Promise.resolve()
+    .then(write)
+    .catch(() => undefined);
+  inflight.add(done);
+  void done.finally(() => inflight.delete(done));
+}
+
 function post(msg: WorkerResponse): void {
   self.postMessage(msg);
 }
@@ -47,6 +57,14 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   const msg = e.data;
   if (msg.type === "cancel") {
     cancelled.add(msg.id);
+    return;
+  }
+  if (msg.type === "drain") {
+    // The writes of requests answered so far are queued behind a timer (see `writes` below): let those run,
+    // then wait for every transaction.
+    await new Promise((r) => setTimeout(r, 0));
+    while (inflight.size) await Promise.all(inflight);
+    post({ type: "drained", id: msg.id });
     return;
   }
   if (msg.type === "warm") {
@@ -60,9 +78,9 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   const started = performance.now();
   // Cache writes wait until this request's answer is posted (they serve a later, offline visit); any
   // made after that (a hinted component still in flight) run at once.
-  const writes: (() => void)[] = [];
+  const writes: (() => Promise<unknown> | void)[] = [];
   let answered = false;
-  const schedule = (write: () => void) => (answered ? write() : void writes.push(write));
+  const schedule = (write: () => Promise<unknown> | void) => (answered ? track(write) : void writes.push(write));
   try {
     // What was read live, for a re-check record (asked for by the page: a product's full verification).
     const recordAs = msg.type === "verify" ? msg.recordAs : undefined;
@@ -80,7 +98,11 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
       if (cancelled.delete(msg.id)) return;
-      post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length } });
+      // A verdict resting on cached data says so in its row, as a passport's card does.
+      const files = source.filesReadAt(msg.did);
+      const chainAt = r.chainReadAt?.offline ? r.chainReadAt.time : undefined;
+      const cached = files || chainAt ? { cached: { ...(files ? { files } : {}), ...(chainAt ? { chain: chainAt } : {}) } } : {};
+      post({ type: "did", id: msg.id, row: { did: msg.did, verdict: r.verdict, reason: r.error ?? null, entries: r.entries.length, ...cached } });
       return;
     }
     // The components get a head start as soon as the product's log is in, from the network or, offline,
@@ -102,6 +124,6 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     post({ type: "failure", id: msg.id, error: toVerifierError(error).toJSON() });
   } finally {
     answered = true;
-    setTimeout(() => writes.splice(0).forEach((write) => write()), 0);
+    setTimeout(() => writes.splice(0).forEach(track), 0);
   }
 };
