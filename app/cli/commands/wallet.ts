@@ -8,12 +8,12 @@ import { formatEther, isAddress } from "viem";
 import { walletLinksAbi } from "../../contracts/abi.ts";
 import { checkWalletLink } from "../../core/provisions/linkCheck.ts";
 import { listProvisionsOf, readWalletEvents } from "../../core/provisions/read.ts";
-import { describeTxFailure } from "../../core/provisions/txError.ts";
 import { LINK_STATUS_TEXT } from "../../core/provisions/walletLink.ts";
 import type { Hex } from "../../core/types.ts";
 import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
 import { contractsFrom, evmKeyFrom, print, UsageError, verifiedDocumentOf } from "../../publisher/provision/cliSupport.ts";
 import { ProvisionTransactionError } from "../../publisher/provision/provision.ts";
+import { sendContract } from "../../publisher/send.ts";
 
 export const summary = "A wallet: balance, two-sided link status, provisions, recent activity; link or unlink a DID";
 
@@ -27,6 +27,9 @@ const HELP = `Usage: npm run -s cli -- wallet <subcommand> [options]
   link   --rpc URL --did DID [--keystore FILE] [--cdn DIR | --wallet-links ADDR --registry ADDR]
   unlink --rpc URL [--keystore FILE] [--cdn DIR | --wallet-links ADDR --registry ADDR]
          Sent from the keystore's EVM key (Hardhat's development key on chain ${LOCAL_CHAIN_ID} without one).
+         A key without the ETH for the gas fails with SenderUnfundedError (the account, its balance, what
+         it needs) and sends nothing; a contract refusal is ProvisionTransactionError naming the contract's
+         error (WalletAlreadyLinked, WalletNotLinked); a chain that does not answer ChainUnreachableError.
 `;
 
 const OPTIONS = {
@@ -76,22 +79,18 @@ async function send(flags: Flags, what: "link" | "unlink"): Promise<number> {
   if (what === "link" && !flags.did) throw new UsageError("Need --did");
   const conn = await connectChain(flags.rpc, flags.keystore ? await evmKeyFrom(flags.keystore) : undefined);
   const contracts = await contractsFrom(conn, flags);
-  let hash: Hex;
-  try {
-    if (what === "link") {
-      const { request } = await conn.publicClient.simulateContract({ account: conn.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "link", args: [flags.did!] });
-      hash = await conn.walletClient.writeContract(request);
-    } else {
-      const { request } = await conn.publicClient.simulateContract({ account: conn.account, address: contracts.walletLinks, abi: walletLinksAbi, functionName: "unlink" });
-      hash = await conn.walletClient.writeContract(request);
-    }
-  } catch (e) {
-    const f = describeTxFailure(e, walletLinksAbi);
-    throw new ProvisionTransactionError(`wallet ${what}: ${f.message}`, { cause: e, ...(f.kind === "reverted" ? { errorName: f.errorName } : {}) });
-  }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-  print({ wallet: conn.account.address, [what === "link" ? "linked" : "unlinked"]: flags.did ?? true, txHash: hash, status: receipt.status });
-  return receipt.status === "success" ? 0 : 1;
+  // Simulated, its gas checked against the wallet's balance (SenderUnfundedError, nothing sent), then sent:
+  // a refusal is ProvisionTransactionError with the contract's error name, a silent chain ChainUnreachableError.
+  const { txHash } = await sendContract(
+    conn,
+    `wallet ${what}`,
+    what === "link"
+      ? { abi: walletLinksAbi, address: contracts.walletLinks, functionName: "link", args: [flags.did!] }
+      : { abi: walletLinksAbi, address: contracts.walletLinks, functionName: "unlink" },
+    { onRevert: (r) => new ProvisionTransactionError(`${r.what}: ${r.message}`, { cause: r.cause, ...(r.errorName === undefined ? {} : { errorName: r.errorName }) }) },
+  );
+  print({ wallet: conn.account.address, [what === "link" ? "linked" : "unlinked"]: flags.did ?? true, txHash, status: "success" });
+  return 0;
 }
 
 export async function run(argv: readonly string[]): Promise<number> {

@@ -8,9 +8,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import {
   encodeDeployData,
-  formatEther,
   parseEventLogs,
-  Eip1559FeesNotSupportedError,
   type Abi,
   type LocalAccount,
   type PublicClient,
@@ -40,7 +38,11 @@ import {
 } from "../../core/types.ts";
 import { buildBatch } from "../batch.ts";
 import { ChainUnreachableError, type ChainConnection } from "../chain.ts";
+import { fundedGas, SenderUnfundedError } from "../send.ts";
 import { checkLog, didFolder, HostStore, LOG_FILE, parseJsonFile, readFileOrNull, writeFileAtomic, writeFileIfChanged } from "../store.ts";
+
+// The funds check and its error live in ../send.ts (shared with deploy.ts, anchor.ts and `wallet`).
+export { fundedGas, SenderUnfundedError };
 
 /** Where the app finds the provision contracts: `provisions.json` at the host's root. */
 export const PROVISIONS_MANIFEST = "provisions.json";
@@ -91,31 +93,6 @@ export class ProvisionsManifestInUseError extends InvalidError {
 }
 
 /**
- * The sending account cannot pay for the transaction: what it holds is less than the gas it needs at the
- * fees offered (the chain answered; nothing was sent). Names the account, its balance and what it needs.
- */
-export class SenderUnfundedError extends InvalidError {
-  override readonly name = "SenderUnfundedError";
-  readonly account: Hex;
-  readonly chainId: number;
-  /** Wei the account holds. */
-  readonly balance: bigint;
-  /** Wei the transaction may cost at most (gas x the fee offered, plus any value). */
-  readonly needed: bigint;
-  constructor(what: string, options: { account: Hex; chainId: number; balance: bigint; needed: bigint; gas: bigint }) {
-    super(`${what}: the sending account ${options.account} has not enough ETH to pay for gas`, {
-      details:
-        `it holds ${formatEther(options.balance)} ETH on chain ${options.chainId} and needs up to ${formatEther(options.needed)} ETH ` +
-        `(${options.gas} gas); fund it, or send from another account (--keystore)`,
-    });
-    this.account = options.account;
-    this.chainId = options.chainId;
-    this.balance = options.balance;
-    this.needed = options.needed;
-  }
-}
-
-/**
  * A DID other than this provision's is already published where the provision's DID would live (another
  * controller, machine, description or anchoring): it is never rewritten.
  */
@@ -147,31 +124,6 @@ export async function requireContract(client: PublicClient, address: Hex, what: 
       details: `${address}${chainId === undefined ? "" : ` on chain ${chainId}`} holds no code (a typo, or a deployment on another chain?)`,
     });
   }
-}
-
-/** Gas and fees fixed before sending, so that what the sender must hold is known exactly. */
-type GasFields = { gas: bigint } & ({ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint });
-
-/**
- * The gas `gas` costs at the chain's current fees, checked against the sender's balance: SenderUnfundedError
- * when the account cannot pay (a node refuses such a transaction with an error that says nothing typed).
- * The fees returned are the ones to send with, so the check is the node's own (gas x max fee + value).
- */
-export async function fundedGas(conn: ChainConnection, what: string, gas: bigint, value = 0n): Promise<GasFields> {
-  let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
-  let balance: bigint;
-  try {
-    fees = await conn.publicClient.estimateFeesPerGas().catch(async (e: unknown) => {
-      if (!(e instanceof Eip1559FeesNotSupportedError)) throw e;
-      return { gasPrice: (await conn.publicClient.estimateFeesPerGas({ type: "legacy" })).gasPrice };
-    });
-    balance = await conn.publicClient.getBalance({ address: conn.account.address });
-  } catch (e) {
-    throw new ChainUnreachableError(`${what}: the chain did not answer`, { details: String((e as { shortMessage?: string }).shortMessage ?? e), cause: e });
-  }
-  const needed = gas * ("gasPrice" in fees ? fees.gasPrice : fees.maxFeePerGas) + value;
-  if (balance < needed) throw new SenderUnfundedError(what, { account: conn.account.address, chainId: conn.chainId, balance, needed, gas });
-  return { gas, ...fees };
 }
 
 /** A failure before or while sending: the contract's refusal, or the chain (unreachable, or refusing it). */
