@@ -12,6 +12,12 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { isAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
+import { createRpcChainReader } from "../../core/anchors/registry.ts";
+import { httpSource } from "../../core/fetch/http.ts";
+import { checkProvision, didFactsFromVerdict } from "../../core/provisions/check.ts";
+import { verifyDid } from "../../core/verify/verifyDid.ts";
+import { dirSource } from "../lib/dirSource.ts";
+import { nodeRpcFetch } from "../lib/rpcHttp.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
 import { readProvision, readProvisionActivity, type ProvisionContracts } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
@@ -73,7 +79,12 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
   relay    --signed JSON_OR_FILE --rpc URL [--keystore FILE]
            Sends a signed state change (from the machine or the controller) and pays its gas.
   show     --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR]
-           The provision's state, controller, DID and history from the chain's events.
+           The provision's state, controller, DID and history from the chain's events, and its verdict
+           against its DID ("verdict", "reasons"; the DID's own as "did"): the DID verified from --cdn DIR,
+           else its host, its anchors read through --rpc. Invalid when the DID document does not name the
+           controller (ControllerNotNamedError), still names a former one after control passed on
+           (ControllerTransferredError) or does not hash to the metadata hash (MetadataMismatchError).
+           The verdict and its first reason also on stderr, as a line of text.
 
 The controller's safety operations, each sent from the controller's key (--keystore FILE; Hardhat's
 development key on chain ${LOCAL_CHAIN_ID}), each taking
@@ -323,8 +334,21 @@ async function show(flags: Flags): Promise<number> {
   const contracts = await contractsFrom(conn, flags);
   const view = await readProvision(conn.publicClient, contracts, machine);
   const history = view ? await readProvisionActivity(conn.publicClient, contracts, machine) : [];
-  print({ machine, provision: view, history });
-  return view ? 0 : 1;
+  if (!view) {
+    print({ machine, provision: view, history });
+    return 1;
+  }
+  // The provision against its DID, verified by the core pipeline as the app's page does.
+  const did = await verifyDid(view.did, {
+    source: flags.cdn ? dirSource(flags.cdn) : httpSource(),
+    chain: createRpcChainReader({ rpc: { [conn.chainId]: [flags.rpc!] }, fetchFn: nodeRpcFetch }),
+    now: new Date(),
+  });
+  const { verdict, reasons } = checkProvision({ view, history, did: didFactsFromVerdict(did, conn.chainId) });
+  print({ machine, provision: view, verdict, reasons, did: { verdict: did.verdict, ...(did.error ? { error: did.error } : {}) }, history });
+  const first = reasons[0];
+  process.stderr.write(`provision show: ${verdict}${first ? ` (${first.name}: ${first.shortMessage})` : ""}\n`);
+  return 0;
 }
 
 /** The controller's connection: the keystore's EVM key, else Hardhat's development key on the local chain. */
