@@ -25,6 +25,7 @@ import type { Hex } from "../core/types.ts";
 import { buildBatch, type Batch, type BatchItem } from "./batch.ts";
 import { ChainUnreachableError, type ChainConnection } from "./chain.ts";
 import type { PublisherHost } from "./host.ts";
+import { sendContract } from "./send.ts";
 import { HostFileFormatError, parseJsonFile, readFileOrNull, writeFileAtomic } from "./store.ts";
 
 export const JOURNAL_FILE = "pending-batch.json";
@@ -208,9 +209,14 @@ async function finish(
     }
     if (record === null) {
       options.onProgress?.(`anchoring ${batch.leaves.length} entries${name ? ` (${name})` : ""}, root ${batch.root}`);
-      txHash = await conn.walletClient.writeContract({ address: registry, abi: anchorRegistryAbi, functionName: "anchor", args: [batch.root] });
-      const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
-      if (receipt.status !== "success") throw new ChainUnreachableError("The anchor transaction reverted", { details: txHash });
+      // Simulated, its gas checked against the balance, then sent: SenderUnfundedError, TransactionRevertedError
+      // (e.g. RootAlreadyAnchored: the same account anchored it meanwhile) or ChainUnreachableError. The journal stays.
+      ({ txHash } = await sendContract(conn, `Anchoring ${batch.leaves.length} entries (root ${batch.root})`, {
+        abi: anchorRegistryAbi,
+        address: registry,
+        functionName: "anchor",
+        args: [batch.root],
+      }));
       sent = true;
       await options.afterSend?.(txHash);
       record = await readAnchor(conn, registry, anchorer, batch.root);

@@ -7,7 +7,8 @@ import { anchorRegistryAbi } from "../contracts/abi.ts";
 import { anchorRegistryBytecode } from "../contracts/bytecode.ts";
 import { InvalidError } from "../core/errors.ts";
 import type { Hex } from "../core/types.ts";
-import { ChainUnreachableError, type ChainConnection } from "./chain.ts";
+import type { ChainConnection } from "./chain.ts";
+import { deployContract } from "./send.ts";
 
 /** The address configured as the registry holds no contract (and deploying was not allowed). */
 export class RegistryMissingError extends InvalidError {
@@ -20,14 +21,13 @@ export async function hasCode(conn: ChainConnection, address: Hex): Promise<bool
   return code !== undefined && code !== "0x";
 }
 
-/** Deploys AnchorRegistry from the account and waits for it; returns its address. */
+/**
+ * Deploys AnchorRegistry from the account and waits for it; returns its address. Its gas is checked against
+ * the account's balance first (SenderUnfundedError, nothing sent); a reverted deployment is
+ * TransactionRevertedError, a chain that does not answer ChainUnreachableError (send.ts).
+ */
 export async function deployRegistry(conn: ChainConnection): Promise<Hex> {
-  const hash = await conn.walletClient.deployContract({ abi: anchorRegistryAbi, bytecode: anchorRegistryBytecode });
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new ChainUnreachableError("Deploying the anchor registry failed", { details: hash });
-  }
-  return receipt.contractAddress;
+  return (await deployContract(conn, "Deploying the anchor registry", anchorRegistryAbi, anchorRegistryBytecode)).address;
 }
 
 /**
