@@ -32,3 +32,16 @@ export class ProductTooLargeError extends UnverifiableError {
     super("The product has more components than the verifier checks", options);
   }
 }
+
+/**
+ * The proof, or the entry's own anchoring declaration, names a registry contract the verifier was not
+ * told to trust on that chain (a deployment's pinned AnchorRegistry addresses). Anyone can deploy a
+ * contract that answers "anchored" for anything and make a passport that declares it: pinned, such a
+ * registry proves nothing, whoever the proof names as its anchorer.
+ */
+export class UntrustedRegistryError extends InvalidError {
+  override readonly name = "UntrustedRegistryError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The anchor is in a registry contract this verifier does not trust", options);
+  }
+}

@@ -15,6 +15,7 @@ import { httpSource } from "../fetch/http.ts";
 import { verifyDid } from "./verifyDid.ts";
 import { componentHintsOfLog, verifyProduct } from "./product.ts";
 import { verifyEd25519 } from "../didwebvh/keys.ts";
+import { deployForgedRegistry, writeForgedPassport } from "./testkit/forgedRegistry.ts";
 
 const CHAIN_PORT = 8611;
 const HTTP_PORT = 8612;
@@ -121,6 +122,54 @@ describe("verifyDid against a real host and chain", () => {
     expect(v.error!.details).toContain(other);
     // An empty list pins nothing.
     expect((await verifyDid(host.dids.genuine, { ...deps, trustedAnchorers: [] })).verdict).toBe("verified");
+  });
+
+  it("a forged registry (a real contract whose anchorOf answers (1, 1) for anything) declared by the passport: Verified, even with the manufacturer's account pinned; with the registry pinned, invalid UntrustedRegistryError, and never read", async () => {
+    const manufacturer = chain.accounts[0]!;
+    const forger = chain.accounts[2]!;
+    const fake = await deployForgedRegistry(chain.chain.url, forger);
+    const chainId = chain.chain.chainId;
+    const forged = await writeForgedPassport({ dir, host: `localhost:${HTTP_PORT}`, name: "forged", chainId, registry: fake, anchorer: manufacturer });
+    const covered = await writeForgedPassport({ dir, host: `localhost:${HTTP_PORT}`, name: "forged-covered", chainId, registry: fake, anchorer: manufacturer, proofs: "newest" });
+    const unproven = await writeForgedPassport({ dir, host: `localhost:${HTTP_PORT}`, name: "forged-unproven", chainId, registry: fake, anchorer: manufacturer, proofs: "none" });
+    // A reader of its own: the shared one's reads are pinned to a block from before the forged contract existed.
+    const deps = { source: httpSource({ timeoutMs: 5_000 }), chain: createRpcChainReader({ rpc: { [chainId]: [chain.chain.url] } }) };
+
+    // The defect: the manufacturer's account pinned, the passport's own registry "confirms" an anchor nobody made.
+    const before = await verifyDid(forged.did, { ...deps, trustedAnchorers: [manufacturer] });
+    expect(before.verdict).toBe("verified");
+    expect(before.entries[0]!.anchor!.record).toMatchObject({ registry: fake, anchorer: manufacturer, timestamp: 1, blockNumber: 1 });
+
+    // Pinned to the real registry: invalid, whoever is named as anchorer, and the forged contract is never asked.
+    const reads: string[] = [];
+    const counting = { ...deps.chain, readAnchor: (q: Parameters<typeof deps.chain.readAnchor>[0]) => (reads.push(q.registry), deps.chain.readAnchor(q)) };
+    const pinned = { ...deps, chain: counting, trustedAnchorers: [manufacturer], trustedRegistries: { [chainId]: [chain.registry.toLowerCase()] } };
+    const v = await verifyDid(forged.did, pinned);
+    expect(v.verdict).toBe("invalid");
+    expect(v.error).toMatchObject({ name: "UntrustedRegistryError", verdict: "invalid", entryIndex: 0 });
+    expect(v.error!.details).toContain(fake);
+    expect(v.entries.map((e) => [e.verdict, e.error?.name])).toEqual([["invalid", "UntrustedRegistryError"], ["invalid", "UntrustedRegistryError"]]);
+    expect(v.entries[0]!.anchor).toMatchObject({ registry: fake, record: null });
+    // An entry without a proof of its own is not verified via a later one, and one never proven is not pending:
+    // its own declaration names the untrusted registry.
+    const c = await verifyDid(covered.did, pinned);
+    expect(c.entries.map((e) => [e.verdict, e.error?.name])).toEqual([["invalid", "UntrustedRegistryError"], ["invalid", "UntrustedRegistryError"]]);
+    expect((await verifyDid(covered.did, deps)).entries.map((e) => [e.verdict, e.anchoredVia])).toEqual([["verified", 1], ["verified", undefined]]);
+    const u = await verifyDid(unproven.did, pinned);
+    expect(u.verdict).toBe("invalid");
+    expect(u.error).toMatchObject({ name: "UntrustedRegistryError", entryIndex: 0 });
+    expect((await verifyDid(unproven.did, deps)).verdict).toBe("pending");
+    expect(reads.filter((r) => r.toLowerCase() === fake.toLowerCase())).toEqual([]);
+
+    // The genuine passport, in the pinned registry (checksummed or not), still verifies.
+    expect((await verifyDid(host.dids.genuine, pinned)).verdict).toBe("verified");
+    expect((await verifyDid(host.dids.genuine, { ...deps, trustedRegistries: { [chainId]: [fake, chain.registry] } })).verdict).toBe("verified");
+    // A registry trusted on another chain only, or an empty list, pins nothing on this one.
+    expect((await verifyDid(forged.did, { ...deps, trustedRegistries: { 1: [chain.registry] } })).verdict).toBe("verified");
+    expect((await verifyDid(forged.did, { ...deps, trustedRegistries: { [chainId]: [] } })).verdict).toBe("verified");
+    // Pinned to the forged one instead: the genuine passport is the untrusted one.
+    const genuine = await verifyDid(host.dids.genuine, { ...deps, trustedRegistries: { [chainId]: [fake] } });
+    expect(genuine.error).toMatchObject({ name: "UntrustedRegistryError", entryIndex: 0 });
   });
 
   it("a proof claiming the declared anchorer, who never anchored that root: invalid RootNotAnchoredError", async () => {

@@ -5,9 +5,11 @@
  * 2. did:webvh v1.0 verification of the log (verifyLog): the valid prefix and the first failure;
  * 3. per valid entry with a proof in did-anchors.json: the anchoring declaration in that entry's own
  *    state governs; leaf = keccak256(keccak256(abi.encode(state.id, versionId))) must be the file's leaf;
- *    the path from it must reach the claimed root; chain and registry must be the declared ones; the
- *    anchorer must be a declared one; and the registry must hold (anchorer, root). Then the entry is
- *    verified, at the block time the chain recorded.
+ *    the path from it must reach the claimed root; chain and registry must be the declared ones (and,
+ *    when the caller pins registries, a trusted one); the anchorer must be a declared one (and, when the
+ *    caller pins anchorers, a trusted one); and the registry must hold (anchorer, root). Then the entry
+ *    is verified, at the block time the chain recorded. With registries pinned, an entry whose own
+ *    declaration names an untrusted registry is invalid even without a proof.
  * 4. an entry without a proof of its own is verified "via entry m" when a later entry m of the same valid
  *    log is verified-anchored (m's versionId commits to the whole chain before it); otherwise pending.
  *
@@ -36,7 +38,7 @@ import {
   UntrustedAnchorerError,
 } from "../anchors/errors.ts";
 import type { FileSource } from "../fetch/source.ts";
-import { LogNotFoundError } from "./errors.ts";
+import { LogNotFoundError, UntrustedRegistryError } from "./errors.ts";
 import { anchoringDeclaration, newEvent } from "./document.ts";
 import type { AnchorsFile, EntryAnchorProof } from "../types.ts";
 
@@ -69,6 +71,37 @@ export interface VerifyDidOptions {
    * and the host that serves the passport (its domain) is what vouches for it.
    */
   trustedAnchorers?: readonly string[];
+  /**
+   * The AnchorRegistry contracts the caller trusts, per chain id (a deployment's own registry). A chain
+   * given a non-empty list is pinned: a proof naming any other registry on it, or an entry whose own
+   * anchoring declaration does, is invalid (UntrustedRegistryError), whatever the passport declares and
+   * whoever it names as anchorer; that registry is never read. Without it, the registry the passport's
+   * own document declares is believed, and anyone can deploy one that answers "anchored" for anything:
+   * then trustedAnchorers alone proves nothing. A chain without a list is not pinned, so pin every chain
+   * the `chain` reader can read (the app reads one chain; `audit` pins each chain its endpoints serve).
+   */
+  trustedRegistries?: Readonly<Record<number, readonly string[]>>;
+}
+
+/** What the caller pins (VerifyDidOptions.trustedAnchorers and trustedRegistries). */
+interface Pins {
+  anchorers?: readonly string[] | undefined;
+  registries?: Readonly<Record<number, readonly string[]>> | undefined;
+}
+
+/**
+ * UntrustedRegistryError when `chainId` is pinned (its list is not empty) and `registry` is not on its
+ * list; undefined when trusted or not pinned.
+ */
+function untrustedRegistry(
+  where: { entryIndex: number; versionId: string },
+  chainId: number,
+  registry: string,
+  pins: Pins,
+): UntrustedRegistryError | undefined {
+  const list = Object.hasOwn(pins.registries ?? {}, chainId) ? pins.registries![chainId] : undefined;
+  if (!list || list.length === 0 || list.some((r) => lower(r) === lower(registry))) return undefined;
+  return new UntrustedRegistryError({ ...where, details: `${registry} on chain ${chainId} is not among the trusted registries ${list.join(", ")}` });
 }
 
 /** Five minutes, as the reference library tolerates. */
@@ -100,14 +133,14 @@ function witnessInUse(entries: readonly LogEntry[]): boolean {
 }
 
 /**
- * Steps 1-4 for one proof of one entry (leaf, path, declaration, anchorer), in the order their errors are
- * reported: everything that needs no chain read. `error` when one fails.
+ * The checks for one proof of one entry that need no chain read (leaf, path, declaration, trusted
+ * registry, anchorer, trusted anchorer), in the order their errors are reported. `error` when one fails.
  */
 function checkLocally(
   where: { entryIndex: number; versionId: string },
   state: DidDocument,
   p: EntryAnchorProof,
-  trusted: readonly string[] | undefined,
+  pins: Pins,
 ): { leaf: Hex; computedRoot: Hex; error?: VerifierError } {
   const leaf = leafHash(state.id, where.versionId);
   const computedRoot = processProof(leaf, p.proof);
@@ -127,8 +160,11 @@ function checkLocally(
     return failed(
       new AnchorDeclarationMismatchError({ ...where, details: `proof: chain ${p.chainId} registry ${p.registry}; declared: chain ${d.chainId} registry ${d.registry}` }),
     );
+  const registry = untrustedRegistry(where, p.chainId, p.registry, pins);
+  if (registry) return failed(registry);
   if (!d.anchorers.some((a) => lower(a) === lower(p.anchorer)))
     return failed(new UnauthorizedAnchorerError({ ...where, details: `${p.anchorer} is not among ${d.anchorers.join(", ")}` }));
+  const trusted = pins.anchorers;
   if (trusted && trusted.length > 0 && !trusted.some((a) => lower(a) === lower(p.anchorer)))
     return failed(new UntrustedAnchorerError({ ...where, details: `${p.anchorer} is not among the trusted anchorers ${trusted.join(", ")}` }));
   return { leaf, computedRoot };
@@ -151,7 +187,7 @@ const PREFETCH_MAX_PROOFS = 64;
  * the bounds above; a proof failing a local check ends it: that file is not an honest one, and every read
  * of it waits for the log's verification, as the README promises.
  */
-function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader, trusted: readonly string[] | undefined): void {
+function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntry[], chain: ChainReader, pins: Pins): void {
   const byVersion = new Map<unknown, { index: number; state: DidDocument }>();
   entries.forEach((e, index) => {
     const state: unknown = e.state;
@@ -164,7 +200,7 @@ function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntr
     const entry = byVersion.get(p.versionId);
     if (!entry) continue;
     if (++looked > PREFETCH_MAX_PROOFS) return;
-    if (checkLocally({ entryIndex: entry.index, versionId: p.versionId }, entry.state, p, trusted).error) return;
+    if (checkLocally({ entryIndex: entry.index, versionId: p.versionId }, entry.state, p, pins).error) return;
     const query = { chainId: p.chainId, registry: p.registry, anchorer: p.anchorer, root: lower(p.root) as Hex };
     const key = `${query.chainId}|${lower(query.registry)}|${lower(query.anchorer)}|${query.root}`;
     if (asked.has(key)) continue;
@@ -175,9 +211,9 @@ function prefetchReads(did: string, file: AnchorsFile, entries: readonly LogEntr
 }
 
 /** Checks one proof of one valid entry. Local checks first; the chain is read only when they pass. */
-async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader, trusted: readonly string[] | undefined): Promise<ProofOutcome> {
+async function checkProof(v: VerifiedEntry, p: EntryAnchorProof, chain: ChainReader, pins: Pins): Promise<ProofOutcome> {
   const where = { entryIndex: v.index, versionId: v.versionId };
-  const local = checkLocally(where, v.state, p, trusted);
+  const local = checkLocally(where, v.state, p, pins);
   const anchor = {
     leaf: local.leaf,
     computedRoot: local.computedRoot,
@@ -217,6 +253,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     const e = toVerifierError(error);
     return { did, url, verdict: e.verdict, error: e.toJSON(), entries, ...extra };
   };
+  const pins: Pins = { anchorers: options.trustedAnchorers, registries: options.trustedRegistries };
   try {
     url = didToUrl(did);
   } catch (error) {
@@ -263,7 +300,7 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
   });
   anchorsFileP
     .then((file) => {
-      if (file && !logChecked) prefetchReads(did, file, parsed, options.chain, options.trustedAnchorers);
+      if (file && !logChecked) prefetchReads(did, file, parsed, options.chain, pins);
     })
     .catch(() => undefined); // a head start only: its failures are the checks' to find, in step 3
 
@@ -314,11 +351,18 @@ export async function verifyDid(did: string, options: VerifyDidOptions): Promise
     if (list) list.push(p);
     else byVersion.set(p.versionId, [p]);
   }
+  // With registries pinned, an entry whose own declaration names an untrusted one is invalid, proof or
+  // none (a proof must name the declared registry, so checkProof finds it; without one, it is not left
+  // pending, nor verified via a later entry).
   const outcomes: (ProofOutcome | undefined)[] = await Promise.all(
     valid.map(async (v) => {
       const proofs = byVersion.get(v.versionId);
-      if (!proofs) return undefined;
-      return combine(await Promise.all(proofs.map((p) => checkProof(v, p, options.chain, options.trustedAnchorers))));
+      if (proofs) return combine(await Promise.all(proofs.map((p) => checkProof(v, p, options.chain, pins))));
+      const declared = anchoringDeclaration(v.state);
+      if (declared.kind !== "declared") return undefined;
+      const { chainId, registry } = declared.declaration;
+      const error = untrustedRegistry({ entryIndex: v.index, versionId: v.versionId }, chainId, registry, pins);
+      return error ? ({ status: "failed", error } satisfies ProofOutcome) : undefined;
     }),
   );
 

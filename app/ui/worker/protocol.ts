@@ -33,6 +33,13 @@ export interface VerifyConfig {
    * any other account proves nothing: the passport is invalid (UntrustedAnchorerError), whatever it declares.
    */
   trustedAnchorers?: string[];
+  /**
+   * The AnchorRegistry contracts this deployment trusts, per chain id (its own registry). When set for a
+   * chain, a proof or an anchoring declaration naming any other registry on it proves nothing: the
+   * passport is invalid (UntrustedRegistryError). Without it, a passport's own registry is believed, and
+   * anyone can deploy one that says "anchored" to anything, which makes trustedAnchorers moot.
+   */
+  trustedRegistries?: Record<number, string[]>;
 }
 
 export type WorkerRequest =

@@ -13,8 +13,11 @@ import { cachingChain, cachingSource, fileBudget, lazyCache, openCache, withCach
 import { makeRecord, recordingChain, recordingSource } from "../offline/recheck.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
-/** The deployment's pinned anchoring accounts, when the settings name any. */
-const trusted = (config: VerifyConfig) => (config.trustedAnchorers?.length ? { trustedAnchorers: config.trustedAnchorers } : {});
+/** The deployment's pinned anchoring accounts and registries, when the settings name any. */
+const trusted = (config: VerifyConfig) => ({
+  ...(config.trustedAnchorers?.length ? { trustedAnchorers: config.trustedAnchorers } : {}),
+  ...(config.trustedRegistries ? { trustedRegistries: config.trustedRegistries } : {}),
+});
 
 declare const self: DedicatedWorkerGlobalScope;
 
