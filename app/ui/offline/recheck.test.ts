@@ -1,8 +1,8 @@
 /**
  * Re-checking a product against the record of its last full verification, with the real parts: a Hardhat
  * node with the AnchorRegistry, passports anchored by real transactions, files served over HTTP by a real
- * server (ports 8670-8671), the real verifyProduct. The records' IndexedDB store is exercised in Chromium
- * (e2e/recheck.spec.ts).
+ * server (ports 8670-8671), the real verifyProduct. The records' store (localStorage) has its own tests
+ * (recheckStore.test.ts); the whole, in Chromium, e2e/recheck.spec.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -207,6 +207,16 @@ describe("quickCheck", () => {
   it("the host unreachable: no answer (the full verification decides, from its offline cache)", async () => {
     const down: FileSource = { get: () => Promise.reject(new Error("offline")) };
     expect(await quickCheck(record, config, { source: down })).toBeNull();
+  });
+
+  it("a record altered in storage to skip reads (no files, no registry answers, a DID's log left out): no answer", async () => {
+    let asked = 0;
+    const counting: RpcFetch = (url, init) => (asked++, limitedFetch(url, init));
+    expect(await quickCheck({ ...record, files: [] }, config, { fetchFn: counting })).toBeNull();
+    expect(await quickCheck({ ...record, anchors: [] }, config, { fetchFn: counting })).toBeNull();
+    expect(await quickCheck({ ...record, files: record.files.filter((f) => !(f.did === host.dids.glass && f.file === "did.jsonl")) }, config, { fetchFn: counting })).toBeNull();
+    expect(asked).toBe(0);
+    expect(record.files.every((f) => f.bytes === (f.sha256 === null ? 0 : f.bytes) && f.bytes >= 0)).toBe(true);
   });
 
   it("the device's clock now earlier than the full verification: no answer", async () => {

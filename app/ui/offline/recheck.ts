@@ -29,12 +29,15 @@ import { httpSource } from "../../core/fetch/http.ts";
 import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord, ProductNode } from "../../core/types.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
+import { MAX_RECORD_CHARS } from "./recheckStore.ts";
 
 /** One file a verification read: its SHA-256 (hex), or null when the host said it does not exist. */
 export interface FileRead {
   did: string;
   file: DidFileName;
   sha256: string | null;
+  /** Its length in UTF-8 bytes (0 when absent): the re-check reads no more of it than that. */
+  bytes: number;
 }
 
 /** One registry read and its answer. */
@@ -63,10 +66,15 @@ export interface RecheckNote {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return (await digestOf(text)).sha256;
+}
+
+async function digestOf(text: string): Promise<{ sha256: string; bytes: number }> {
+  const utf8 = new TextEncoder().encode(text);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
+  return { sha256: hex, bytes: utf8.length };
 }
 
 /** Is every node of the tree verified or pending? (Only such trees are recorded; see above.) */
@@ -96,7 +104,7 @@ export function recordingSource(inner: FileSource): FileSource & { reads(): Prom
         throw e;
       }
       const key = `${did}|${file}`;
-      const read = (async (): Promise<FileRead> => ({ did, file, sha256: text === null ? null : await sha256Hex(text) }))();
+      const read = (async (): Promise<FileRead> => ({ did, file, ...(text === null ? { sha256: null, bytes: 0 } : await digestOf(text)) }))();
       const before = done.get(key);
       done.set(key, before ? Promise.all([before, read]).then(([a, b]) => (a.sha256 === b.sha256 ? a : ((failed = true), a))) : read);
       return text;
@@ -159,9 +167,36 @@ export async function makeRecord(
   if (product.did !== did || !recheckable(product)) return null;
   const files = await source.reads();
   const anchors = chain.reads();
-  if (!files || !anchors || files.length === 0) return null;
-  return { key, did, verifiedAt, files, anchors, product };
+  if (!files || !anchors) return null;
+  const record: RecheckRecord = { key, did, verifiedAt, files, anchors, product };
+  // Too large for the page to keep (recheckStore.ts): not sent at all, so that the page never serialises it.
+  if (!covers(record) || JSON.stringify(record).length > MAX_RECORD_CHARS) return null;
+  return record;
 }
+
+/**
+ * Does the record re-read everything its tree rests on: each DID's log, and the registry answer of each
+ * anchor its entries show? (A record made by makeRecord always does; one altered in storage may not, and
+ * must not be shown without those reads.)
+ */
+function covers(record: RecheckRecord): boolean {
+  if (!record || typeof record !== "object" || !Array.isArray(record.files) || !Array.isArray(record.anchors)) return false;
+  if (!record.product || record.product.did !== record.did) return false;
+  const logs = new Set(record.files.filter((f) => f.file === "did.jsonl" && typeof f.sha256 === "string").map((f) => f.did));
+  const reads = new Set(record.anchors.map((a) => anchorKey(a.query.chainId, a.query.registry, a.query.anchorer, a.query.root)));
+  const visit = (node: ProductNode): boolean => {
+    if (!node || !node.result || !Array.isArray(node.result.entries) || !Array.isArray(node.children)) return false;
+    if (!logs.has(node.did)) return false;
+    for (const e of node.result.entries) {
+      const a = e.anchor;
+      if (a && a.record && !reads.has(anchorKey(a.chainId, a.registry, a.anchorer, a.claimedRoot))) return false;
+    }
+    return node.children.every(visit);
+  };
+  return visit(record.product);
+}
+
+const anchorKey = (chainId: number, registry: string, anchorer: string, root: string) => `${chainId}|${registry}|${anchorer}|${root}`.toLowerCase();
 
 export interface QuickCheckOptions {
   /** The source to read the files again from (default: httpSource as the worker makes it). */
@@ -221,7 +256,12 @@ async function rereadChain(chainId: number, reads: readonly AnchorRead[], config
 export async function quickCheck(record: RecheckRecord, config: VerifyConfig, o: QuickCheckOptions = {}): Promise<{ product: ProductNode; note: RecheckNote } | null> {
   const now = (o.now ?? Date.now)();
   if (!(now >= record.verifiedAt)) return null; // the clock was set back: see above
-  const source = o.source ?? httpSource(config.hostOrigin ? { origin: config.hostOrigin } : {});
+  if (!covers(record)) return null;
+  // Each file read no further than its recorded length: a host cannot make the page read more.
+  const origin = config.hostOrigin ? { origin: config.hostOrigin } : {};
+  const source: FileSource = o.source ?? {
+    get: (did, file) => httpSource({ ...origin, maxBytes: record.files.find((f) => f.did === did && f.file === file)?.bytes ?? 0 }).get(did, file),
+  };
   const byChain = new Map<number, AnchorRead[]>();
   for (const a of record.anchors) byChain.set(a.query.chainId, [...(byChain.get(a.query.chainId) ?? []), a]);
   const readAt = new Map<number, ChainReadAt>();

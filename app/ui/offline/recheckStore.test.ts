@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RecheckRecord } from "./recheck.ts";
-import { INDEX_KEY, MAX_RECORD_CHARS, MAX_RECORDS, RECORD_PREFIX, hasRecords, loadRecord, saveRecord } from "./recheckStore.ts";
+import { INDEX_KEY, MAX_RECORD_CHARS, MAX_RECORDS, MAX_TOTAL_CHARS, RECORD_PREFIX, clearRecords, didOfLink, hasRecords, loadRecord, saveRecord } from "./recheckStore.ts";
 
 /** Storage with a quota in characters (keys and values), as browsers enforce one. */
 class QuotaStorage implements Storage {
@@ -26,7 +26,7 @@ const record = (did: string, key = `k-${did}`, pad = 0): RecheckRecord => ({
   key,
   did,
   verifiedAt: 1,
-  files: [{ did, file: "did.jsonl", sha256: "0".repeat(64) }],
+  files: [{ did, file: "did.jsonl", sha256: "0".repeat(64), bytes: 2 }],
   anchors: [],
   product: { did, verdict: "verified", children: [], result: { did, url: "", verdict: "verified", entries: [], ...(pad ? { error: { name: "x", verdict: "verified", message: "p".repeat(pad), shortMessage: "" } as never } : {}) } },
 });
@@ -73,6 +73,43 @@ describe("recheckStore", () => {
     expect(s.getItem("verifier.settings")).toHaveLength(10_000);
     saveRecord(s, "did:over", record("did:over", "k", MAX_RECORD_CHARS));
     expect(s.getItem(RECORD_PREFIX + "did:over")).toBeNull();
+  });
+
+  it("the records together stay within MAX_TOTAL_CHARS, oldest out, whatever room the storage has", () => {
+    const s = new QuotaStorage();
+    const big = 60_000;
+    const n = Math.ceil(MAX_TOTAL_CHARS / big) + 3;
+    for (let i = 0; i < n; i++) saveRecord(s, `did:${i}`, record(`did:${i}`, `k-did:${i}`, big));
+    const kept = [...s.items].filter(([k]) => k.startsWith(RECORD_PREFIX));
+    expect(kept.reduce((total, [, v]) => total + v.length, 0)).toBeLessThanOrEqual(MAX_TOTAL_CHARS);
+    expect(loadRecord(s, `did:${n - 1}`, `k-did:${n - 1}`)).toBeDefined();
+    expect(loadRecord(s, "did:0", "k-did:0")).toBeUndefined();
+  });
+
+  it("a record whose index cannot be written is removed with it; strays are swept; all can be cleared", () => {
+    const s = new QuotaStorage();
+    saveRecord(s, "did:a", record("did:a"), "https://h/01/1/21/a/linkset.json");
+    expect(didOfLink(s, "https://h/01/1/21/a/linkset.json")).toBe("did:a");
+    // The index refuses to grow (the storage is full for it): b is not kept, a stays whole.
+    const setItem = s.setItem.bind(s);
+    s.setItem = (k, v) => {
+      if (k === INDEX_KEY && v.includes("did:b")) throw new DOMException("full", "QuotaExceededError");
+      setItem(k, v);
+    };
+    saveRecord(s, "did:b", record("did:b"));
+    s.setItem = setItem;
+    const keys = [...s.items.keys()].filter((k) => k.startsWith(RECORD_PREFIX));
+    const index = JSON.parse(s.getItem(INDEX_KEY)!) as [string][];
+    expect(keys.sort()).toEqual(index.map(([d]) => RECORD_PREFIX + d).sort()); // no record without its index entry
+    expect(s.getItem(`${RECORD_PREFIX}did:b`)).toBeNull();
+    // A stray item (another tab's, a failed write's) is swept by the next write.
+    s.items.set(`${RECORD_PREFIX}did:stray`, "{}");
+    saveRecord(s, "did:c", record("did:c"));
+    expect(s.getItem(`${RECORD_PREFIX}did:stray`)).toBeNull();
+    // And all can go at once, the rest of the storage untouched.
+    s.items.set("verifier.settings", "{}");
+    clearRecords(s);
+    expect([...s.items.keys()]).toEqual(["verifier.settings"]);
   });
 
   it("broken or foreign items read as no record; a refusing storage is no record, never an exception", () => {

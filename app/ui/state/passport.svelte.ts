@@ -5,7 +5,7 @@
  * from verdicts: they never become "invalid" or "verified".
  */
 import type { SerializedError } from "../../core/errors.ts";
-import type { ProductNode } from "../../core/types.ts";
+import type { ProductNode, Verdict } from "../../core/types.ts";
 import { parsePayload, resolveLinkset } from "../payload.ts";
 import { takeEarlyLinkset } from "../worker/early.ts";
 import type { RecheckNote } from "../offline/recheck.ts";
@@ -23,6 +23,7 @@ export class PassportState {
   #message = $state<string | null>(null);
   #ms = $state<number | null>(null);
   #recheck = $state.raw<RecheckNote | null>(null);
+  #revised = $state.raw<{ from: Verdict; to: Verdict | "failed" } | null>(null);
   readonly #settings: Settings;
   readonly #client: VerifyClient;
   #current: number | null = null;
@@ -53,6 +54,8 @@ export class PassportState {
    * registry read the same); the full verification then runs and replaces it.
    */
   get recheck() { return this.#recheck; }
+  /** Set when the full verification's answer differs from the re-checked verdict shown before it. */
+  get revised() { return this.#revised; }
   get busy() { return this.#status === "resolving" || this.#status === "verifying"; }
 
   verifyConfig(): VerifyConfig {
@@ -99,7 +102,7 @@ export class PassportState {
     const config = this.verifyConfig();
     this.#configKey = JSON.stringify(config);
     performance.mark("passport:verify");
-    const asked = this.#client.verify(did, config);
+    const asked = this.#client.verify(did, config, { record: true });
     const answer = await this.#await(gen, asked);
     if (!answer?.recheck) return;
     // Shown from the re-check; the full verification runs once the verdict is painted, and replaces it.
@@ -109,7 +112,10 @@ export class PassportState {
       setTimeout(resolve, 250);
     });
     if (gen !== this.#generation) return;
-    await this.#await(gen, this.#client.verifyFully(did, config, asked.id));
+    const full = await this.#await(gen, this.#client.verifyFully(did, config, asked.id));
+    if (gen !== this.#generation) return;
+    const to = full ? full.product.verdict : this.#failure ? ("failed" as const) : null;
+    if (to !== null && to !== answer.product.verdict) this.#revised = { from: answer.product.verdict, to };
   }
 
   /** Shows a verification's answer (or failure) unless another was asked since; the answer shown. */
@@ -163,5 +169,6 @@ export class PassportState {
     this.#message = null;
     this.#ms = null;
     this.#recheck = null;
+    this.#revised = null;
   }
 }

@@ -65,7 +65,11 @@ export class VerifyClient {
     else p.reject(new WorkerFailure(msg.error));
   }
 
-  verify(did: string, config: VerifyConfig): { id: number; result: Promise<ProductAnswer> } {
+  /**
+   * `record`: ask the worker for a re-check record of this verification (the passport page, whose
+   * products an auditor opens again; not the provisions' pages, which would only fill the storage).
+   */
+  verify(did: string, config: VerifyConfig, { record = false }: { record?: boolean } = {}): { id: number; result: Promise<ProductAnswer> } {
     // The same verification may already be under way: asked at boot for the product link opened (early.ts);
     // it needs no worker of ours (a re-check may be answering it before any worker is started).
     const early = takeEarlyVerification(this.#worker, did, config);
@@ -77,7 +81,7 @@ export class VerifyClient {
     }
     const id = this.#nextId++;
     const result = this.#expect<ProductAnswer>(id);
-    this.#post(this.#ensure(), did, config, id);
+    this.#post(this.#ensure(), did, config, id, record);
     return { id, result };
   }
 
@@ -95,7 +99,7 @@ export class VerifyClient {
     }
     const id = this.#nextId++;
     const result = this.#expect<ProductAnswer>(id);
-    this.#post(this.#ensure(), did, config, id);
+    this.#post(this.#ensure(), did, config, id, true);
     return { id, result };
   }
 
@@ -105,8 +109,8 @@ export class VerifyClient {
     });
   }
 
-  #post(worker: Worker, did: string, config: VerifyConfig, id: number): void {
-    const recordAs = recheckKeyOf(did, config);
+  #post(worker: Worker, did: string, config: VerifyConfig, id: number, record: boolean): void {
+    const recordAs = record ? recheckKeyOf(did, config) : undefined;
     worker.postMessage({ type: "verify", id, did, config, ...(recordAs ? { recordAs } : {}) } satisfies WorkerRequest);
   }
 

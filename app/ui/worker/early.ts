@@ -40,11 +40,12 @@ function storage(): Storage | undefined {
  * The key of `did`'s re-check record under `config` and this build of the app (offline/recheck.ts), or
  * undefined where none is kept (the development server: its code changes under the same URLs). The build
  * is this chunk's URL: its content hash changes with the app's code, since it names the worker's script
- * by its own content hash.
+ * by its own content hash; and the browser's version (its WebCrypto verifies the signatures).
  */
 export function recheckKeyOf(did: string, config: VerifyConfig): string | undefined {
   if (import.meta.env.DEV) return undefined;
-  return JSON.stringify([did, config, import.meta.url]);
+  // The browser too: its WebCrypto checks the signatures (noble where it has no Ed25519).
+  return JSON.stringify([did, config, import.meta.url, globalThis.navigator?.userAgent ?? ""]);
 }
 
 export function createVerifyWorker(): Worker {
@@ -127,7 +128,11 @@ function verifyEarly(did: string, config: VerifyConfig, quick: Promise<WorkerRes
     configKey: JSON.stringify(config),
     response: Promise.resolve(null as never),
     full: () => asked,
-    stop: () => void (stopped = true),
+    stop: () => {
+      stopped = true;
+      // Not wanted any more: the worker need not wait for a re-check (a client starts it when it needs it).
+      if (!asked) deferred = false;
+    },
   };
   const ask = (): Promise<WorkerResponse> | null => {
     if (asked || stopped) return asked;
@@ -145,6 +150,15 @@ function verifyEarly(did: string, config: VerifyConfig, quick: Promise<WorkerRes
         resolve(e.data);
       };
       worker.addEventListener("message", onMessage);
+      // A worker that dies answers nothing: its failure is the answer (a page showing a re-check would
+      // otherwise say "verifying in full" for ever).
+      worker.addEventListener("error", (e) =>
+        resolve({
+          type: "failure",
+          id: EARLY_REQUEST_ID,
+          error: { name: "WorkerCrashedError", verdict: "unverifiable", message: `The verification worker failed: ${e.message}`, shortMessage: "The verification worker failed" },
+        }),
+      );
     });
     worker.postMessage({ type: "verify", id: EARLY_REQUEST_ID, did, config, ...(recordAs ? { recordAs } : {}) } satisfies WorkerRequest);
     return asked;
