@@ -75,4 +75,10 @@ test("opened again: re-checked at once, then verified in full; a component chang
   await page.goto(link); // the QR code scanned again
   await expect(page.getByText(/Checked in \d+ ms\./)).toBeVisible({ timeout: 20_000 });
   expect(await states(page)).toEqual(["verified (re-checked)", "verified"]);
+
+  // The page reloaded: its address is now the passport's route (#/p/<did>), re-checked the same way.
+  expect(new URL(page.url()).hash).toMatch(/^#\/p\/did%3Awebvh%3A/);
+  await page.reload();
+  await expect(page.getByText(/Checked in \d+ ms\./)).toBeVisible({ timeout: 20_000 });
+  expect(await states(page)).toEqual(["verified (re-checked)", "verified"]);
 });

@@ -223,7 +223,18 @@ export async function startEarly(): Promise<void> {
   const config = verifyConfig(settings);
   // A product link opened (App.svelte's initialPayload: not when the address also has a route).
   const opened = typeof location === "object" && isPayloadPath(location.pathname) && location.hash.replace(/^#\/?/, "") === "";
-  const p = opened ? parsePayload(location.href, acceptedOrigins(settings)) : null;
+  // Or a passport's own route, `#/p/<did>` (what a product link settles to: a reload of the page opens it
+  // again), on the app's own address (router.svelte.ts's parseRoute, which this chunk does not load).
+  const routed = typeof location === "object" && !opened && location.pathname === import.meta.env.BASE_URL ? /^#\/p\/(.+)$/.exec(location.hash)?.[1] : undefined;
+  let p = opened ? parsePayload(location.href, acceptedOrigins(settings)) : null;
+  if (routed) {
+    try {
+      p = parsePayload(decodeURIComponent(routed), acceptedOrigins(settings));
+    } catch {
+      p = null; // a malformed escape: the router says why
+    }
+    if (p?.kind !== "did") p = null;
+  }
   // A product verified here before is re-checked first: its code loads alongside the linkset.
   const recheck = !!p && p.kind !== "refused" && !import.meta.env.DEV && hasRecords(stored);
   const recordOf = (did: string) => (recheck ? loadRecord(stored, did, recheckKeyOf(did, config)!) : undefined);
