@@ -43,6 +43,20 @@ export function trustedAnchorersPreset(raw: string | undefined): string | undefi
 const trustedAnchorers = trustedAnchorersPreset(process.env.TRUSTED_ANCHORERS ?? process.env.VITE_TRUSTED_ANCHORERS);
 
 /**
+ * `TRUSTED_REGISTRIES` (or `VITE_TRUSTED_REGISTRIES`): the AnchorRegistry contracts the passports are
+ * anchored in, on the chain of the build's stage (CHAIN_STAGE), comma-separated. Without it, a passport's
+ * own declared registry is believed, and trusted anchorers can be defeated by a registry that lies.
+ */
+export function trustedRegistriesPreset(raw: string | undefined): string | undefined {
+  const list = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+  if (list.length === 0) return undefined;
+  const bad = list.filter((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
+  if (bad.length) throw new Error(`TRUSTED_REGISTRIES must be 20-byte hex addresses, comma-separated; not ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
+  return list.join(",");
+}
+const trustedRegistries = trustedRegistriesPreset(process.env.TRUSTED_REGISTRIES ?? process.env.VITE_TRUSTED_REGISTRIES);
+
+/**
  * The URL path the app is served under: `/` (the default) for https://example.com/, `/verifier/` for
  * https://example.com/verifier/. Set it with `APP_BASE=/verifier/ npm run build` (or `VITE_BASE`, or Vite's
  * own `vite build --base /verifier/`). It must be an absolute path: the app's links to a product
@@ -74,6 +88,7 @@ export default defineConfig({
     ...(mainnetRpc ? { "import.meta.env.VITE_MAINNET_RPC": JSON.stringify(mainnetRpc) } : {}),
     ...(hostOrigin ? { "import.meta.env.VITE_HOST_ORIGIN": JSON.stringify(hostOrigin) } : {}),
     ...(trustedAnchorers ? { "import.meta.env.VITE_TRUSTED_ANCHORERS": JSON.stringify(trustedAnchorers) } : {}),
+    ...(trustedRegistries ? { "import.meta.env.VITE_TRUSTED_REGISTRIES": JSON.stringify(trustedRegistries) } : {}),
   },
   publicDir: "public",
   envDir: "../..",

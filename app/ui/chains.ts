@@ -27,6 +27,12 @@ const mainnetRpc = splitList(import.meta.env.VITE_MAINNET_RPC as string | undefi
 /** The anchoring accounts a build pins (VITE_TRUSTED_ANCHORERS / TRUSTED_ANCHORERS, comma-separated). */
 export const BUILD_TRUSTED_ANCHORERS = splitList(import.meta.env.VITE_TRUSTED_ANCHORERS as string | undefined);
 
+/**
+ * The AnchorRegistry contracts a build pins on the chain of its stage (CHAIN_STAGE), the operator's own
+ * (VITE_TRUSTED_REGISTRIES / TRUSTED_REGISTRIES, comma-separated).
+ */
+export const BUILD_TRUSTED_REGISTRIES = splitList(import.meta.env.VITE_TRUSTED_REGISTRIES as string | undefined);
+
 /** The passport host a build presets (VITE_HOST_ORIGIN / HOST_ORIGIN), so that no auditor has to type it. */
 export const BUILD_HOST_ORIGIN = ((import.meta.env.VITE_HOST_ORIGIN as string | undefined) ?? "").trim();
 

@@ -153,3 +153,50 @@ describe("trusted anchorers", () => {
     }
   });
 });
+
+describe("trusted registries", () => {
+  const REAL = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+  const FORGED = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+  it("are kept per stage as addresses without duplicates, reach the worker's config for the stage's chain only, and a stored list with anything else is not half-used", () => {
+    const storage = new MemoryStorage();
+    const s = new Settings(storage);
+    expect(s.trustedRegistries).toEqual([]);
+    expect(s.verifyConfig.trustedRegistries).toBeUndefined();
+    s.setTrustedRegistries("local", [REAL, REAL.toLowerCase()]);
+    s.setTrustedRegistries("testnet", [FORGED]);
+    const b = new Settings(storage);
+    expect(b.trustedRegistries).toEqual([REAL]);
+    expect(b.verifyConfig.trustedRegistries).toEqual({ [CHAINS.local.chainId]: [REAL] });
+    b.setStage("testnet");
+    expect(b.verifyConfig.trustedRegistries).toEqual({ [CHAINS.testnet.chainId]: [FORGED] });
+    b.setStage("mainnet");
+    expect(b.verifyConfig.trustedRegistries).toBeUndefined();
+    // Emptied by the auditor: nothing pinned on that chain any more.
+    b.setTrustedRegistries("testnet", []);
+    expect(new Settings(storage).trustedRegistriesFor("testnet")).toEqual([]);
+
+    storage.setItem(SETTINGS_KEY, JSON.stringify({ trustedRegistries: { local: [REAL, "javascript:x"], testnet: [FORGED], mainnet: "nope" } }));
+    const c = new Settings(storage);
+    expect([c.trustedRegistriesFor("local"), c.trustedRegistriesFor("testnet"), c.trustedRegistriesFor("mainnet")]).toEqual([[], [FORGED], []]);
+  });
+
+  it("TRUSTED_REGISTRIES presets the build's stage (its chain) only, and a malformed preset stops the build", async () => {
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    vi.stubEnv("VITE_TRUSTED_REGISTRIES", `${REAL},${REAL.toLowerCase()}`);
+    vi.stubEnv("VITE_CHAIN_STAGE", "testnet");
+    try {
+      const { defaultSettings, verifyConfig } = await import("./settingsData.ts");
+      const d = defaultSettings();
+      expect(d.trustedRegistries).toEqual({ local: [], testnet: [REAL], mainnet: [] });
+      expect(verifyConfig(d).trustedRegistries).toEqual({ [CHAINS.testnet.chainId]: [REAL] });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+    const { trustedRegistriesPreset } = await import("../../../vite.config.ts");
+    expect(trustedRegistriesPreset(undefined)).toBeUndefined();
+    expect(trustedRegistriesPreset(` ${REAL}, ${FORGED} `)).toBe(`${REAL},${FORGED}`);
+    expect(() => trustedRegistriesPreset(`${REAL},registry`)).toThrow(/TRUSTED_REGISTRIES must be 20-byte hex addresses/);
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * The auditor's settings: chain stage and its RPC endpoints (several, tried in order), the host origin
- * (which GS1 Digital Link hosts are accepted, where the bulk audit finds dids.json) and the staleness
- * limit for cached chain data. Persisted to localStorage; unknown or malformed stored values fall back to
- * the defaults rather than breaking the app.
+ * (which GS1 Digital Link hosts are accepted, where the bulk audit finds dids.json), the staleness
+ * limit for cached chain data, and the pinned anchoring accounts and registries. Persisted to
+ * localStorage; unknown or malformed stored values fall back to the defaults rather than breaking the app.
  */
 import { CHAINS, type ChainStage } from "../chains.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
@@ -35,6 +35,8 @@ export class Settings {
   get stalenessMs(): number { return this.#data.stalenessHours * 3_600_000; }
   get hostOrigin(): string { return this.#data.hostOrigin; }
   get trustedAnchorers(): string[] { return this.#data.trustedAnchorers; }
+  /** The registries trusted on the current stage's chain. */
+  get trustedRegistries(): string[] { return this.#data.trustedRegistries[this.#data.stage]; }
   /** The host origin in effect: the configured one, else this app's origin. */
   get effectiveHostOrigin(): string { return effectiveHostOrigin(this.#data); }
   /** Origins whose GS1 Digital Links and app links are accepted. */
@@ -43,6 +45,7 @@ export class Settings {
   get verifyConfig(): VerifyConfig { return verifyConfig(this.#data); }
 
   rpcUrlsFor(stage: ChainStage): string[] { return this.#data.rpcUrls[stage]; }
+  trustedRegistriesFor(stage: ChainStage): string[] { return this.#data.trustedRegistries[stage]; }
 
   setStage(stage: ChainStage): void {
     this.#data.stage = stage;
@@ -61,6 +64,11 @@ export class Settings {
   /** Kept as loading would read them back: addresses only, without duplicates. */
   setTrustedAnchorers(addresses: string[]): void {
     this.#data.trustedAnchorers = parseAddressList(addresses.join(" ")).addresses;
+    this.#save();
+  }
+  /** The registries trusted on `stage`'s chain, kept as loading would read them back. */
+  setTrustedRegistries(stage: ChainStage, addresses: string[]): void {
+    this.#data.trustedRegistries[stage] = parseAddressList(addresses.join(" ")).addresses;
     this.#save();
   }
   /** False (nothing changed) for a limit loading would refuse: not above 0, or above MAX_STALENESS_HOURS. */

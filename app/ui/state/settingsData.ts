@@ -4,7 +4,7 @@
  * by the Settings state (settings.svelte.ts) and the boot code (worker/early.ts), which starts verifying a
  * product link before the app is evaluated: both must derive the very same configuration.
  */
-import { BUILD_HOST_ORIGIN, BUILD_TRUSTED_ANCHORERS, CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
+import { BUILD_HOST_ORIGIN, BUILD_TRUSTED_ANCHORERS, BUILD_TRUSTED_REGISTRIES, CHAINS, defaultStage, isChainStage, type ChainStage } from "../chains.ts";
 import type { VerifyConfig } from "../worker/protocol.ts";
 
 export const SETTINGS_KEY = "verifier.settings.v1";
@@ -29,11 +29,17 @@ export interface SettingsData {
    * passport's own document authorises. See VerifyConfig.trustedAnchorers.
    */
   trustedAnchorers: string[];
+  /**
+   * Per stage (so per chain): the AnchorRegistry contracts trusted on that chain; empty: the registry each
+   * passport itself declares. See VerifyConfig.trustedRegistries. Trusted anchorers protect only with it.
+   */
+  trustedRegistries: Record<ChainStage, string[]>;
 }
 
 export function defaultSettings(): SettingsData {
+  const stage = defaultStage();
   return {
-    stage: defaultStage(),
+    stage,
     rpcUrls: {
       local: [...CHAINS.local.rpcUrls],
       testnet: [...CHAINS.testnet.rpcUrls],
@@ -43,6 +49,8 @@ export function defaultSettings(): SettingsData {
     hostOrigin: normaliseOrigin(BUILD_HOST_ORIGIN) ?? "",
     stalenessHours: DEFAULT_STALENESS_HOURS,
     trustedAnchorers: parseAddressList(BUILD_TRUSTED_ANCHORERS.join(" ")).addresses,
+    // A build's registries are those of the chain it is built for.
+    trustedRegistries: { local: [], testnet: [], mainnet: [], [stage]: parseAddressList(BUILD_TRUSTED_REGISTRIES.join(" ")).addresses },
   };
 }
 
@@ -125,6 +133,14 @@ export function loadSettings(storage: Storage | undefined): SettingsData {
       const { addresses, bad } = parseAddressList(s.trustedAnchorers.join(" "));
       if (bad.length === 0) d.trustedAnchorers = addresses;
     }
+    // As the anchorers: a stage's stored list with anything that is not an address is not half-used.
+    for (const stage of ["local", "testnet", "mainnet"] as const) {
+      const list = s.trustedRegistries?.[stage];
+      if (Array.isArray(list) && list.every((a) => typeof a === "string")) {
+        const { addresses, bad } = parseAddressList(list.join(" "));
+        if (bad.length === 0) d.trustedRegistries[stage] = addresses;
+      }
+    }
   } catch {
     // Corrupt storage: defaults.
   }
@@ -143,12 +159,18 @@ export function acceptedOrigins(d: SettingsData): string[] {
   return [...set].filter(Boolean);
 }
 
-/** What the verification worker is given: the stage's chain and endpoints, the staleness limit, the host. */
+/**
+ * What the verification worker is given: the stage's chain and endpoints, the staleness limit, the host,
+ * the pinned anchorers and the stage's pinned registries (its chain is the only one the worker reads).
+ */
 export function verifyConfig(d: SettingsData): VerifyConfig {
+  const chainId = CHAINS[d.stage].chainId;
+  const registries = d.trustedRegistries[d.stage];
   return {
-    rpc: { [CHAINS[d.stage].chainId]: [...d.rpcUrls[d.stage]] },
+    rpc: { [chainId]: [...d.rpcUrls[d.stage]] },
     stalenessMs: d.stalenessHours * 3_600_000,
     ...(d.hostOrigin ? { hostOrigin: d.hostOrigin } : {}),
     ...(d.trustedAnchorers.length ? { trustedAnchorers: [...d.trustedAnchorers] } : {}),
+    ...(registries.length ? { trustedRegistries: { [chainId]: [...registries] } } : {}),
   };
 }
