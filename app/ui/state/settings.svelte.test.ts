@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CHAINS } from "../chains.ts";
 import { Settings } from "./settings.svelte.ts";
 import { MemoryStorage } from "../testing/memoryStorage.ts";
+import { INDEX_KEY, RECORD_PREFIX } from "../offline/recheckStore.ts";
 import { MAX_STALENESS_HOURS, SETTINGS_KEY, normaliseOrigin, parseRpcList } from "./settingsData.ts";
 
 describe("Settings", () => {
@@ -198,5 +199,84 @@ describe("trusted registries", () => {
     expect(trustedRegistriesPreset(undefined)).toBeUndefined();
     expect(trustedRegistriesPreset(` ${REAL}, ${FORGED} `)).toBe(`${REAL},${FORGED}`);
     expect(() => trustedRegistriesPreset(`${REAL},registry`)).toThrow(/TRUSTED_REGISTRIES must be 20-byte hex addresses/);
+  });
+});
+
+/** A MemoryStorage that holds at most `limit` characters (keys and values), as a browser's localStorage. */
+class FullStorage extends MemoryStorage {
+  refuse: "quota" | "security" = "quota";
+  constructor(readonly limit: number) {
+    super();
+  }
+  used(): number {
+    let n = 0;
+    for (let i = 0; i < this.length; i++) {
+      const k = this.key(i)!;
+      n += k.length + this.getItem(k)!.length;
+    }
+    return n;
+  }
+  override setItem(k: string, v: string) {
+    if (this.refuse === "security") throw new DOMException("The operation is insecure.", "SecurityError");
+    const before = this.getItem(k);
+    if (this.used() - (before === null ? 0 : k.length + before.length) + k.length + String(v).length > this.limit)
+      throw new DOMException("Setting the value exceeded the quota.", "QuotaExceededError");
+    super.setItem(k, v);
+  }
+}
+
+describe("saving when the storage is full", () => {
+  /** Items of `prefix` until not one more character fits. */
+  const fill = (storage: FullStorage, prefix: string) => {
+    let i = 0;
+    for (const size of [1000, 100, 10, 1])
+      for (;;) {
+        try {
+          storage.setItem(`${prefix}${i++}`, "x".repeat(size));
+        } catch {
+          break;
+        }
+      }
+  };
+
+  it("the re-check records give way to the settings: they are removed and the settings saved", () => {
+    const storage = new FullStorage(20_000);
+    storage.setItem("verifier.linkset-dids", "kept");
+    storage.setItem(INDEX_KEY, "[]");
+    fill(storage, `${RECORD_PREFIX}did:webvh:x:`);
+    const s = new Settings(storage);
+    s.setStalenessHours(2);
+    expect(s.saveFailed).toBe(false);
+    expect(new Settings(storage).stalenessHours).toBe(2);
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i));
+    expect(keys.sort()).toEqual(["verifier.linkset-dids", SETTINGS_KEY]);
+  });
+
+  it("still full without them (or refused): saveFailed, the settings apply until reload, and nothing else is removed", () => {
+    const storage = new FullStorage(20_000);
+    fill(storage, "other-app-data ");
+    const before = storage.length;
+    const s = new Settings(storage);
+    s.setStalenessHours(2);
+    expect(s.saveFailed).toBe(true);
+    expect(s.stalenessHours).toBe(2);
+    expect(new Settings(storage).stalenessHours).toBe(24);
+    expect(storage.length).toBe(before);
+    // Room again: the next change is saved, with the earlier one.
+    storage.removeItem("other-app-data 0");
+    storage.removeItem("other-app-data 1");
+    s.setHostOrigin("https://cdn.example");
+    expect(s.saveFailed).toBe(false);
+    expect(new Settings(storage)).toMatchObject({ stalenessHours: 2, hostOrigin: "https://cdn.example" });
+
+    // Storage turned off (not full): not saved, said so, and the re-check records are not touched.
+    const off = new FullStorage(1_000_000);
+    off.setItem(`${RECORD_PREFIX}did:webvh:y`, "{}");
+    off.refuse = "security";
+    const t = new Settings(off);
+    t.setStage("testnet");
+    expect(t.saveFailed).toBe(true);
+    expect(off.getItem(`${RECORD_PREFIX}did:webvh:y`)).toBe("{}");
+    expect(new Settings(undefined).saveFailed).toBe(false);
   });
 });
