@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAnchorChain, type AnchorChain } from "../lib/testing/anchorChain.ts";
 import { buildTestHost, serveDir, type TestHost } from "../lib/testing/host.ts";
+import { deployForgedRegistry, writeForgedPassport } from "../../core/verify/testkit/forgedRegistry.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const CHAIN_PORT = 8614;
@@ -103,6 +104,36 @@ describe("audit (CLI process)", { timeout: 120_000 }, () => {
     }
     const bad = await cli(...base, "--trusted-anchorer", "0x1234");
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("--trusted-anchorer 0x1234 is not a 20-byte address")]);
+  });
+
+  it("--trusted-registry: a passport declaring a forger's registry (anchorOf answers yes to anything) and the manufacturer as anchorer is verified even with --trusted-anchorer; pinned, invalid UntrustedRegistryError, on the main thread and on workers", async () => {
+    const manufacturer = chain.accounts[0]!;
+    const chainId = chain.chain.chainId;
+    const fake = await deployForgedRegistry(chain.chain.url, chain.accounts[2]!);
+    const forgedDir = path.join(dir, "forged");
+    const forged = await writeForgedPassport({ dir: forgedDir, host: `localhost:${HTTP_PORT}`, chainId, registry: fake, anchorer: manufacturer });
+    const audit = (cdn: string, ...more: string[]) => cli("audit", "--cdn", cdn, "--rpc", chain.chain.url, "--json", "--trusted-anchorer", manufacturer, ...more);
+
+    const before = await audit(forgedDir);
+    expect([before.code, jsonLines(before.stdout)[0]]).toEqual([0, { did: forged.did, verdict: "verified", reason: null }]);
+    for (const [pin, workers] of [[chain.registry, []], [`${chainId}:${chain.registry.toLowerCase()}`, ["--workers", "2"]]] as const) {
+      const after = await audit(forgedDir, "--trusted-registry", pin, ...workers);
+      expect([after.code, jsonLines(after.stdout)[0]]).toEqual([1, { did: forged.did, verdict: "invalid", reason: expect.objectContaining({ name: "UntrustedRegistryError", entryIndex: 0 }) }]);
+    }
+    // A registry trusted on another chain only pins nothing on this one.
+    expect(jsonLines((await audit(forgedDir, "--trusted-registry", `1:${chain.registry}`)).stdout)[0]).toMatchObject({ verdict: "verified" });
+
+    // The genuine host: the same verdicts with its registry pinned; none verified with another one pinned.
+    const base = ["audit", "--cdn", path.join(dir, "host"), "--rpc", chain.chain.url, "--json"];
+    expect(jsonLines((await cli(...base, "--trusted-registry", fake, "--trusted-registry", chain.registry)).stdout).pop()).toMatchObject({ dids: 12, verified: 6, pending: 1, invalid: 5 });
+    const other = jsonLines((await cli(...base, "--trusted-registry", fake)).stdout);
+    expect(other.pop()).toMatchObject({ dids: 12, verified: 0 });
+    expect(other.find((l) => l.did === host.dids.genuine)).toMatchObject({ verdict: "invalid", reason: { name: "UntrustedRegistryError" } });
+
+    for (const wrong of ["0x1234", `0:${chain.registry}`, `chain:${chain.registry}`]) {
+      const bad = await cli(...base, "--trusted-registry", wrong);
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining(`--trusted-registry ${wrong} is not a 20-byte address`)]);
+    }
   });
 
   it("over HTTP (the host's base URL), the same verdicts", async () => {

@@ -1,5 +1,6 @@
 /**
- * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--trusted-anchorer ADDR...] [--json] [--concurrency N] [--workers N] [--timeout MS]`
+ * `audit --cdn DIR_OR_URL --rpc URL [--rpc URL...] [--trusted-anchorer ADDR...] [--trusted-registry [CHAIN:]ADDR...] [--json]
+ *  [--concurrency N] [--workers N] [--timeout MS]`
  *
  * Verifies every DID of a host: the DIDs listed in `dids.json` at the host's root, or, for a folder
  * without one, every did.jsonl found in it (each read once: the DID taken from its log, its URL path
@@ -34,8 +35,8 @@ const WORKERS_FROM = 2000;
 
 export const summary = "Verify every DID of a host (folder or URL) against the chain; exit 1 if any is invalid or unverifiable";
 
-const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--trusted-anchorer ADDR ...] [--json] [--concurrency N]
-             [--workers N] [--timeout MS]
+const USAGE = `Usage: audit --cdn DIR_OR_URL --rpc URL [--rpc URL ...] [--trusted-anchorer ADDR ...]
+             [--trusted-registry [CHAIN:]ADDR ...] [--json] [--concurrency N] [--workers N] [--timeout MS]
 
 Verifies every DID of a host: those listed in dids.json at its root ({ "dids": [...] }), or, for a
 folder without dids.json, every did.jsonl in it (the DID is taken from the log and must map to the
@@ -48,6 +49,13 @@ chain are checked.
                      an anchoring account to trust (repeatable): a root anchored by any other account is
                      invalid (UntrustedAnchorerError), whatever the passport declares; without it, any
                      account a passport's own document authorises counts
+  --trusted-registry [CHAIN:]ADDR
+                     an AnchorRegistry contract to trust (repeatable), on every chain the --rpc endpoints
+                     serve, or with CHAIN: (a chain id) on that chain only: on a chain with one, a passport
+                     whose proofs or anchoring declaration name any other registry is invalid
+                     (UntrustedRegistryError); without it, the registry a passport declares is believed,
+                     and --trusted-anchorer alone can be defeated by a registry that answers "anchored"
+                     to anything
   --json             one JSON line per DID: {"did","verdict","reason"} (reason null when verified),
                      then a summary line {"dids","entries","verified","pending","invalid","unverifiable","ms"}
                      (verdict counts are of DIDs; entries is the number of log entries checked)
@@ -104,8 +112,11 @@ async function planDir(dir: string): Promise<Plan> {
   return { source, dir: source, spec: { kind: "dir", dir: path.resolve(dir), listing }, items: listing.logs.map((file) => ({ file })) };
 }
 
-/** Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error. */
-async function chainReader(urls: readonly string[], timeoutMs: number): Promise<ChainReader> {
+/**
+ * Asks each endpoint its chain id; a chain with no answering endpoint fails with the probe's error.
+ * `served`: the chain ids that answered.
+ */
+async function chainReader(urls: readonly string[], timeoutMs: number): Promise<{ reader: ChainReader; served: number[] }> {
   const rpc: Record<number, string[]> = {};
   let probeError: VerifierError | undefined;
   await Promise.all(
@@ -119,11 +130,12 @@ async function chainReader(urls: readonly string[], timeoutMs: number): Promise<
     }),
   );
   const inner = createRpcChainReader({ rpc, timeoutMs, batchWaitMs: 10, fetchFn: nodeRpcFetch });
-  return {
+  const reader: ChainReader = {
     readAnchor: (q) => (rpc[q.chainId] || !probeError ? inner.readAnchor(q) : Promise.reject(probeError)),
     readAt: (chainId) => inner.readAt(chainId),
     prepare: (chainId) => inner.prepare?.(chainId),
   };
+  return { reader, served: Object.keys(rpc).map(Number) };
 }
 
 function reasonText(reason: VerdictReason | null): string {
@@ -138,6 +150,22 @@ interface AuditOptions {
   workers?: string | undefined;
   timeout: string;
   "trusted-anchorer"?: string[] | undefined;
+  "trusted-registry"?: string[] | undefined;
+}
+
+const TRUSTED_REGISTRY = /^(?:([1-9]\d{0,14}):)?(0x[0-9a-fA-F]{40})$/;
+
+/**
+ * The registries trusted per chain id: each --trusted-registry ADDR on every chain an endpoint serves,
+ * each CHAIN:ADDR on its chain. A chain that no endpoint serves cannot be read, so needs no pin.
+ */
+function trustedRegistries(values: readonly string[], served: readonly number[]): Record<number, string[]> {
+  const pins: Record<number, string[]> = {};
+  for (const value of values) {
+    const [, chain, address] = TRUSTED_REGISTRY.exec(value)!;
+    for (const chainId of chain === undefined ? served : [Number(chain)]) (pins[chainId] ??= []).push(address!);
+  }
+  return pins;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -149,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
         cdn: { type: "string" },
         rpc: { type: "string", multiple: true },
         "trusted-anchorer": { type: "string", multiple: true },
+        "trusted-registry": { type: "string", multiple: true },
         json: { type: "boolean", default: false },
         concurrency: { type: "string", default: "16" },
         workers: { type: "string" },
@@ -169,6 +198,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.workers !== undefined && !/^[1-9]\d{0,2}$/.test(values.workers)) throw new UsageError("--workers must be 1..999");
     for (const a of values["trusted-anchorer"] ?? [])
       if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new UsageError(`--trusted-anchorer ${a.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits)`);
+    for (const r of values["trusted-registry"] ?? [])
+      if (!TRUSTED_REGISTRY.test(r))
+        throw new UsageError(`--trusted-registry ${r.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits), alone or after a chain id and ":"`);
   } catch (error) {
     process.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -201,7 +233,8 @@ async function audit(values: AuditOptions, started: number, verifier: Ed25519Ver
     }
     plan = await planDir(cdn);
   }
-  const chain = await chainPromise;
+  const { reader: chain, served } = await chainPromise;
+  const registries = values["trusted-registry"]?.length ? { trustedRegistries: trustedRegistries(values["trusted-registry"], served) } : {};
 
   const rows: (Row | undefined)[] = new Array(plan.items.length);
   let printed = 0;
@@ -243,7 +276,7 @@ async function audit(values: AuditOptions, started: number, verifier: Ed25519Ver
       concurrency,
       source: plan.spec,
       // Signatures on a thread of their own (the libuv pool until it is up) while this one parses and hashes.
-      local: { source: plan.source, chain, verifier, trustedAnchorers: values["trusted-anchorer"] ?? [], ...(plan.dir ? { dir: plan.dir } : {}) },
+      local: { source: plan.source, chain, verifier, trustedAnchorers: values["trusted-anchorer"] ?? [], ...registries, ...(plan.dir ? { dir: plan.dir } : {}) },
       // Asked for by name, the workers do all the work.
       mainThreadHelps: values.workers === undefined,
     },

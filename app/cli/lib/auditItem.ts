@@ -31,6 +31,8 @@ export interface AuditContext {
   verifier?: Ed25519Verify;
   /** The anchoring accounts trusted (audit --trusted-anchorer); see VerifyDidOptions.trustedAnchorers. */
   trustedAnchorers?: readonly string[];
+  /** The registries trusted per chain id (audit --trusted-registry); see VerifyDidOptions.trustedRegistries. */
+  trustedRegistries?: Readonly<Record<number, readonly string[]>>;
 }
 
 export function rowOfError(did: string, error: VerifierError): Row {
@@ -93,6 +95,7 @@ export async function auditItem(item: AuditItem, ctx: AuditContext): Promise<Row
     chain: ctx.chain,
     ...(ctx.verifier ? { verifier: ctx.verifier } : {}),
     ...(ctx.trustedAnchorers?.length ? { trustedAnchorers: ctx.trustedAnchorers } : {}),
+    ...(ctx.trustedRegistries ? { trustedRegistries: ctx.trustedRegistries } : {}),
   });
   return { did: verdict.did, verdict: verdict.verdict, reason: verdict.error ?? null, entries: verdict.entries.length };
 }

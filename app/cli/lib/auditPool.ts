@@ -53,7 +53,7 @@ export async function runAudit(
 ): Promise<void> {
   const chain: ChainReader = options.local.chain;
   const url = new URL("./auditWorker.ts", import.meta.url);
-  const workers = items.length === 0 ? [] : Array.from({ length: options.workers }, () => new Worker(url, { workerData: { source: options.source, trustedAnchorers: options.local.trustedAnchorers ?? [] } }));
+  const workers = items.length === 0 ? [] : Array.from({ length: options.workers }, () => new Worker(url, { workerData: { source: options.source, trustedAnchorers: options.local.trustedAnchorers ?? [], trustedRegistries: options.local.trustedRegistries ?? {} } }));
   let next = 0;
   let remaining = items.length;
   let handedOff = workers.length > 0 && options.mainThreadHelps === false;

@@ -24,7 +24,7 @@ import type { FromWorker, SourceSpec, ToWorker } from "./auditPool.ts";
 
 useNodeCrypto();
 const port = parentPort!;
-const { source: spec, trustedAnchorers } = workerData as { source: SourceSpec; trustedAnchorers: string[] };
+const { source: spec, trustedAnchorers, trustedRegistries } = workerData as { source: SourceSpec; trustedAnchorers: string[]; trustedRegistries: Record<number, string[]> };
 const dir = spec.kind === "dir" ? dirSource(spec.dir, spec.listing ? { listing: spec.listing } : {}) : undefined;
 const source = spec.kind === "dir" ? dir! : httpSource({ origin: spec.origin, timeoutMs: spec.timeoutMs });
 
@@ -59,7 +59,7 @@ const chain: ChainReader = {
 };
 
 // node:crypto's synchronous verify: this thread has a core of its own (no WebCrypto hop per signature).
-const context: AuditContext = { source, chain, verifier: nodeEd25519Verify, trustedAnchorers, ...(dir ? { dir } : {}) };
+const context: AuditContext = { source, chain, verifier: nodeEd25519Verify, trustedAnchorers, trustedRegistries, ...(dir ? { dir } : {}) };
 
 port.on("message", (m: ToWorker) => {
   if (m.type === "verify") {
