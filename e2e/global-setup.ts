@@ -1,10 +1,12 @@
 /**
  * The end-to-end world, built for real once per run:
  * - a Hardhat node on 127.0.0.1:8631 (scripts/chain.ts);
- * - the fixtures generator (`cli fixtures`) publishing and anchoring passports into a temp host folder for
- *   host localhost:8630, with its manifest (which DIDs are windows, which are pending, ...);
+ * - the AnchorRegistry deployed on it, which the fixtures generator (`cli fixtures --registry`) publishes
+ *   and anchors passports with into a temp host folder for host localhost:8630, with its manifest (which
+ *   DIDs are windows, which are pending, ...);
  * - a copy of that host folder in which one entry of a window's did.jsonl has one byte changed;
- * - `vite build` (CHAIN_STAGE=local, the local stage pointed at the test chain) into a temp dir;
+ * - `vite build` (CHAIN_STAGE=local, the local stage pointed at the test chain, TRUSTED_REGISTRIES the
+ *   registry deployed above, as a deployment pins its own) into a temp dir;
  * - scripts/serve.ts serving the app with the genuine host on :8630 and with the tampered copy on :8632
  *   (the app there is set to use its own origin as the mirror the files are fetched from).
  * What the specs need is passed in process.env.E2E_WORLD (JSON, see World in ./world.ts).
@@ -14,6 +16,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import { anchorRegistryAbi } from "../app/contracts/abi.ts";
+import { anchorRegistryBytecode } from "../app/contracts/bytecode.ts";
 import { startLocalChain } from "../scripts/chain.ts";
 import { startServer } from "../scripts/serve.ts";
 import { loadManifest, type World } from "./world.ts";
@@ -49,6 +54,17 @@ export function tamperLog(text: string, index: number): string {
   return lines.join("\n");
 }
 
+/** Deploys the AnchorRegistry from the node's first (unlocked) account, before the build needs its address. */
+async function deployRegistry(rpcUrl: string): Promise<Hex> {
+  const transport = http(rpcUrl);
+  const wallet = createWalletClient({ transport });
+  const [from] = await wallet.getAddresses();
+  const hash = await wallet.deployContract({ abi: anchorRegistryAbi, bytecode: anchorRegistryBytecode as Hex, account: from!, chain: null });
+  const receipt = await createPublicClient({ transport }).waitForTransactionReceipt({ hash });
+  if (!receipt.contractAddress) throw new Error("AnchorRegistry deployment produced no address");
+  return receipt.contractAddress;
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = path.join(ROOT, "node_modules", ".bin");
   const tmp = await mkdtemp(path.join(os.tmpdir(), "e2e-"));
@@ -62,13 +78,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     if (!process.env.E2E_KEEP) await rm(tmp, { recursive: true, force: true });
   };
   try {
+    // The app pins the registry its passports are anchored in (e2e/settings.spec.ts checks the pin).
+    const registry = await deployRegistry(chain.url);
     const build = run(path.join(bin, "vite"), ["build", "--outDir", distDir, "--emptyOutDir", "--logLevel", "warn"], {
       CHAIN_STAGE: "local",
       LOCAL_RPC: chain.url,
+      TRUSTED_REGISTRIES: registry,
     });
     await run(path.join(bin, "tsx"), [
       "app/cli/main.ts", "fixtures", "--out", hostDir, "--rpc", chain.url, "--windows", "3", "--host", `localhost:${PORTS.app}`,
-      "--pending-every", "2",
+      "--pending-every", "2", "--registry", registry,
     ]);
     const manifest = await loadManifest(hostDir);
 

@@ -2,14 +2,15 @@
  * `npm start`: the whole demo on this machine.
  *  1. a local EVM chain on 127.0.0.1:8545 (Hardhat node; an existing chain 31337 there is reused),
  *  2. the demo passports generated, anchored and published into .demo/cdn (the "CDN"),
- *  3. the app built (`vite build`, local chain stage) and served with .demo/cdn at http://localhost:8787,
+ *  3. the app built (`vite build`, local chain stage, the demo's AnchorRegistry pinned as its trusted
+ *     registry, TRUSTED_REGISTRIES) and served with .demo/cdn at http://localhost:8787,
  *  4. the URL, a demo window's passport URL and a QR code of it printed. Ctrl-C stops everything.
  *
  * Options: --windows N (default 50, or $DEMO_WINDOWS), --skip-build (serve the existing dist/).
  * Environment: DEMO_CHAIN_PORT (8545), DEMO_APP_PORT (8787), DEMO_CDN_DIR (.demo/cdn).
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,16 +31,35 @@ const DIST = path.join(ROOT, "dist");
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function runVite(): Promise<void> {
+/**
+ * Builds the app for the local chain, pinning the demo's registry: a passport that declares a registry of
+ * its own making (whose anchorOf may say "anchored" to anything) is then invalid, as in a real deployment.
+ */
+async function runVite(registry: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], {
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, CHAIN_STAGE: "local", LOCAL_RPC: RPC, VITE_CHAIN_STAGE: "local", VITE_LOCAL_RPC: RPC },
+      env: {
+        ...process.env,
+        CHAIN_STAGE: "local",
+        LOCAL_RPC: RPC,
+        VITE_CHAIN_STAGE: "local",
+        VITE_LOCAL_RPC: RPC,
+        TRUSTED_REGISTRIES: registry,
+        VITE_TRUSTED_REGISTRIES: registry,
+      },
     });
     child.once("error", reject);
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited with ${code}`))));
   });
+}
+
+/** Was dist/ built with `registry` pinned (its address is in the built code)? */
+function builtFor(registry: string): boolean {
+  const assets = path.join(DIST, "assets");
+  if (!existsSync(assets)) return false;
+  return readdirSync(assets).some((f) => f.endsWith(".js") && readFileSync(path.join(assets, f), "utf8").includes(registry));
 }
 
 async function demoData(windows: number, freshChain: boolean): Promise<FixtureManifest> {
@@ -110,10 +130,11 @@ async function main(): Promise<void> {
     const provisions = await seedDemoProvisions({ rpcUrl: RPC, cdnDir: CDN, host: `localhost:${APP_PORT}`, anchorRegistry: manifest.registry });
     say(`  ${provisions.provisions.map((p) => `${p.provisionId} (${p.state})`).join(", ")}`);
 
-    if (values["skip-build"] && existsSync(path.join(DIST, "index.html"))) say("app: using the existing dist/");
+    if (values["skip-build"] && existsSync(path.join(DIST, "index.html")) && builtFor(manifest.registry)) say("app: using the existing dist/");
     else {
-      say("app: vite build (local chain stage)");
-      await runVite();
+      if (values["skip-build"]) say("app: the existing dist/ does not pin this chain's registry: building it again");
+      say(`app: vite build (local chain stage, trusted registry ${manifest.registry})`);
+      await runVite(manifest.registry);
     }
 
     server = await startServer({ port: APP_PORT, appDir: DIST, cdnDir: CDN, rpcOrigins: [RPC] });
@@ -127,8 +148,8 @@ async function main(): Promise<void> {
         `A window passport:  ${passportUrl}`,
         `   (its DID:        ${sample.did})`,
         ...(manifest.sample.pendingWindow ? [`A pending window:   ${manifest.sample.pendingWindow.link}`] : []),
-        `Chain:              ${RPC} (chain 31337), AnchorRegistry ${manifest.registry}`,
-        `Audit from a shell: npm run -s cli -- audit --cdn ${path.relative(process.cwd(), CDN) || "."} --rpc ${RPC}`,
+        `Chain:              ${RPC} (chain 31337), AnchorRegistry ${manifest.registry} (the app's trusted registry)`,
+        `Audit from a shell: npm run -s cli -- audit --cdn ${path.relative(process.cwd(), CDN) || "."} --rpc ${RPC} --trusted-registry ${manifest.registry}`,
         "",
         qr,
         "Ctrl-C stops the server and the chain.",
