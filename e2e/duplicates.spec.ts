@@ -50,7 +50,8 @@ test.beforeAll(async () => {
   const env = { PUBLISHER_KEYSTORE: path.join(dir, "keystore.json"), PUBLISHER_KEYSTORE_PASSWORD: "e2e-duplicates-password" };
   await cli(["keystore", "init"], env);
   const host = new URL(w.appUrl).host;
-  const common = ["--dir", path.join(dir, "host"), "--host", host, "--rpc", w.rpcUrl, "--manufacturer", "Dup Ltd", "--json"];
+  // Anchored in the world's registry: the only one the app under test trusts (TRUSTED_REGISTRIES).
+  const common = ["--dir", path.join(dir, "host"), "--host", host, "--rpc", w.rpcUrl, "--registry", w.registry, "--manufacturer", "Dup Ltd", "--json"];
   glass = (JSON.parse(await cli(["create", ...common, "--path", "dup-e2e/g", "--kind", "glass", "--name", "Pane", "--gtin", "09506000134352", "--serial", "G1"], env)) as { did: string }).did;
   window = (
     JSON.parse(

@@ -120,6 +120,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       manifest,
       tamperedDid: victim.did,
       distDir,
+      registry,
     };
     process.env.E2E_WORLD = JSON.stringify(world);
     return teardown;

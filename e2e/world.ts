@@ -37,6 +37,8 @@ export interface World {
   tamperedDid: string;
   /** The production build under test. */
   distDir: string;
+  /** The AnchorRegistry the world's passports are anchored in, and the only one the build trusts. */
+  registry: string;
 }
 
 export function world(): World {
