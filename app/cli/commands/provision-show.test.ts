@@ -9,18 +9,15 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey } from "viem/accounts";
 import type { LocalChain } from "../../../scripts/chain.ts";
-import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
 import type { ProvisionReason } from "../../core/provisions/check.ts";
 import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { Verdict } from "../../core/types.ts";
 import { connectChain, type ChainConnection } from "../../publisher/chain.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../publisher/provision/demo.ts";
-import { createProvisionDid, deployAnchorRegistry, publishLog, registerProvision, sendControllerAction } from "../../publisher/provision/provision.ts";
-import { startChainInRange } from "../../publisher/provision/testChain.ts";
-import { HostStore } from "../../publisher/store.ts";
+import { deployAnchorRegistry, sendControllerAction } from "../../publisher/provision/provision.ts";
+import { registerMismatchedProvision, startChainInRange } from "../../publisher/provision/testChain.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const HOST = "show.localhost";
@@ -90,19 +87,7 @@ describe("provision show: the provision's verdict against its DID", () => {
   }, 60_000);
 
   it("invalid with ControllerNotNamedError when the DID's document names another wallet, the DID itself pending", async () => {
-    const stranger = privateKeyToAccount(generatePrivateKey()).address;
-    const machine = privateKeyToAccount(generatePrivateKey());
-    const info = { provisionId: "show-mismatch-1", endpoint: "https://show-mismatch-1.example/", tier: "edge", country: "FR" };
-    const created = await createProvisionDid({
-      host: HOST,
-      info,
-      chainId: chain.chainId,
-      controller: stranger,
-      machine: machine.address,
-      signer: signerFromSecretKey(sha256(new TextEncoder().encode("provision show test mismatch-1"))),
-    });
-    await publishLog(new HostStore(cdn), created.did, created.log);
-    await registerProvision({ conn: controller, contracts, machine, did: created.did, info });
+    const { machine, stranger } = await registerMismatchedProvision({ host: HOST, dir: cdn, conn: controller, contracts, chainId: chain.chainId, provisionId: "show-mismatch-1" });
 
     const { shown, err } = await show(machine.address);
     expect(shown.did.verdict).toBe("pending");

@@ -9,15 +9,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPublicClient, defineChain, http, type PublicClient } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { generatePrivateKey } from "viem/accounts";
 import type { LocalChain } from "../../../scripts/chain.ts";
 import { connectChain, type ChainConnection } from "../../publisher/chain.ts";
-import { HostStore } from "../../publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../publisher/provision/demo.ts";
-import { createProvisionDid, deployAnchorRegistry, publishLog, registerProvision, sendControllerAction } from "../../publisher/provision/provision.ts";
-import { startChainInRange } from "../../publisher/provision/testChain.ts";
-import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
+import { deployAnchorRegistry, sendControllerAction } from "../../publisher/provision/provision.ts";
+import { registerMismatchedProvision, startChainInRange } from "../../publisher/provision/testChain.ts";
 import { asControllerNotNamed, asControllerTransferred } from "../../core/provisions/check.ts";
 import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { ProvisionsEnv } from "./env.ts";
@@ -106,19 +103,7 @@ describe("a provision checked against its DID", () => {
 
   it("is invalid, not pending, when the DID's document names a wallet that is not the registry's controller", async () => {
     // A provision registered by the demo controller whose (valid, not yet anchored) DID names another wallet.
-    const stranger = privateKeyToAccount(generatePrivateKey()).address;
-    const machine = privateKeyToAccount(generatePrivateKey());
-    const info = { provisionId: "mismatch-1", endpoint: "https://mismatch-1.example/", tier: "edge", country: "FR" };
-    const created = await createProvisionDid({
-      host: PENDING_HOST,
-      info,
-      chainId: chain.chainId,
-      controller: stranger,
-      machine: machine.address,
-      signer: signerFromSecretKey(sha256(new TextEncoder().encode("provision page test mismatch-1"))),
-    });
-    await publishLog(new HostStore(pendingDir), created.did, created.log);
-    await registerProvision({ conn: controller, contracts: contractsOf(pending), machine, did: created.did, info });
+    const { machine, stranger } = await registerMismatchedProvision({ host: PENDING_HOST, dir: pendingDir, conn: controller, contracts: contractsOf(pending), chainId: chain.chainId, provisionId: "mismatch-1" });
 
     const page = pageFor(pending);
     await page.load(machine.address);

@@ -11,15 +11,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPublicClient, defineChain, http, type Chain, type PublicClient } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { generatePrivateKey } from "viem/accounts";
 import type { LocalChain } from "../../../scripts/chain.ts";
 import { connectChain, type ChainConnection } from "../../publisher/chain.ts";
-import { HostStore } from "../../publisher/store.ts";
 import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "../../publisher/provision/demo.ts";
-import { createProvisionDid, deployAnchorRegistry, publishLog, registerProvision, sendControllerAction } from "../../publisher/provision/provision.ts";
-import { startChainInRange } from "../../publisher/provision/testChain.ts";
-import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
+import { deployAnchorRegistry, sendControllerAction } from "../../publisher/provision/provision.ts";
+import { registerMismatchedProvision, startChainInRange } from "../../publisher/provision/testChain.ts";
 import { asControllerNotNamed, asControllerTransferred } from "../../core/provisions/check.ts";
 import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { Hex } from "../../core/types.ts";
@@ -126,19 +123,7 @@ describe("the dashboard's verdict beside each provision", () => {
   }, 60_000);
 
   it("is invalid, with ControllerNotNamedError, when the DID's document names another wallet (the DID itself pending)", async () => {
-    const stranger = privateKeyToAccount(generatePrivateKey()).address;
-    const machine = privateKeyToAccount(generatePrivateKey());
-    const info = { provisionId: "wallet-mismatch-1", endpoint: "https://wallet-mismatch-1.example/", tier: "edge", country: "FR" };
-    const created = await createProvisionDid({
-      host: HOST,
-      info,
-      chainId: chain.chainId,
-      controller: stranger,
-      machine: machine.address,
-      signer: signerFromSecretKey(sha256(new TextEncoder().encode("wallet check test mismatch-1"))),
-    });
-    await publishLog(new HostStore(host.dir), created.did, created.log);
-    await registerProvision({ conn: controller, contracts, machine, did: created.did, info });
+    const { machine, stranger } = await registerMismatchedProvision({ host: HOST, dir: host.dir, conn: controller, contracts, chainId: chain.chainId, provisionId: "wallet-mismatch-1" });
 
     const row = rowOf(await dashboardOf(controller.account.address), machine.address);
     // Not anchored: the DID on its own is pending; the provision is not.
