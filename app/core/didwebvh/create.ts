@@ -4,10 +4,11 @@
  * entry's versionTime).
  */
 import type { DidDocument, LogEntry, LogParameters } from "../types.ts";
-import { DeactivatedError, UnauthorizedKeyError, VersionTimeError } from "./errors.ts";
+import { DeactivatedError, EntryShapeError, UnauthorizedKeyError, VersionTimeError } from "./errors.ts";
 import { hashText, keyHash } from "./hash.ts";
 import { canonicalize } from "./jcs.ts";
 import type { Signer } from "./keys.ts";
+import { protoKeyProblem } from "./log.ts";
 import { applyParameters, METHOD_V1_0, type ActiveParameters } from "./params.ts";
 import { createProof } from "./proof.ts";
 import { formatUtcTime, isAfter, parseUtcTime, parseUtcTimeParts } from "./time.ts";
@@ -53,6 +54,15 @@ function assertSignerAuthorised(signer: Signer, keys: readonly string[], version
   }
 }
 
+/**
+ * The publisher never signs an entry that parseLog (and so every verifier of ours) refuses: a `__proto__`
+ * key anywhere, or nesting deeper than canonicalisation allows.
+ */
+function assertReadable(body: object, entryIndex: number): void {
+  const problem = protoKeyProblem(body);
+  if (problem) throw new EntryShapeError(problem.replace("A log line", "The entry"), { entryIndex });
+}
+
 /** A new DID and its first log entry. */
 export async function createLog(options: CreateLogOptions): Promise<CreateLogResult> {
   const placeholderDid = buildDid(SCID_PLACEHOLDER, options.host, options.path ?? []);
@@ -65,6 +75,7 @@ export async function createLog(options: CreateLogOptions): Promise<CreateLogRes
     ...options.parameters,
   };
   const versionTime = timeString(options.versionTime, () => formatUtcTime(Date.now()));
+  assertReadable({ parameters, state }, 0);
   applyParameters(undefined, { ...parameters, scid: "x" }, { entryIndex: 0, versionId: "" });
   assertSignerAuthorised(options.signer, parameters.updateKeys ?? [], "", 0);
 
@@ -135,6 +146,7 @@ export async function appendEntry(log: readonly LogEntry[], options: AppendEntry
   const doc = options.document(previous);
   const state = { ...doc, id: doc.id ?? last.state.id } as DidDocument;
   const body = { versionTime, parameters, state };
+  assertReadable(body, index);
   const versionId = `${index + 1}-${entryHash({ versionId: last.versionId, ...body }, last.versionId)}`;
   const unsigned = { versionId, ...body };
   const proof = await createProof(unsigned, options.signer, { created: versionTime });

@@ -30,7 +30,7 @@ const MAX_DEPTH = 256;
  * Whether `value` has a `__proto__` key at any depth: walked with a stack of its own (no recursion, so no
  * stack overflow however deep the line nests), refusing nesting beyond MAX_DEPTH.
  */
-function protoKeyProblem(value: unknown): string | undefined {
+export function protoKeyProblem(value: unknown): string | undefined {
   const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const { value: v, depth } = stack.pop()!;

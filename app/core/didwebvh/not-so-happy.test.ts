@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LogEntry } from "../types.ts";
+import { appendEntry, createLog } from "./create.ts";
 import { keyHash } from "./hash.ts";
 import { parseLog, serializeLog } from "./log.ts";
 import { resolveDid } from "./resolve.ts";
@@ -39,6 +40,14 @@ describe("hostile did.jsonl text", () => {
     const text = serializeLog(log).replace('"state":{', '"state":{"service":[{"__proto__":{"isAdmin":true}}],');
     expect(parseError(text)).toMatchObject({ name: "LogParseError", line: 1 });
     expect(({} as { isAdmin?: boolean }).isAdmin).toBeUndefined();
+  });
+  it("the publisher refuses to sign a __proto__ key, so it never writes a log that parseLog refuses", async () => {
+    const signer = testSigner(1);
+    const document = (id: string) => ({ "@context": ["https://www.w3.org/ns/did/v1"], controller: id, service: [JSON.parse('{"__proto__":[]}')] });
+    await expect(createLog({ host: "example.com", signer, document, versionTime: at(0) })).rejects.toMatchObject({ name: "EntryShapeError", entryIndex: 0 });
+    const { log } = await makeLog(1);
+    const append = appendEntry(log, { signer, document: (prev) => ({ ...prev, service: [{ id: `${prev.id}#e`, type: "X", serviceEndpoint: JSON.parse('{"a":{"__proto__":1}}') }] }), versionTime: at(5) });
+    await expect(append).rejects.toMatchObject({ name: "EntryShapeError", entryIndex: 1, message: expect.stringContaining("__proto__") });
   });
   it("constructor / prototype keys are plain data: they only break the hash", async () => {
     const { did, log } = await makeLog(2);

@@ -22,7 +22,9 @@ interface Step {
 }
 
 const step = fc.record({
-  endpoint: fc.jsonValue({ maxDepth: 2 }),
+  // fast-check favours "__proto__" among keys; the publisher refuses such a key (create.test.ts), as
+  // parseLog does (log.test.ts), so a valid log never has one.
+  endpoint: fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')),
   rotate: fc.boolean(),
   ttl: fc.option(fc.integer({ min: 0, max: 2 ** 31 }), { nil: undefined }),
 });
