@@ -121,10 +121,35 @@ test.afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+/** What each page a test opened printed, and what its wallet was asked: printed when the test fails. */
+const opened: { page: Page; lines: string[]; wallet: TestWallet }[] = [];
+
+test.afterEach(async ({}, testInfo) => {
+  const pages = opened.splice(0);
+  if (testInfo.status === testInfo.expectedStatus) return;
+  for (const [i, { page, lines, wallet }] of pages.entries()) {
+    const state = page.isClosed()
+      ? "(closed)"
+      : await page.evaluate(() => ({
+          url: location.href,
+          notice: document.querySelector("[data-testid=account-notice]")?.textContent ?? null,
+          txs: [...document.querySelectorAll("[data-testid=tx]")].map((e) => `${e.getAttribute("data-status")}: ${e.textContent?.trim()}`),
+          alerts: [...document.querySelectorAll("[role=alert]")].map((e) => e.textContent?.trim()),
+        })).catch((e: unknown) => `(unreadable: ${String(e)})`);
+    const body = [`page state: ${JSON.stringify(state)}`, `wallet requests: ${wallet.requests.join(", ")}`, "console:", ...lines].join("\n");
+    await testInfo.attach(`page-${i + 1}`, { body, contentType: "text/plain" });
+    console.log(`--- ${testInfo.title}, page ${i + 1} ---\n${body}`);
+  }
+});
+
 async function openWithWallet(browser: Browser, hash: string, options: Partial<ConstructorParameters<typeof TestWallet>[0]> = {}) {
   const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
   const page = await context.newPage();
   const wallet = new TestWallet({ rpcUrl: chain.url, chainId: chain.chainId, privateKey: DEMO_CONTROLLER_KEY, ...options });
+  const lines: string[] = [];
+  page.on("console", (m) => lines.push(`[${m.type()}] ${m.text()}`));
+  page.on("pageerror", (e) => lines.push(`[pageerror] ${e.stack ?? e.message}`));
+  opened.push({ page, lines, wallet });
   await wallet.install(page);
   await page.addInitScript(
     ([rpc]) => {
@@ -195,6 +220,9 @@ test("register: a machine's consent is checked against its DID and registered fr
   await page.getByText("Register a provision").click();
   await page.getByLabel(/Registration request/).fill(JSON.stringify(registrationRequest));
   await page.getByRole("button", { name: "Register", exact: true }).click();
+  // A refusal is a notice: fail with its text rather than wait for a transaction that will not come.
+  await expect(page.getByTestId("tx").or(page.getByTestId("account-notice")).first()).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("account-notice")).toHaveCount(0);
   await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed", { timeout: 20_000 });
   await expect(provision(page, registrationRequest.machine).getByTestId("state-chip")).toHaveAttribute("data-state", "started");
   await context.close();
