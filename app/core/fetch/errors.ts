@@ -46,3 +46,15 @@ export class FileTooLargeError extends UnverifiableError {
     super("The DID's file is larger than the limit", options);
   }
 }
+
+/**
+ * The files of one verification (a product's tree of passports) together are larger than its download
+ * budget (DownloadBudget, 32 MiB by default): reading stopped there, and what it left unread was not
+ * checked. Its details name the budget.
+ */
+export class DownloadBudgetError extends UnverifiableError {
+  override readonly name = "DownloadBudgetError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The product's files together are larger than the download budget", options);
+  }
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import { fileUrl, httpSource } from "./http.ts";
+import { DownloadBudget } from "./budget.ts";
 
 const PORT = 8613;
 const SCID = "QmQ7d4Bq9uNpjFbFxxC3JMxTcx6kYd2kqN1F4o7wB8Ez4W";
@@ -9,9 +10,12 @@ const ORIGIN = `http://127.0.0.1:${PORT}`;
 const LOG = '{"versionId":"1-x"}\n';
 
 let server: Server;
+/** Every request the server was asked, by path. */
+const asked: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? "";
+    asked.push(url);
     if (url === "/ok/did.jsonl") return res.writeHead(200, { "content-type": "application/jsonl" }).end(LOG);
     if (url === "/ok/did-anchors.json") return res.writeHead(200, { "content-type": "application/json" }).end('{"did":"x","anchors":[]}');
     // did-witness.json is an array (the spec's data model); an object there is not that file.
@@ -120,4 +124,58 @@ describe("httpSource", () => {
   it("a malformed DID is InvalidDidError", async () => {
     expect(await failure(source.get("did:webvh:short:localhost", "did.jsonl"))).toMatchObject({ name: "InvalidDidError", verdict: "invalid" });
   });
+});
+
+describe("httpSource with a read's download budget", () => {
+  // The per-file limits are the defaults (16 MiB): only the budget stops these reads.
+  const roomy = httpSource({ origin: ORIGIN, timeoutMs: 2_000 });
+  const small = httpSource({ origin: ORIGIN, timeoutMs: 1_000, maxBytes: 1_000 });
+  const KIB = 1024;
+
+  it("counts the bytes it read; a 404 costs nothing", async () => {
+    const budget = new DownloadBudget(1_000);
+    expect(await roomy.get(did("ok"), "did.jsonl", { budget })).toBe(LOG);
+    expect(await roomy.get(did("ok"), "did-witness.json", { budget })).toBeNull();
+    expect(budget.used).toBe(LOG.length);
+  });
+
+  it("a body without a length stops mid-stream once the budget is overrun (DownloadBudgetError naming it), not at its own limit", async () => {
+    const budget = new DownloadBudget(300 * KIB);
+    budget.take(100 * KIB); // what other files of the same verification read
+    const t0 = Date.now();
+    const e = (await roomy.get(did("streamed-big"), "did.jsonl", { budget }).catch((x: unknown) => x)) as Error & { verdict: string };
+    expect(e).toMatchObject({ name: "DownloadBudgetError", verdict: "unverifiable" });
+    expect(e.message).toContain("the download budget of 300 KiB (307200 bytes)");
+    expect(budget.used).toBeGreaterThan(300 * KIB);
+    expect(budget.used).toBeLessThanOrEqual(300 * KIB + 128 * KIB); // at most a chunk past it
+    expect(Date.now() - t0).toBeLessThan(900); // did not wait for 50 MB
+  });
+
+  it("a declared length beyond what is left is refused unread; the per-file limit still comes first", async () => {
+    const budget = new DownloadBudget(4_000);
+    expect(await failure(roomy.get(did("declared-big"), "did.jsonl", { budget }))).toEqual({ name: "DownloadBudgetError", verdict: "unverifiable" });
+    expect(budget.used).toBe(0);
+    const plenty = new DownloadBudget(1_000_000);
+    expect(await failure(small.get(did("declared-big"), "did.jsonl", { budget: plenty }))).toEqual({ name: "FileTooLargeError", verdict: "unverifiable" });
+    expect(await failure(small.get(did("streamed-big"), "did.jsonl", { budget: plenty }))).toEqual({ name: "FileTooLargeError", verdict: "unverifiable" });
+  });
+
+  it("once the budget is spent, nothing more is asked of the host", async () => {
+    const budget = new DownloadBudget(10);
+    budget.take(10);
+    const before = asked.length;
+    const e = await roomy.get(did("ok"), "did.jsonl", { budget }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ name: "DownloadBudgetError", verdict: "unverifiable" });
+    expect((e as Error).message).toMatch(/did\.jsonl not fetched: the download budget of 0\.01 KiB \(10 bytes\) is spent/);
+    expect(asked.length).toBe(before);
+  });
+
+  it("reads sharing one budget stop together at about it", async () => {
+    const budget = new DownloadBudget(512 * KIB);
+    const reads = ["a", "b", "c", "d"].map((n) => roomy.get(did(`streamed-big:${n}`), "did.jsonl", { budget }));
+    const outcomes = await Promise.all(reads.map(failure));
+    expect(outcomes).toEqual(reads.map(() => ({ name: "DownloadBudgetError", verdict: "unverifiable" })));
+    expect(budget.used).toBeLessThanOrEqual(512 * KIB + 4 * 128 * KIB);
+  });
+
 });

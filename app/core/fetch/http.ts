@@ -1,11 +1,15 @@
 /**
  * Fetching a DID's files over HTTP(S) with limits: a deadline for the whole exchange (headers and body),
- * a size limit enforced while streaming (reading stops past it), and checks that the host served the file
- * and not something else (an HTML page from a single-page-app fallback).
+ * a size limit enforced while streaming (reading stops past it), the download budget of the verification
+ * the read is part of (a read's `options.budget`: every byte read counts, reading stops past it, and
+ * nothing is asked for once it is spent), and checks that the host served the file and not something else
+ * (an HTML page from a single-page-app fallback).
  */
 import { didToUrl } from "../didwebvh/url.ts";
 import { DEFAULT_MAX_BYTES, expectedStart, looksLikeJsonFile, type DidFileName, type FileSource } from "./source.ts";
+import type { DownloadBudget } from "./budget.ts";
 import {
+  DownloadBudgetError,
   FetchTimeoutError,
   FileTooLargeError,
   HostUnreachableError,
@@ -33,7 +37,8 @@ export type HttpSourceErrorType =
   | FetchTimeoutError
   | HttpStatusError
   | UnexpectedContentError
-  | FileTooLargeError;
+  | FileTooLargeError
+  | DownloadBudgetError;
 
 /** The URL `file` of `did` is fetched from. Throws InvalidDidError for a malformed DID. */
 export function fileUrl(did: string, file: DidFileName, origin?: string): string {
@@ -49,9 +54,11 @@ export function httpSource(options: HttpSourceOptions = {}): FileSource {
     typeof options.maxBytes === "number" ? options.maxBytes : (options.maxBytes?.[file] ?? DEFAULT_MAX_BYTES[file]);
 
   return {
-    async get(did, file) {
+    async get(did, file, read) {
       const url = fileUrl(did, file, options.origin);
       const maxBytes = limit(file);
+      const budget = read?.budget;
+      if (budget?.spent) throw new DownloadBudgetError({ details: `${url} not fetched: ${budget.describe()} is spent (${budget.used} bytes read)` });
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       const where = { details: url };
@@ -85,11 +92,15 @@ export function httpSource(options: HttpSourceOptions = {}): FileSource {
           await response.body?.cancel().catch(() => {});
           throw new FileTooLargeError({ details: `${url}: ${declared} bytes, limit ${maxBytes}` });
         }
+        if (budget && declared > budget.remaining) {
+          await response.body?.cancel().catch(() => {});
+          throw new DownloadBudgetError({ details: `${url}: ${declared} bytes, more than the ${budget.remaining} left of ${budget.describe()}` });
+        }
         let bytes: Uint8Array;
         try {
-          bytes = await readLimited(response, maxBytes, url);
+          bytes = await readLimited(response, maxBytes, url, budget);
         } catch (error) {
-          if (error instanceof FileTooLargeError) throw error;
+          if (error instanceof FileTooLargeError || error instanceof DownloadBudgetError) throw error;
           if (controller.signal.aborted) throw new FetchTimeoutError({ details: `${url} (body, after ${timeoutMs} ms)`, cause: error });
           throw new HostUnreachableError({ details: `${url}: the body could not be read`, cause: error });
         }
@@ -114,9 +125,12 @@ export function httpSource(options: HttpSourceOptions = {}): FileSource {
 
 /**
  * Reads the body, stopping (and cancelling the stream) as soon as it exceeds `maxBytes`: FileTooLargeError
- * naming `url`.
+ * naming `url`. With a `budget`, each chunk is counted against it as it arrives (whatever Content-Length
+ * said), and reading stops (cancelled) as soon as the budget is overrun: DownloadBudgetError naming `url`
+ * and the budget. The budget may be shared by reads under way at the same time: each stops at its next
+ * chunk once another has spent it.
  */
-export async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+export async function readLimited(response: Response, maxBytes: number, url: string, budget?: DownloadBudget): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -125,9 +139,14 @@ export async function readLimited(response: Response, maxBytes: number, url: str
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
+    const withinBudget = budget ? budget.take(value.byteLength) : true;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
       throw new FileTooLargeError({ details: `${url}: more than ${maxBytes} bytes` });
+    }
+    if (!withinBudget) {
+      await reader.cancel().catch(() => {});
+      throw new DownloadBudgetError({ details: `${url}: stopped after ${total} bytes, ${budget!.describe()} is spent (${budget!.used} bytes read)` });
     }
     chunks.push(value);
   }

@@ -2,20 +2,37 @@
  * Where a DID's files come from: its host over HTTP(S) (`httpSource`), a mirror, a directory (the CLI's
  * Node-only `dirSource`), or an app's offline cache. Everything that verifies takes a FileSource.
  */
+import type { DownloadBudget } from "./budget.ts";
 
 /** The files of a did:webvh DID, beside each other at the DID's URL. */
 export type DidFileName = "did.jsonl" | "did-anchors.json" | "did-witness.json";
+
+/** How one read is made: what it counts against. */
+export interface FileReadOptions {
+  /**
+   * The download budget of the verification this read is part of (verifyProduct's, one for the whole
+   * tree): a source that downloads counts every byte it reads against it and stops past it
+   * (DownloadBudgetError); once it is spent, it asks for nothing more. A source that reads nothing from
+   * the network (a folder, a cached copy) may ignore it.
+   */
+  budget?: DownloadBudget;
+}
 
 export interface FileSource {
   /**
    * The file's text, or null when the host says it does not exist (HTTP 404).
    * Throws UnverifiableError subclasses when it could not be had (HostUnreachableError, FetchTimeoutError,
-   * HttpStatusError, UnexpectedContentError, FileTooLargeError), InvalidDidError for a malformed DID.
+   * HttpStatusError, UnexpectedContentError, FileTooLargeError, DownloadBudgetError), InvalidDidError for
+   * a malformed DID. A source that wraps another passes `options` on to it unchanged: the budget must
+   * reach the source that downloads.
    */
-  get(did: string, file: DidFileName): Promise<string | null>;
+  get(did: string, file: DidFileName, options?: FileReadOptions): Promise<string | null>;
 }
 
-/** Default size limits per file (bytes). */
+/**
+ * Default size limits per file (bytes). A product's files together are bounded too: DownloadBudget
+ * (DEFAULT_PRODUCT_MAX_BYTES, 32 MiB), which verifyProduct passes with every read.
+ */
 export const DEFAULT_MAX_BYTES: Record<DidFileName, number> = {
   "did.jsonl": 16 * 1024 * 1024,
   "did-anchors.json": 16 * 1024 * 1024,

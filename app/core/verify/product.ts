@@ -14,9 +14,16 @@
  * the app download (and cache) dozens of passports; the others start once their parent is verified.
  * `hints` get a head start too. What the tree holds is still decided by the verified
  * documents alone.
+ *
+ * One download budget for the whole tree (`maxDownloadBytes`, 32 MiB by default): every file of every
+ * passport is read with it (FileReadOptions.budget), so the source that downloads counts the bytes it
+ * reads against it and stops mid-body once it is overrun (DownloadBudgetError, unverifiable), and asks
+ * for nothing once it is spent. The passports whose files it cut off are unverifiable for that reason;
+ * those verified before keep their verdicts. Each file keeps its own limit too (DEFAULT_MAX_BYTES).
  */
 import type { DidDocument, DidVerdict, ProductNode, Verdict } from "../types.ts";
 import type { FileSource } from "../fetch/source.ts";
+import { DEFAULT_PRODUCT_MAX_BYTES, DownloadBudget } from "../fetch/budget.ts";
 import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
 import type { VerifierError } from "../errors.ts";
 import { ComponentCycleError, ComponentLinkError, ProductTooLargeError } from "./errors.ts";
@@ -33,6 +40,12 @@ export interface ProductLimits {
    * than a window's components, far fewer than what one hostile last line could name.
    */
   maxPrefetch?: number;
+  /**
+   * Most bytes the tree's files may weigh together, as read from the network (a DownloadBudget passed
+   * with every read; past it: DownloadBudgetError). Default DEFAULT_PRODUCT_MAX_BYTES (32 MiB): a genuine
+   * window with its components weighs kilobytes; 64 passports of near-limit junk would be gigabytes.
+   */
+  maxDownloadBytes?: number;
 }
 
 /** A DID's verdict made worse by a failure of the tree (a link, a cycle, a limit), keeping its entries. */
@@ -74,6 +87,7 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   const maxNodes = limits.maxNodes ?? 64;
   const maxDepth = limits.maxDepth ?? 4;
   let prefetchLeft = limits.maxPrefetch ?? 8;
+  const budget = new DownloadBudget(limits.maxDownloadBytes ?? DEFAULT_PRODUCT_MAX_BYTES);
   const verdicts = new Map<string, Promise<DidVerdict>>();
   let nodes = 0;
   const verifyOnce = (d: string): Promise<DidVerdict> => {
@@ -92,10 +106,11 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
       if (typeof link === "string" && link.startsWith("did:") && verdicts.size < maxNodes) void verifyOnce(link);
     }
   }
-  // A passport's log, as soon as its text is in: the components its newest entry names get a head start.
+  // Every read counts against the tree's one budget. A passport's log, as soon as its text is in: the
+  // components its newest entry names get a head start.
   const source: FileSource = {
-    async get(d, file) {
-      const text = await deps.source.get(d, file);
+    async get(d, file, options) {
+      const text = await deps.source.get(d, file, { ...options, budget });
       if (file === "did.jsonl" && text !== null && verdicts.has(d)) {
         for (const link of componentHintsOfLog(text)) {
           if (prefetchLeft <= 0) break;

@@ -7,8 +7,9 @@
 import { describe, expect, it } from "vitest";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
 import { RpcUnreachableError } from "../../core/anchors/errors.ts";
-import { HostUnreachableError } from "../../core/fetch/errors.ts";
-import type { FileSource } from "../../core/fetch/source.ts";
+import { DownloadBudget } from "../../core/fetch/budget.ts";
+import { DownloadBudgetError, HostUnreachableError } from "../../core/fetch/errors.ts";
+import type { FileReadOptions, FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord, ProductNode } from "../../core/types.ts";
 import {
   cachingChain,
@@ -22,6 +23,7 @@ import {
   type CacheStore,
   type CachingOptions,
 } from "./cache.ts";
+import { recordingSource } from "./recheck.ts";
 
 /** Files cached on 2026-01-01 are an hour old at NOW; the limit, a day, unless a test says otherwise. */
 const NOW = () => new Date("2026-01-01T01:00:00.000Z");
@@ -105,6 +107,28 @@ describe("cachingSource: network first, with a short timeout", () => {
     expect(await cachingSource({ get: async () => null }, db).get(DID, "did.jsonl")).toBeNull();
     const refused: FileSource = { get: async () => Promise.reject(Object.assign(new Error("html"), { name: "UnexpectedContentError" })) };
     await expect(cachingSource(refused, db).get(DID, "did.jsonl")).rejects.toMatchObject({ name: "UnexpectedContentError" });
+  });
+
+  it("a read's download budget (a product's) reaches the source that downloads, through the worker's wrappers; a spent one is not hidden by the cache", async () => {
+    const seen: (FileReadOptions | undefined)[] = [];
+    const budget = new DownloadBudget(100);
+    const live: FileSource = {
+      get: async (_did, _file, read) => {
+        seen.push(read);
+        if (read?.budget?.spent) throw new DownloadBudgetError();
+        read?.budget?.take(4);
+        return "live";
+      },
+    };
+    const db = memoryStore();
+    // As the worker stacks them: the cache around the recorder around the HTTP source.
+    const source = cachingSource(recordingSource(live), db);
+    expect(await source.get(DID, "did.jsonl", { budget })).toBe("live");
+    expect(seen).toEqual([{ budget }]);
+    expect(budget.used).toBe(4);
+    budget.take(100);
+    await db.put("files", { key: `${DID}|did-anchors.json`, text: "cached", readTime: "2026-01-01T00:00:00.000Z" });
+    await expect(source.get(DID, "did-anchors.json", { budget })).rejects.toMatchObject({ name: "DownloadBudgetError" });
   });
 });
 

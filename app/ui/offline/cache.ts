@@ -27,7 +27,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
 import { StaleChainDataError } from "../../core/anchors/errors.ts";
 import { UnverifiableError, type VerifierError, type VerifierErrorOptions } from "../../core/errors.ts";
-import type { DidFileName, FileSource } from "../../core/fetch/source.ts";
+import type { DidFileName, FileReadOptions, FileSource } from "../../core/fetch/source.ts";
 import type { AnchorRecord, ProductNode } from "../../core/types.ts";
 
 /** A DID's file could be read neither from its host nor from a cached copy within the staleness limit. */
@@ -347,9 +347,10 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
     return cached.text;
   };
   return {
-    get(did: string, file: DidFileName) {
+    get(did: string, file: DidFileName, read?: FileReadOptions) {
       const key = `${did}|${file}`;
-      return networkFirst(inner.get(did, file), {
+      // `read` (a product's download budget) goes to the source that downloads; cached copies cost none.
+      return networkFirst(inner.get(did, file, read), {
         timeoutMs: networkTimeoutMs,
         offlineErrors: OFFLINE_FILE_ERRORS,
         cached: () => db.get("files", key).catch(() => undefined),

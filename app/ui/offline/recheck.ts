@@ -95,10 +95,10 @@ export function recordingSource(inner: FileSource): FileSource & { reads(): Prom
   const done = new Map<string, Promise<FileRead>>();
   let failed = false;
   return {
-    async get(did, file) {
+    async get(did, file, options) {
       let text: string | null;
       try {
-        text = await inner.get(did, file);
+        text = await inner.get(did, file, options);
       } catch (e) {
         failed = true;
         throw e;
