@@ -18,6 +18,7 @@ import {
   evictFiles,
   fileBudget,
   MAX_CACHED_FILE_BYTES,
+  networkMemory,
   utf8Bytes,
   withCachedFiles,
   type CacheStore,
@@ -87,6 +88,25 @@ describe("cachingSource: network first, with a short timeout", () => {
     late.resolve("newer");
     await settle();
     expect(db.rows.get(`files/${DID}|did.jsonl`)).toMatchObject({ text: "newer" });
+  });
+
+  it("a host found too slow has the short timeout for its next reads of this verification, until it answers in time", async () => {
+    const db = memoryStore();
+    for (const key of [`${DID}|did.jsonl`, `${DID}|did-anchors.json`, `${DID}|did-witness.json`]) {
+      await db.put("files", { key, text: "cached", readTime: "2026-01-01T00:00:00.000Z" });
+    }
+    /** The network answers "live" after `ms` (never when undefined). */
+    let ms: number | undefined;
+    const after = (): Promise<string> => (ms === undefined ? new Promise(() => undefined) : new Promise((r) => setTimeout(() => r("live"), ms)));
+    const source = cachingSource({ get: after }, db, { networkTimeoutMs: 300, slowNetworkTimeoutMs: 10 });
+    ms = undefined;
+    expect(await source.get(DID, "did.jsonl")).toBe("cached"); // after the full 300 ms
+    ms = 100;
+    expect(await source.get(DID, "did-anchors.json")).toBe("cached"); // 100 ms is too slow now: 10 ms for this host
+    ms = 0;
+    expect(await source.get(DID, "did-witness.json")).toBe("live"); // in time (within 10 ms): the host is fine again
+    ms = 100;
+    expect(await source.get(DID, "did-anchors.json")).toBe("live"); // the full timeout again
   });
 
   it("a slow network with nothing cached is waited for", async () => {
@@ -286,6 +306,40 @@ describe("cachingChain: network first, with a short timeout, within the stalenes
     expect(chain.usedCache).toBe(true);
     expect(chain.readAt(31337)).toEqual({ time: "2026-12-01T11:00:00.000Z", blockNumber: 8, offline: true });
     late.resolve(record);
+  });
+
+  it("a chain whose endpoint was found too slow or down has the short timeout for its next reads of this verification", async () => {
+    const db = memoryStore();
+    await db.put("anchors", { key, record, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
+    let answer: () => Promise<AnchorRecord | null> = () => Promise.reject(new RpcUnreachableError());
+    const chain = cachingChain(reader(() => answer()), db, { stalenessMs: 2 * 3_600_000, now, networkTimeoutMs: 300, slowNetworkTimeoutMs: 10 });
+    expect(await chain.readAnchor(query)).toEqual(record); // down: the cached read
+    const later = { ...record, blockNumber: 99 };
+    answer = () => new Promise((r) => setTimeout(() => r(later), 100));
+    expect(await chain.readAnchor(query)).toEqual(record); // 100 ms is too slow now
+    answer = async () => later;
+    expect(await chain.readAnchor(query)).toEqual(later); // in time: the endpoint is fine again
+  });
+
+  it("shared by a verification's files and chain reads: a slow host gives its chain reads twice the short timeout", async () => {
+    const memory = networkMemory({ networkTimeoutMs: 3000, slowNetworkTimeoutMs: 500 });
+    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([3000, 3000]);
+    memory.note("example.com", "slow");
+    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([500, 1000]);
+    memory.note("31337", "down");
+    expect(memory.timeoutMs("31337")).toBe(500);
+    memory.note("example.com", "in time");
+    memory.note("31337", "in time");
+    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([3000, 3000]);
+    // Wired through: a file read found slow shortens the chain reader's wait.
+    const db = memoryStore();
+    await db.put("files", { key: `${DID}|did.jsonl`, text: "cached", readTime: "2026-12-01T11:00:00.000Z" });
+    await db.put("anchors", { key, record, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
+    const network = networkMemory({ networkTimeoutMs: 300, slowNetworkTimeoutMs: 20 });
+    const files = cachingSource({ get: () => new Promise(() => undefined) }, db, { stalenessMs: 3_600_000, now, network });
+    const chain = cachingChain(reader(() => new Promise((r) => setTimeout(() => r(null), 100))), db, { stalenessMs: 3_600_000, now, network });
+    expect(await files.get(DID, "did.jsonl")).toBe("cached");
+    expect(await chain.readAnchor(query)).toEqual(record); // 100 ms > 2 x 20 ms
   });
 
   it("a slow endpoint with only a stale cached read is waited for: live, not offline", async () => {

@@ -5,7 +5,11 @@
  * - network first, with a short timeout: a request the network has not answered within `networkTimeoutMs`
  *   (default 3 s: an auditor in a basement with one bar of signal) is answered from the cache when the
  *   cache has a usable copy, and the late answer still refreshes the cache; with no usable copy the
- *   network is waited for, up to its own timeout;
+ *   network is waited for, up to its own timeout. Once a host (or a chain's endpoint) has been too slow or
+ *   unreachable in a verification, its next reads in that verification have `slowNetworkTimeoutMs` (0.5 s)
+ *   before a usable copy answers, and the other hosts and chains twice that, until it answers in time
+ *   again (networkMemory): a window with its glass and frame waits for one full timeout, not one per
+ *   passport and kind of read;
  * - files: served from the cache only when the host is unreachable or too slow (never to hide a 404, an
  *   HTML page or any other answer the host did give), and only when read less than the staleness limit
  *   ago, as chain data: older -> StaleCachedFileError (unverifiable). A cached log may lack entries
@@ -225,6 +229,8 @@ export function fileBudget(db: CacheStore, o: { maxBytes?: number; checkEveryByt
 
 /** How long the network has before a usable cached copy answers instead (network first). */
 export const DEFAULT_NETWORK_TIMEOUT_MS = 3000;
+/** The same, for a host or an endpoint already too slow or unreachable in this verification. */
+export const DEFAULT_SLOW_NETWORK_TIMEOUT_MS = 500;
 
 const OFFLINE_FILE_ERRORS = new Set(["HostUnreachableError", "FetchTimeoutError"]);
 const OFFLINE_CHAIN_ERRORS = new Set(["RpcUnreachableError", "RpcTimeoutError"]);
@@ -266,14 +272,18 @@ async function networkFirst<T, C>(
     usable(c: C): boolean;
     answer(c: C, cause?: VerifierError): T;
     store(value: T): void;
+    /** How the network did: answered within the timeout, too slow, or failed as offline. */
+    network?(how: "in time" | "slow" | "down"): void;
   },
 ): Promise<T> {
   try {
     const first = await within(live, o.timeoutMs);
     if (first !== SLOW) {
+      o.network?.("in time");
       o.store(first);
       return first;
     }
+    o.network?.("slow");
     const cached = await o.cached();
     if (cached && o.usable(cached)) {
       void live.then(o.store, () => undefined);
@@ -284,6 +294,7 @@ async function networkFirst<T, C>(
     return value;
   } catch (e) {
     if (!o.offlineErrors.has(errorName(e))) throw e;
+    o.network?.("down");
     const cached = await o.cached();
     if (!cached) throw e;
     return o.answer(cached, e as VerifierError);
@@ -299,6 +310,37 @@ export interface CachingOptions {
   schedule?: WriteScheduler;
   /** See DEFAULT_NETWORK_TIMEOUT_MS. */
   networkTimeoutMs?: number;
+  /** See DEFAULT_SLOW_NETWORK_TIMEOUT_MS. */
+  slowNetworkTimeoutMs?: number;
+  /** Shared by the files and the chain reads of one verification (networkMemory); one of its own by default. */
+  network?: NetworkMemory;
+}
+
+/**
+ * What was too slow or unreachable in one verification (hosts, chains), and so how long a read has before
+ * a usable cached copy answers: the full timeout while nothing was slow; DEFAULT_SLOW_NETWORK_TIMEOUT_MS
+ * for a host or chain found slow; twice that for the others once anything was (the device's own network
+ * may be the slow part, but a host's outage says little of a chain's endpoint). Share one between the
+ * files and the chain reads of a verification.
+ */
+export interface NetworkMemory {
+  timeoutMs(key: string): number;
+  note(key: string, how: "in time" | "slow" | "down"): void;
+}
+
+export function networkMemory(options: Pick<CachingOptions, "networkTimeoutMs" | "slowNetworkTimeoutMs"> = {}): NetworkMemory {
+  const full = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  const short = Math.min(full, options.slowNetworkTimeoutMs ?? DEFAULT_SLOW_NETWORK_TIMEOUT_MS);
+  const slow = new Set<string>();
+  return {
+    timeoutMs: (key) => (slow.has(key) ? short : slow.size > 0 ? Math.min(full, 2 * short) : full),
+    note: (key, how) => void (how === "in time" ? slow.delete(key) : slow.add(key)),
+  };
+}
+
+/** The host a DID's files are read from (its domain and port), for the network memory. */
+function hostOf(did: string): string {
+  return did.split(":")[3] ?? "";
 }
 
 export interface CachingSource extends FileSource {
@@ -312,7 +354,7 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   /** Per DID: the oldest cached file used (its read time). */
   const used = new Map<string, string>();
   const schedule = options.schedule ?? now_;
-  const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  const network = options.network ?? networkMemory(options);
   const maxFileBytes = options.maxFileBytes ?? MAX_CACHED_FILE_BYTES;
   // Not awaited: the write serves a later, offline visit; this verdict need not wait for its commit.
   const store = (key: string, text: string | null) => {
@@ -349,9 +391,11 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   return {
     get(did: string, file: DidFileName, read?: FileReadOptions) {
       const key = `${did}|${file}`;
+      const host = hostOf(did);
       // `read` (a product's download budget) goes to the source that downloads; cached copies cost none.
       return networkFirst(inner.get(did, file, read), {
-        timeoutMs: networkTimeoutMs,
+        timeoutMs: network.timeoutMs(host),
+        network: (how) => network.note(host, how),
         offlineErrors: OFFLINE_FILE_ERRORS,
         cached: () => db.get("files", key).catch(() => undefined),
         // A slow host gives way only to a copy within the staleness limit; a stale one waits for it.
@@ -393,7 +437,7 @@ export interface CachingChainReader extends ChainReader {
 
 export function cachingChain(inner: ChainReader, db: CacheStore, options: CachingOptions & { stalenessMs: number }): CachingChainReader {
   const now = options.now ?? (() => new Date());
-  const networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  const network = options.network ?? networkMemory(options);
   /** Per chain: the oldest cached read used in this session (offline). */
   const offline = new Map<number, ChainReadAt>();
   let usedCache = false;
@@ -428,8 +472,10 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
     },
     readAnchor(query: AnchorQuery) {
       const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
+      const chain = String(query.chainId);
       return networkFirst(inner.readAnchor(query), {
-        timeoutMs: networkTimeoutMs,
+        timeoutMs: network.timeoutMs(chain),
+        network: (how) => network.note(chain, how),
         offlineErrors: OFFLINE_CHAIN_ERRORS,
         cached: () => db.get("anchors", key).catch(() => undefined),
         // A slow endpoint gives way only to a read within the staleness limit; a stale one waits for it.

@@ -9,7 +9,7 @@ import { toVerifierError } from "../../core/errors.ts";
 import { httpSource } from "../../core/fetch/http.ts";
 import { verifyProduct } from "../../core/verify/product.ts";
 import { verifyDid } from "../../core/verify/verifyDid.ts";
-import { cachingChain, cachingSource, fileBudget, lazyCache, openCache, withCachedFiles, type CacheDb, type FileBudget } from "../offline/cache.ts";
+import { cachingChain, cachingSource, fileBudget, lazyCache, networkMemory, openCache, withCachedFiles, type CacheDb, type FileBudget } from "../offline/cache.ts";
 import { makeRecord, recordingChain, recordingSource } from "../offline/recheck.ts";
 import type { VerifyConfig, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
@@ -95,9 +95,11 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     // when the network fails, and for the writes made after the verdict.
     const db = lazyCache(cacheDb());
     budget ??= fileBudget(db);
-    const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule, budget });
+    // What this request found slow is known to its files' and its chain reads' timeouts alike.
+    const network = networkMemory();
+    const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule, budget, network });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
-    const chain = cachingChain(liveChain, db, { stalenessMs: msg.config.stalenessMs, schedule });
+    const chain = cachingChain(liveChain, db, { stalenessMs: msg.config.stalenessMs, schedule, network });
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
       if (cancelled.delete(msg.id)) return;
