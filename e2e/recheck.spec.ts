@@ -82,3 +82,30 @@ test("opened again: re-checked at once, then verified in full; a component chang
   await expect(page.getByText(/Checked in \d+ ms\./)).toBeVisible({ timeout: 20_000 });
   expect(await states(page)).toEqual(["verified (re-checked)", "verified"]);
 });
+
+test("a re-checked verdict the full verification revises: an alert says so, and the result takes the focus", async ({ page }) => {
+  test.setTimeout(60_000);
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  const link = `${w.appUrl}/01/${window.gtin}/21/${window.serial}`;
+  const verdict = page.getByTestId("product-verdict");
+  await page.addInitScript(recordVerdictStates);
+  await page.goto(link);
+  await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await expect.poll(() => records(page), { timeout: 10_000 }).toBe(1);
+
+  // The host changes the glass pane's log between the re-check's read (the first) and the worker's.
+  const glass = w.manifest.dids.find((d) => d.did === window.components[0])!;
+  let served = 0;
+  await page.route(`**${new URL(glass.url).pathname}`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: served++ === 0 ? await response.text() : altered(await response.text()) });
+  });
+  await page.goto(link); // the QR code scanned again
+  await expect(verdict).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
+  expect(await states(page)).toEqual(["verified (re-checked)", "invalid"]);
+  await expect(page.getByTestId("revised")).toHaveText("The full verification found Invalid; the re-check had shown Verified.");
+  await expect(page.getByTestId("revised")).toHaveAttribute("role", "alert");
+  await expect(verdict.getByRole("heading")).toBeFocused();
+  expect(served).toBeGreaterThanOrEqual(2);
+});
