@@ -74,3 +74,23 @@ export function chainName(chainId: number): string {
   for (const c of Object.values(CHAINS)) if (c.chainId === chainId) return c.name;
   return `chain ${chainId}`;
 }
+
+/** Names of chains a wallet is often on (a wrong chain is named, not only numbered); the app's own come first. */
+const KNOWN_CHAIN_NAMES: Readonly<Record<number, string>> = {
+  1: "Ethereum",
+  10: "OP Mainnet",
+  56: "BNB Smart Chain",
+  100: "Gnosis",
+  137: "Polygon",
+  8453: "Base",
+  17000: "Holesky",
+  42161: "Arbitrum One",
+  84532: "Base Sepolia",
+  11155111: "Sepolia",
+};
+
+/** A chain as a person reads it: "Polygon, chain 137"; "chain 5" when its name is not known here. */
+export function chainLabel(chainId: number, app?: { id: number; name: string }): string {
+  const name = app && app.id === chainId ? app.name : KNOWN_CHAIN_NAMES[chainId];
+  return name ? `${name}, chain ${chainId}` : `chain ${chainId}`;
+}

@@ -240,6 +240,9 @@ test("start and stop: the transaction is followed and the state chip follows", a
   await expect(row.getByTestId("state-chip")).toHaveAttribute("data-state", "off");
   await row.getByRole("button", { name: "History" }).click();
   await expect(row.getByTestId("history").locator("li")).toHaveCount(3);
+  // The wallet's own activity mixes its provisions: each line names its provision.
+  const activity = page.getByRole("region", { name: "Recent activity with our contracts" });
+  await expect(activity.locator('li[data-kind="state"]', { hasText: "running → off" }).first().getByTestId("activity-provision")).toHaveText("jp-edge-1:");
   await context.close();
 });
 
@@ -302,7 +305,7 @@ test("sign for a relayer (EIP-712, declined once), then anyone relays it and the
 test("a wallet on another chain is asked to switch, and adds the chain when it does not know it (4902)", async ({ browser }) => {
   const { context, page, wallet } = await openWithWallet(browser, "#/wallet", { startChainId: 1, knowsChain: false });
   await connect(page);
-  await expect(page.getByTestId("wrong-chain")).toContainText(`this app uses`);
+  await expect(page.getByTestId("wrong-chain")).toContainText(`Your wallet is on Ethereum, chain 1; this app uses Local chain (Hardhat), chain ${chain.chainId}.`);
   await page.getByRole("button", { name: /^Switch to/ }).click();
   await expect(page.getByTestId("wrong-chain")).toHaveCount(0);
   expect(wallet.requests).toEqual(expect.arrayContaining(["wallet_switchEthereumChain", "wallet_addEthereumChain"]));
