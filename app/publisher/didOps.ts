@@ -11,7 +11,7 @@
  */
 import { activeParameters, appendEntry, createLog } from "../core/didwebvh/create.ts";
 import { keyHash, type Signer } from "../core/didwebvh/keys.ts";
-import type { AnchoringDeclaration, LifecycleEvent, LogEntry, LogParameters, PassportInfo, ServiceEntry } from "../core/types.ts";
+import type { AnchoringDeclaration, DidDocument, LifecycleEvent, LogEntry, LogParameters, PassportInfo, ServiceEntry } from "../core/types.ts";
 import { KeyNotFoundError, newKey, signerOf } from "./cliSupport.ts";
 import type { PublisherHost } from "./host.ts";
 import type { Keystore } from "./keystore.ts";
@@ -90,6 +90,24 @@ export async function appendPassportEntry(options: {
   rotate?: boolean;
   versionTime?: string;
 }): Promise<{ entry: LogEntry; rotated: boolean }> {
+  const { changes, ...rest } = options;
+  return appendDidEntry({ ...rest, document: (prev) => withServices(prev, services(options.did, prev, changes)) });
+}
+
+/**
+ * Appends one entry to a DID of the host whose document is `document(previous)`, signed with the key the
+ * log accepts from the keystore (moving to the committed next key under pre-rotation; `rotate` replaces the
+ * update key otherwise). The keystore is saved before the host is changed (in memory: `host.flush()`
+ * writes it, only ever extending the published log).
+ */
+export async function appendDidEntry(options: {
+  ks: Keystore;
+  host: PublisherHost;
+  did: string;
+  document: (previous: DidDocument) => DidDocument;
+  rotate?: boolean;
+  versionTime?: string;
+}): Promise<{ entry: LogEntry; rotated: boolean }> {
   const { ks, host, did } = options;
   const keys = ks.secrets.dids[did];
   if (!keys) throw new KeyNotFoundError("The keystore has no key for this DID", { details: did });
@@ -117,7 +135,7 @@ export async function appendPassportEntry(options: {
   }
   const entry = await appendEntry(log, {
     signer,
-    document: (prev) => withServices(prev, services(did, prev, options.changes)),
+    document: options.document,
     parameters,
     versionTime: options.versionTime ?? (await nextVersionTime(log.at(-1)!.versionTime)),
   });

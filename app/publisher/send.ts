@@ -54,7 +54,8 @@ export class SenderUnfundedError extends InvalidError {
  * (`RootAlreadyAnchored`), else undefined.
  */
 export class TransactionRevertedError extends InvalidError {
-  override readonly name = "TransactionRevertedError";
+  // A string, not the literal: a caller may type its own refusals as a subclass (ProvisionTransactionError).
+  override readonly name: string = "TransactionRevertedError";
   readonly errorName: string | undefined;
   readonly txHash: Hex | undefined;
   constructor(shortMessage: string, options: { details?: string; cause?: unknown; errorName?: string; txHash?: Hex }) {
@@ -101,9 +102,11 @@ export interface Revert {
   cause?: unknown;
 }
 
-export function revertedError(r: Revert): Error {
-  return new TransactionRevertedError(`${r.what}: ${r.txHash === undefined ? "the contract refused" : "the transaction reverted"}`, {
-    details: r.message,
+/** A contract's refusal as TransactionRevertedError, or as `Type`, the subclass a caller names its refusals with. */
+export function revertedError(r: Revert, Type: typeof TransactionRevertedError = TransactionRevertedError): TransactionRevertedError {
+  return new Type(`${r.what}: ${r.txHash === undefined ? "the contract refused" : "the transaction reverted"}`, {
+    // describeTxFailure's words begin "The contract refused: ", which the short message says already.
+    details: r.message.replace(/^The contract refused: /, ""),
     cause: r.cause,
     ...(r.errorName === undefined ? {} : { errorName: r.errorName }),
     ...(r.txHash === undefined ? {} : { txHash: r.txHash }),

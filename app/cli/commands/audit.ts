@@ -27,6 +27,8 @@ import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
 import { nodeRpcFetch } from "../lib/rpcHttp.ts";
 import { ed25519Thread } from "../lib/ed25519Thread.ts";
+import { checkTrustFlags, TRUST_FLAGS, trustPins } from "../lib/trustPins.ts";
+import { UsageError } from "../../publisher/cliSupport.ts";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
 import { availableParallelism } from "node:os";
 
@@ -69,10 +71,6 @@ chain are checked.
 Exit status: 0 when every DID is verified or pending; 1 when any is invalid or unverifiable, or the host
 could not be listed; 2 on bad usage.
 `;
-
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
 
 /** dids.json: `{ "dids": [did, ...] }`, strictly. */
 interface Plan {
@@ -153,21 +151,6 @@ interface AuditOptions {
   "trusted-registry"?: string[] | undefined;
 }
 
-const TRUSTED_REGISTRY = /^(?:([1-9]\d{0,14}):)?(0x[0-9a-fA-F]{40})$/;
-
-/**
- * The registries trusted per chain id: each --trusted-registry ADDR on every chain an endpoint serves,
- * each CHAIN:ADDR on its chain. A chain that no endpoint serves cannot be read, so needs no pin.
- */
-function trustedRegistries(values: readonly string[], served: readonly number[]): Record<number, string[]> {
-  const pins: Record<number, string[]> = {};
-  for (const value of values) {
-    const [, chain, address] = TRUSTED_REGISTRY.exec(value)!;
-    for (const chainId of chain === undefined ? served : [Number(chain)]) (pins[chainId] ??= []).push(address!);
-  }
-  return pins;
-}
-
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -176,8 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         cdn: { type: "string" },
         rpc: { type: "string", multiple: true },
-        "trusted-anchorer": { type: "string", multiple: true },
-        "trusted-registry": { type: "string", multiple: true },
+        ...TRUST_FLAGS,
         json: { type: "boolean", default: false },
         concurrency: { type: "string", default: "16" },
         workers: { type: "string" },
@@ -196,11 +178,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^[1-9]\d{0,3}$/.test(values.concurrency)) throw new UsageError("--concurrency must be 1..9999");
     if (!/^[1-9]\d{0,6}$/.test(values.timeout)) throw new UsageError("--timeout must be a number of milliseconds");
     if (values.workers !== undefined && !/^[1-9]\d{0,2}$/.test(values.workers)) throw new UsageError("--workers must be 1..999");
-    for (const a of values["trusted-anchorer"] ?? [])
-      if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new UsageError(`--trusted-anchorer ${a.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits)`);
-    for (const r of values["trusted-registry"] ?? [])
-      if (!TRUSTED_REGISTRY.test(r))
-        throw new UsageError(`--trusted-registry ${r.slice(0, 80)} is not a 20-byte address (0x and 40 hex digits), alone or after a chain id and ":"`);
+    checkTrustFlags(values);
   } catch (error) {
     process.stderr.write(`audit: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -234,7 +212,7 @@ async function audit(values: AuditOptions, started: number, verifier: Ed25519Ver
     plan = await planDir(cdn);
   }
   const { reader: chain, served } = await chainPromise;
-  const registries = values["trusted-registry"]?.length ? { trustedRegistries: trustedRegistries(values["trusted-registry"], served) } : {};
+  const pins = trustPins(values, served);
 
   const rows: (Row | undefined)[] = new Array(plan.items.length);
   let printed = 0;
@@ -276,7 +254,7 @@ async function audit(values: AuditOptions, started: number, verifier: Ed25519Ver
       concurrency,
       source: plan.spec,
       // Signatures on a thread of their own (the libuv pool until it is up) while this one parses and hashes.
-      local: { source: plan.source, chain, verifier, trustedAnchorers: values["trusted-anchorer"] ?? [], ...registries, ...(plan.dir ? { dir: plan.dir } : {}) },
+      local: { source: plan.source, chain, verifier, ...pins, ...(plan.dir ? { dir: plan.dir } : {}) },
       // Asked for by name, the workers do all the work.
       mainThreadHelps: values.workers === undefined,
     },

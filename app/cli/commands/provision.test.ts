@@ -144,7 +144,7 @@ describe("provision and wallet commands", () => {
     expect(JSON.parse(consent.out)).toMatchObject({ type: "ProvisionRegistrationRequest", machine, did: registered.did });
   }, 120_000);
 
-  it("revoke-key, invalidate-nonce, transfer, accept, update-metadata from the controller's key", async () => {
+  it("revoke-key, invalidate-nonce, transfer, accept, update-metadata from the controller's key; update-controller from the DID's publisher", async () => {
     const cdn = path.join(dir, "cdn-safety");
     const machineKs = path.join(dir, "machine-safety.json");
     const providerKs = path.join(dir, "provider-safety.json");
@@ -236,9 +236,27 @@ describe("provision and wallet commands", () => {
     expect(updated.code, updated.err).toBe(0);
     expect(JSON.parse(updated.out)).toMatchObject({ metadataHash: provisionMetadataHash(info), previous: registered.metadataHash, sender: next });
 
+    // The DID document still names the former controller: show says invalid (exit 1) until the DID's
+    // publisher (the provider's keystore holds the DID's key) appends an entry naming the new one.
+    const stale = await cli("provision", "show", ...at);
+    expect(stale.code).toBe(1);
+    expect(JSON.parse(stale.out)).toMatchObject({ verdict: "invalid", reasons: [{ name: "ControllerTransferredError" }] });
+    const renamed = await cli("provision", "update-controller", ...at, "--keystore", providerKs);
+    expect(renamed.code, renamed.err).toBe(0);
+    expect(JSON.parse(renamed.out)).toMatchObject({ machine, did: registered.did, controller: next, anchored: false });
+    // This DID declares no anchoring: its entries stay pending.
+    expect(renamed.err).toContain("declares no anchoring");
+    const renamedAgain = await cli("provision", "update-controller", ...at, "--keystore", providerKs);
+    expect(renamedAgain.code, renamedAgain.err).toBe(0);
+    expect(JSON.parse(renamedAgain.out)).toMatchObject({ did: registered.did, controller: next, unchanged: true });
+    expect(parseLog((await store.readLog(registered.did))!)).toHaveLength(log.length + 2);
+
     const show = await cli("provision", "show", ...at);
     expect(show.code, show.err).toBe(0);
-    const shown = JSON.parse(show.out) as { provision: { controller: string; metadataHash: string }; history: { kind: string }[] };
+    const shown = JSON.parse(show.out) as { verdict: string; reasons: { name: string }[]; provision: { controller: string; metadataHash: string }; history: { kind: string }[] };
+    // Pending (the DID's own reason: not anchored), nothing of the provision's own.
+    expect(shown.verdict).toBe("pending");
+    expect(shown.reasons.map((r) => r.name)).toEqual(["NotAnchoredError"]);
     expect(shown.provision).toMatchObject({ controller: next, metadataHash: provisionMetadataHash(info) });
     expect(shown.history.map((h) => h.kind)).toEqual([
       "registered", "nonceInvalidated", "keyRevoked", "state", "controlProposed", "controlTransferred", "metadataUpdated",
@@ -295,8 +313,9 @@ describe("provision and wallet commands", () => {
       cli("provision", "consent", "--rpc", chain.url, "--cdn", cdn, "--did", did, "--controller", "0x70997970c51812dc3a010c7d01b50e0d17dc79cX", "--machine-keystore", machineKs),
     ]);
     proxy.close();
-    expect(show.code, show.err).toBe(0);
-    expect(JSON.parse(show.out).provision).toMatchObject({ machine: machine.address, did });
+    // Read without a key. Its DID (a made-up SCID, published nowhere) is no provision's a verifier accepts: exit 1.
+    expect(show.code, show.err).toBe(1);
+    expect(JSON.parse(show.out)).toMatchObject({ provision: { machine: machine.address, did }, verdict: "invalid" });
     expect(relayNowhere.code).toBe(1);
     expect(relayNowhere.err).toContain("ContractMissingError");
     expect(linkNowhere.code).toBe(1);
@@ -454,7 +473,7 @@ describe("provision and wallet commands", () => {
     const r = await cli("provision", "--help");
     expect(r.code).toBe(0);
     expect(r.out).toContain("provision <subcommand>");
-    for (const sub of ["revoke-key", "invalidate-nonce", "transfer --to ADDR", "accept", "update-metadata"]) expect(r.out).toContain(sub);
+    for (const sub of ["revoke-key", "invalidate-nonce", "transfer --to ADDR", "accept", "update-metadata", "update-controller", "--trusted-registry [CHAIN:]ADDR"]) expect(r.out).toContain(sub);
     expect((await cli("wallet", "show")).code).toBe(2);
   });
 });

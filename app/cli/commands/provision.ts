@@ -1,8 +1,9 @@
 /**
  * `provision <keygen|register|consent|start|stop|sign|relay|show|revoke-key|invalidate-nonce|transfer|accept|
- * update-metadata>`: the provider's command line for compute provisions (ProvisionRegistry). The machine key
- * lives in the machine's own encrypted keystore; state changes are signed by it (EIP-712) and relayed by any
- * account. The controller's safety operations are sent from the controller's keystore key.
+ * update-metadata|update-controller>`: the provider's command line for compute provisions
+ * (ProvisionRegistry). The machine key lives in the machine's own encrypted keystore; state changes are
+ * signed by it (EIP-712) and relayed by any account. The controller's safety operations are sent from the
+ * controller's keystore key; `update-controller` appends to the provision's DID log with the DID's key.
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -18,6 +19,7 @@ import { checkProvision, didFactsFromVerdict } from "../../core/provisions/check
 import { verifyDid } from "../../core/verify/verifyDid.ts";
 import { dirSource } from "../lib/dirSource.ts";
 import { nodeRpcFetch } from "../lib/rpcHttp.ts";
+import { checkTrustFlags, TRUST_FLAGS, trustPins, unpinned } from "../lib/trustPins.ts";
 import { checkProvisionInfo, provisionInfoFromDocument, provisionMetadataHash } from "../../core/provisions/metadata.ts";
 import { readProvision, readProvisionActivity, type ProvisionContracts } from "../../core/provisions/read.ts";
 import { REGISTRATION_REQUEST_TYPE, type RegistrationRequest } from "../../core/provisions/registrationRequest.ts";
@@ -41,12 +43,14 @@ import {
   sendControllerAction,
   signStateChange,
   type ControllerAction,
+  updateProvisionController,
   writeManifest,
 } from "../../publisher/provision/provision.ts";
+import { withFolderLock } from "../../publisher/lock.ts";
 import { HostStore } from "../../publisher/store.ts";
 
 export const summary =
-  "Compute provisions: keygen, register (DID + chain), consent, start, stop, sign, relay, show, revoke-key, invalidate-nonce, transfer, accept, update-metadata";
+  "Compute provisions: keygen, register (DID + chain), consent, start, stop, sign, relay, show, revoke-key, invalidate-nonce, transfer, accept, update-metadata, update-controller";
 
 const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
 
@@ -79,12 +83,22 @@ const HELP = `Usage: npm run -s cli -- provision <subcommand> [options]
   relay    --signed JSON_OR_FILE --rpc URL [--keystore FILE]
            Sends a signed state change (from the machine or the controller) and pays its gas.
   show     --rpc URL --machine ADDR [--cdn DIR | --registry ADDR --wallet-links ADDR]
+           [--trusted-anchorer ADDR ...] [--trusted-registry [CHAIN:]ADDR ...]
            The provision's state, controller, DID and history from the chain's events, and its verdict
            against its DID ("verdict", "reasons"; the DID's own as "did"): the DID verified from --cdn DIR,
            else its host, its anchors read through --rpc. Invalid when the DID document does not name the
            controller (ControllerNotNamedError), still names a former one after control passed on
-           (ControllerTransferredError) or does not hash to the metadata hash (MetadataMismatchError).
-           The verdict and its first reason also on stderr, as a line of text.
+           (ControllerTransferredError; run update-controller) or does not hash to the metadata hash
+           (MetadataMismatchError). The verdict and its first reason also on stderr, as a line of text.
+           The DID's anchors are pinned as audit pins them (each flag repeatable; "pinned" in the output):
+             --trusted-anchorer ADDR  a root anchored by any other account is invalid (UntrustedAnchorerError)
+             --trusted-registry [CHAIN:]ADDR  an AnchorRegistry on the RPC's chain (or on chain CHAIN only):
+                                      a DID whose proofs or anchoring declaration name another is invalid
+                                      (UntrustedRegistryError)
+           Without them, stderr says what is not pinned: the registry the DID declares is believed (anyone
+           can deploy one that answers "anchored" to anything, so --trusted-anchorer alone proves nothing)
+           and any account its document authorises counts. Set both.
+           Exit status: 0 verified or pending; 1 invalid, unverifiable or not registered; 2 bad usage.
 
 The controller's safety operations, each sent from the controller's key (--keystore FILE; Hardhat's
 development key on chain ${LOCAL_CHAIN_ID}), each taking
@@ -96,13 +110,24 @@ development key on chain ${LOCAL_CHAIN_ID}), each taking
                     Offers control of the provision to ADDR, who takes it with \`accept\`
                     (--to 0x0000000000000000000000000000000000000000 cancels the offer).
   accept            Takes control (from the keystore of the account the controller offered it to); the former
-                    controller's pending signed changes die.
+                    controller's pending signed changes die. The DID document still names the former
+                    controller until its publisher runs update-controller (below).
   update-metadata   Recomputes the metadata hash from the provision's DID document (its #provision service,
                     as register computes it; read from --cdn DIR, else over HTTPS) and records it on chain.
 
 Run again once done (the key revoked, control on offer or accepted), each says so ("unchanged": true) and
 exits 0 without sending. A sender without the ETH for gas fails with SenderUnfundedError (the account,
 what it holds and what it needs) before anything is sent.
+
+After control passed on (transfer, then accept), the DID's publisher updates the DID document:
+  update-controller --rpc URL --machine ADDR --cdn DIR --keystore FILE [--registry ADDR --wallet-links ADDR]
+                    Appends to the provision's DID log in DIR one entry whose document names the registry's
+                    controller (did:pkh in alsoKnownAs) in place of the former one, signed with the DID's key
+                    from FILE (the keystore register saved it in, not the new controller's); sends nothing.
+                    Until then show says Invalid (ControllerTransferredError). Only ever appends; run again,
+                    it says the document names the controller already ("unchanged": true) and writes nothing.
+                    The entry is anchored as every update is, by \`anchor --dir DIR --rpc URL\` (the DID is
+                    pending until then).
 
 The keystore password comes from PUBLISHER_KEYSTORE_PASSWORD or the terminal.
 `;
@@ -128,6 +153,7 @@ const OPTIONS = {
   to: { type: "string" },
   signed: { type: "string" },
   deploy: { type: "boolean" },
+  ...TRUST_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -330,6 +356,7 @@ async function relay(flags: Flags): Promise<number> {
 async function show(flags: Flags): Promise<number> {
   need(flags, "rpc", "machine");
   const machine = addressFlag(flags, "machine")!;
+  checkTrustFlags(flags);
   const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
   const contracts = await contractsFrom(conn, flags);
   const view = await readProvision(conn.publicClient, contracts, machine);
@@ -338,17 +365,30 @@ async function show(flags: Flags): Promise<number> {
     print({ machine, provision: view, history });
     return 1;
   }
-  // The provision against its DID, verified by the core pipeline as the app's page does.
+  // The provision against its DID, verified by the core pipeline as the app's page does, with the pins given
+  // (the one chain read is the RPC's: a registry pinned without CHAIN: pins it there).
+  const pins = trustPins(flags, [conn.chainId]);
   const did = await verifyDid(view.did, {
     source: flags.cdn ? dirSource(flags.cdn) : httpSource(),
     chain: createRpcChainReader({ rpc: { [conn.chainId]: [flags.rpc!] }, fetchFn: nodeRpcFetch }),
     now: new Date(),
+    ...pins,
   });
   const { verdict, reasons } = checkProvision({ view, history, did: didFactsFromVerdict(did, conn.chainId) });
-  print({ machine, provision: view, verdict, reasons, did: { verdict: did.verdict, ...(did.error ? { error: did.error } : {}) }, history });
+  print({
+    machine,
+    provision: view,
+    verdict,
+    reasons,
+    did: { verdict: did.verdict, ...(did.error ? { error: did.error } : {}) },
+    pinned: { anchorers: pins.trustedAnchorers ?? [], registries: pins.trustedRegistries?.[conn.chainId] ?? [] },
+    history,
+  });
+  for (const note of unpinned(pins, [conn.chainId])) process.stderr.write(`provision show: note: ${note}\n`);
   const first = reasons[0];
   process.stderr.write(`provision show: ${verdict}${first ? ` (${first.name}: ${first.shortMessage})` : ""}\n`);
-  return 0;
+  // As audit: 0 verified or pending, 1 invalid or unverifiable.
+  return verdict === "verified" || verdict === "pending" ? 0 : 1;
 }
 
 /** The controller's connection: the keystore's EVM key, else Hardhat's development key on the local chain. */
@@ -376,6 +416,11 @@ async function controllerAction(flags: Flags, action: ControllerAction): Promise
   const { txHash } = await sendControllerAction({ conn, contracts, machine, action });
   const view = await readProvision(conn.publicClient, contracts, machine);
   print({ machine, ...action, sender: conn.account.address, txHash, provision: view });
+  if (action.action === "acceptControl")
+    process.stderr.write(
+      `provision accept: note: the DID document of ${view?.did ?? machine} must now name ${conn.account.address}; until its publisher runs ` +
+        `provision update-controller --machine ${machine} --cdn DIR --keystore DID_KEYSTORE, the provision shows Invalid (ControllerTransferredError)\n`,
+    );
   return 0;
 }
 
@@ -401,6 +446,28 @@ async function updateMetadata(flags: Flags): Promise<number> {
   return 0;
 }
 
+async function updateController(flags: Flags): Promise<number> {
+  need(flags, "rpc", "machine", "cdn", "keystore");
+  const machine = addressFlag(flags, "machine")!;
+  // Reads the chain only (who controls the provision now): the entry is signed with the DID's key, nothing is sent.
+  const conn = await connectChain(flags.rpc!, undefined, { readOnly: true });
+  const contracts = await contractsFrom(conn, flags);
+  const view = await readProvision(conn.publicClient, contracts, machine);
+  if (!view) throw new ProvisionStateError("The provision is not registered", { details: machine });
+  const result = await withFolderLock(flags.cdn!, "provision update-controller", async () =>
+    updateProvisionController({ ks: await Keystore.open(flags.keystore!, await readPassword()), dir: flags.cdn!, view, chainId: conn.chainId }),
+  );
+  const report = { machine, did: result.did, controller: result.controller, pendingController: view.pendingController, named: result.named };
+  if (!result.entry) return unchanged(report, `the DID document names the controller ${view.controller} already`);
+  print({ ...report, versionId: result.entry.versionId, anchored: false });
+  process.stderr.write(
+    result.declaresAnchoring
+      ? `provision update-controller: ${result.entry.versionId} is not anchored yet (pending): run anchor --dir ${flags.cdn} --rpc ${flags.rpc}\n`
+      : `provision update-controller: ${result.entry.versionId} appended; the DID declares no anchoring, so it stays pending\n`,
+  );
+  return 0;
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   return runSubcommands("provision", HELP, argv, OPTIONS, {
     keygen: keygen,
@@ -416,5 +483,6 @@ export async function run(argv: readonly string[]): Promise<number> {
     transfer: transfer,
     accept: (v) => controllerAction(v, { action: "acceptControl" }),
     "update-metadata": updateMetadata,
+    "update-controller": updateController,
   });
 }

@@ -13,7 +13,7 @@ import type { Hex } from "../../core/types.ts";
 import { connectChain, LOCAL_CHAIN_ID } from "../../publisher/chain.ts";
 import { contractsFrom, evmKeyFrom, print, UsageError, verifiedDocumentOf } from "../../publisher/provision/cliSupport.ts";
 import { ProvisionTransactionError } from "../../publisher/provision/provision.ts";
-import { sendContract } from "../../publisher/send.ts";
+import { revertedError, sendContract } from "../../publisher/send.ts";
 
 export const summary = "A wallet: balance, two-sided link status, provisions, recent activity; link or unlink a DID";
 
@@ -87,7 +87,7 @@ async function send(flags: Flags, what: "link" | "unlink"): Promise<number> {
     what === "link"
       ? { abi: walletLinksAbi, address: contracts.walletLinks, functionName: "link", args: [flags.did!] }
       : { abi: walletLinksAbi, address: contracts.walletLinks, functionName: "unlink" },
-    { onRevert: (r) => new ProvisionTransactionError(`${r.what}: ${r.message}`, { cause: r.cause, ...(r.errorName === undefined ? {} : { errorName: r.errorName }) }) },
+    { onRevert: (r) => revertedError(r, ProvisionTransactionError) },
   );
   print({ wallet: conn.account.address, [what === "link" ? "linked" : "unlinked"]: flags.did ?? true, txHash, status: "success" });
   return 0;

@@ -6,13 +6,7 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import {
-  encodeDeployData,
-  parseEventLogs,
-  type Abi,
-  type LocalAccount,
-  type PublicClient,
-} from "viem";
+import { parseEventLogs, type LocalAccount, type PublicClient } from "viem";
 import { provisionRegistryAbi, walletLinksAbi, anchorRegistryAbi } from "../../contracts/abi.ts";
 import { anchorRegistryBytecode, provisionRegistryBytecode, walletLinksBytecode } from "../../contracts/bytecode.ts";
 import { createLog, type CreateLogResult } from "../../core/didwebvh/create.ts";
@@ -24,10 +18,9 @@ import { InvalidError } from "../../core/errors.ts";
 import { provisionMetadataHash, provisionService, checkProvisionInfo, type ProvisionInfo } from "../../core/provisions/metadata.ts";
 import { readProvision, type ProvisionContracts, type ProvisionView } from "../../core/provisions/read.ts";
 import { stateFromIndex, stateIndex, isTransitionAllowed, type ProvisionState } from "../../core/provisions/state.ts";
-import { describeTxFailure } from "../../core/provisions/txError.ts";
 import { SIGNED_CHANGE_TYPE, type SignedStateChange } from "../../core/provisions/signedChange.ts";
 import { deadlineIn, registrationTypedData, stateChangeTypedData } from "../../core/provisions/typedData.ts";
-import { caip10, pkhDid } from "../../core/provisions/walletLink.ts";
+import { caip10, documentNamesWallet, documentWallets, parseEip155Account, pkhDid } from "../../core/provisions/walletLink.ts";
 import {
   ANCHOR_SERVICE_FRAGMENT,
   ANCHOR_SERVICE_TYPE,
@@ -37,11 +30,14 @@ import {
   type LogEntry,
 } from "../../core/types.ts";
 import { buildBatch } from "../batch.ts";
+import { appendDidEntry } from "../didOps.ts";
+import { anchoringDeclaration, PublisherHost, UnknownDidError } from "../host.ts";
+import type { Keystore } from "../keystore.ts";
 import { ChainUnreachableError, type ChainConnection } from "../chain.ts";
-import { fundedGas, SenderUnfundedError } from "../send.ts";
+import { deployContract, fundedGas, revertedError, sendContract, SenderUnfundedError, TransactionRevertedError, type SendOptions } from "../send.ts";
 import { checkLog, didFolder, HostStore, LOG_FILE, parseJsonFile, readFileOrNull, writeFileAtomic, writeFileIfChanged } from "../store.ts";
 
-// The funds check and its error live in ../send.ts (shared with deploy.ts, anchor.ts and `wallet`).
+// Sending (the funds check, typed failures) lives in ../send.ts, shared with deploy.ts, anchor.ts and `wallet`.
 export { fundedGas, SenderUnfundedError };
 
 /** Where the app finds the provision contracts: `provisions.json` at the host's root. */
@@ -57,14 +53,13 @@ export interface ProvisionsManifest {
   machines: Hex[];
 }
 
-/** The contract refused the transaction (a decoded custom error), or it reverted. */
-export class ProvisionTransactionError extends InvalidError {
+/**
+ * A provision contract (or the anchor registry) refused the transaction: its simulation reverted, or it was
+ * mined and reverted (`txHash`). `errorName` is the contract's custom error when the ABI decodes it
+ * (`CallerNotController`), undefined for a revert nothing decodes (no data, or an error of another contract).
+ */
+export class ProvisionTransactionError extends TransactionRevertedError {
   override readonly name = "ProvisionTransactionError";
-  readonly errorName: string | undefined;
-  constructor(shortMessage: string, options: { details?: string; cause?: unknown; errorName?: string }) {
-    super(shortMessage, options);
-    this.errorName = options.errorName;
-  }
 }
 
 /** A state change the state machine has no move for (checked before signing). */
@@ -126,15 +121,8 @@ export async function requireContract(client: PublicClient, address: Hex, what: 
   }
 }
 
-/** A failure before or while sending: the contract's refusal, or the chain (unreachable, or refusing it). */
-function sendFailure(what: string, abi: Abi, e: unknown): Error {
-  if (e instanceof SenderUnfundedError || e instanceof ChainUnreachableError) return e;
-  const failure = describeTxFailure(e, abi);
-  if (failure.kind === "reverted") {
-    return new ProvisionTransactionError(`${what}: the contract refused`, { details: failure.message, errorName: failure.errorName, cause: e });
-  }
-  return new ChainUnreachableError(`${what}: the transaction could not be sent`, { details: failure.message, cause: e });
-}
+/** A contract's refusal (decoded or not), mined or simulated: ProvisionTransactionError. */
+const provisionRevert: SendOptions = { onRevert: (r) => revertedError(r, ProvisionTransactionError) };
 
 type ContractCall = {
   abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi;
@@ -144,24 +132,14 @@ type ContractCall = {
 };
 
 /**
- * Sends a contract call from `conn`: simulated first (a refusal comes back as ProvisionTransactionError
- * with the contract's error name and costs nothing), its gas checked against the sender's balance
- * (SenderUnfundedError), then sent and waited for.
+ * Sends a contract call from `conn` through the publisher's shared send path (../send.ts): simulated first
+ * (a refusal comes back as ProvisionTransactionError, with the contract's error name when its ABI decodes
+ * it, and costs nothing), its gas checked against the sender's balance (SenderUnfundedError), then sent and
+ * waited for (a mined revert is a ProvisionTransactionError with its txHash). ChainUnreachableError only
+ * when the chain did not answer or never received the transaction.
  */
-async function send(conn: ChainConnection, what: string, call: ContractCall): Promise<{ txHash: Hex; blockNumber: bigint }> {
-  const params = { account: conn.account, ...call } as Parameters<typeof conn.publicClient.simulateContract>[0];
-  let txHash: Hex;
-  try {
-    const { request } = await conn.publicClient.simulateContract(params);
-    const gas = await conn.publicClient.estimateContractGas(params as Parameters<typeof conn.publicClient.estimateContractGas>[0]);
-    const fields = await fundedGas(conn, what, gas);
-    txHash = await conn.walletClient.writeContract({ ...request, ...fields } as Parameters<typeof conn.walletClient.writeContract>[0]);
-  } catch (e) {
-    throw sendFailure(what, call.abi, e);
-  }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash });
-  if (receipt.status !== "success") throw new ProvisionTransactionError(`${what}: the transaction reverted`, { details: txHash });
-  return { txHash, blockNumber: receipt.blockNumber };
+function send(conn: ChainConnection, what: string, call: ContractCall): Promise<{ txHash: Hex; blockNumber: bigint }> {
+  return sendContract(conn, what, call, provisionRevert);
 }
 
 /** Deploys a contract from `conn` (its gas checked against the sender's balance first); its address and block. */
@@ -171,17 +149,8 @@ async function deploy(
   abi: typeof provisionRegistryAbi | typeof walletLinksAbi | typeof anchorRegistryAbi,
   bytecode: Hex,
 ): Promise<{ address: Hex; blockNumber: bigint }> {
-  let hash: Hex;
-  try {
-    const gas = await conn.publicClient.estimateGas({ account: conn.account, data: encodeDeployData({ abi, bytecode } as Parameters<typeof encodeDeployData>[0]) });
-    const fields = await fundedGas(conn, what, gas);
-    hash = await conn.walletClient.deployContract({ abi, bytecode, ...fields } as Parameters<typeof conn.walletClient.deployContract>[0]);
-  } catch (e) {
-    throw sendFailure(what, abi, e);
-  }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) throw new ChainUnreachableError(`${what} failed`, { details: hash });
-  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };
+  const { address, blockNumber } = await deployContract(conn, what, abi, bytecode, provisionRevert);
+  return { address, blockNumber };
 }
 
 /** Deploys an AnchorRegistry from the connection's account (for tests and a fresh local chain). */
@@ -240,6 +209,62 @@ export function provisionDocument(did: string, options: ProvisionDidContent): Di
       ...(options.anchoring ? [{ id: `${did}#${ANCHOR_SERVICE_FRAGMENT}`, type: ANCHOR_SERVICE_TYPE, serviceEndpoint: options.anchoring }] : []),
     ],
   };
+}
+
+/**
+ * `doc` naming `controller` as the provision's controller wallet: the did:pkh of the provision's chain in
+ * `alsoKnownAs` (the former controller's, as provisionDocument wrote it) replaced by the controller's; every
+ * other entry (another chain's account, another alias) and the rest of the document kept as they are.
+ */
+export function withController(doc: DidDocument, chainId: number, controller: Hex): DidDocument {
+  const former = (aka: string) => aka.startsWith("did:pkh:") && parseEip155Account(aka)?.chainId === chainId;
+  const others = (Array.isArray(doc.alsoKnownAs) ? doc.alsoKnownAs : []).filter((aka) => typeof aka !== "string" || !former(aka));
+  return { ...doc, alsoKnownAs: [pkhDid(chainId, controller), ...others] };
+}
+
+export interface UpdateControllerResult {
+  did: string;
+  /** The registry's controller, which the DID's document names now. */
+  controller: Hex;
+  /** The wallets of the provision's chain the document named before (lower-case; the machine's included). */
+  named: Hex[];
+  /** The entry appended; null when the document named the controller already (nothing written). */
+  entry: LogEntry | null;
+  /** Whether the DID's document declares anchoring: its new entry is then anchored by `anchor`, as every update is. */
+  declaresAnchoring: boolean;
+}
+
+/**
+ * After control of a provision passed on (`transfer`, then `accept`): appends to its DID's log, published
+ * in the host folder `dir`, an entry whose document names the registry's controller (`view`, as read from
+ * the chain) instead of the former one, signed with the DID's key from `ks` (the keystore `register`
+ * saved it in). Re-runnable: when the latest document names the controller already, nothing is written.
+ * Only ever appends (the published log is extended, never rewritten); the entry is anchored like any
+ * other update, by the host's `anchor` run, until which the DID is pending.
+ */
+export async function updateProvisionController(options: {
+  ks: Keystore;
+  dir: string;
+  view: Pick<ProvisionView, "did" | "controller">;
+  chainId: number;
+  versionTime?: string;
+}): Promise<UpdateControllerResult> {
+  const { ks, view, chainId } = options;
+  const did = view.did;
+  const host = await PublisherHost.open(options.dir, { dids: [did], verify: true });
+  if (!host.has(did)) throw new UnknownDidError("The provision's DID is not published in this host folder", { details: `${did} is not in ${host.store.indexPath}` });
+  const current = host.log(did).at(-1)!;
+  const base = { did, controller: view.controller, named: documentWallets(current.state, chainId), declaresAnchoring: anchoringDeclaration(current) !== undefined };
+  if (documentNamesWallet(current.state, chainId, view.controller).named) return { ...base, entry: null };
+  const { entry } = await appendDidEntry({
+    ks,
+    host,
+    did,
+    document: (previous) => withController(previous, chainId, view.controller),
+    ...(options.versionTime ? { versionTime: options.versionTime } : {}),
+  });
+  await host.flush();
+  return { ...base, entry };
 }
 
 /**
