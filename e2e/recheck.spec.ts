@@ -33,20 +33,25 @@ function altered(log: string): string {
   return log.slice(0, at) + (log[at] === "A" ? "B" : "A") + log.slice(at + 1);
 }
 
-test("opened again: re-checked at once, then verified in full; a component changed since: never from the record", async ({ page }) => {
-  test.setTimeout(90_000);
+/** A window's product link opened for the first time: verified in full, and recorded. */
+async function firstVisit(page: Page) {
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;
   const link = `${w.appUrl}/01/${window.gtin}/21/${window.serial}`;
   const verdict = page.getByTestId("product-verdict");
   await page.addInitScript(recordVerdictStates);
-
-  // First visit: verified in full, and recorded.
   await page.goto(link);
   await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  await expect.poll(() => records(page), { timeout: 10_000 }).toBe(1);
+  return { w, window, link, verdict };
+}
+
+test("opened again: re-checked at once, then verified in full; a component changed since: never from the record", async ({ page }) => {
+  test.setTimeout(90_000);
+  // First visit: verified in full, and recorded.
+  const { w, window, link, verdict } = await firstVisit(page);
   await expect(page.getByText(/Checked in \d+ ms\./)).toBeVisible();
   expect(await states(page)).toEqual(["verified"]);
-  await expect.poll(() => records(page), { timeout: 10_000 }).toBe(1);
 
   // Opened again: the re-check's verdict first, then the full verification's, the same.
   await page.goto(link); // the QR code scanned again
@@ -85,14 +90,7 @@ test("opened again: re-checked at once, then verified in full; a component chang
 
 test("a re-checked verdict the full verification revises: an alert says so, and the result takes the focus", async ({ page }) => {
   test.setTimeout(60_000);
-  const w = world();
-  const window = w.manifest.verifiedWindows[0]!;
-  const link = `${w.appUrl}/01/${window.gtin}/21/${window.serial}`;
-  const verdict = page.getByTestId("product-verdict");
-  await page.addInitScript(recordVerdictStates);
-  await page.goto(link);
-  await expect(verdict).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
-  await expect.poll(() => records(page), { timeout: 10_000 }).toBe(1);
+  const { w, window, link, verdict } = await firstVisit(page);
 
   // The host changes the glass pane's log between the re-check's read (the first) and the worker's.
   const glass = w.manifest.dids.find((d) => d.did === window.components[0])!;
