@@ -109,6 +109,41 @@ describe("cachingSource: network first, with a short timeout", () => {
     expect(await source.get(DID, "did-anchors.json")).toBe("live"); // the full timeout again
   });
 
+  it("a DID's log read live: its witness and anchors files come live too (waited for), or not at all; a cached log's may come from the cache", async () => {
+    const db = memoryStore();
+    for (const file of ["did.jsonl", "did-witness.json", "did-anchors.json"]) {
+      await db.put("files", { key: `${DID}|${file}`, text: `cached ${file}`, readTime: "2026-01-01T00:00:00.000Z" });
+    }
+    const late = (text: string) => new Promise<string>((r) => setTimeout(() => r(text), 80));
+    // The log live; the witness file slow: the cached (older) one must not pair with the newer log.
+    const live: FileSource = { get: async (_d, file) => (file === "did.jsonl" ? "live log" : late(`live ${file}`)) };
+    const a = cachingSource(live, db, { networkTimeoutMs: 20 });
+    expect(await a.get(DID, "did.jsonl")).toBe("live log");
+    expect(await a.get(DID, "did-witness.json")).toBe("live did-witness.json");
+    // ... and the host gone by then: unverifiable (its error), not the cached copy.
+    const gone: FileSource = { get: async (_d, file) => (file === "did.jsonl" ? "live log" : Promise.reject(new HostUnreachableError())) };
+    const b = cachingSource(gone, db);
+    expect(await b.get(DID, "did.jsonl")).toBe("live log");
+    await expect(b.get(DID, "did-anchors.json")).rejects.toMatchObject({ name: "HostUnreachableError" });
+    // The log itself from the cache (host down): its other files may come from the cache as well.
+    const down: FileSource = { get: async () => Promise.reject(new HostUnreachableError()) };
+    const c = cachingSource(down, db);
+    expect(await c.get(DID, "did.jsonl")).toBe("live log"); // as the first reads stored it
+    expect(await c.get(DID, "did-witness.json")).toBe("live did-witness.json"); // read live by the first, now cached
+  });
+
+  it("a late answer that is an HTML page (not an offline failure) drops the cached copy that answered for it", async () => {
+    const db = memoryStore();
+    await db.put("files", { key: `${DID}|did.jsonl`, text: "cached", readTime: "2026-01-01T00:00:00.000Z" });
+    const late = deferred<string | null>();
+    const source = cachingSource({ get: () => late.promise }, db, { networkTimeoutMs: 10 });
+    expect(await source.get(DID, "did.jsonl")).toBe("cached");
+    late.reject(Object.assign(new Error("html"), { name: "UnexpectedContentError" }));
+    await settle();
+    await settle();
+    expect(db.rows.has(`files/${DID}|did.jsonl`)).toBe(false);
+  });
+
   it("a slow network with nothing cached is waited for", async () => {
     const late = deferred<string | null>();
     const source = cachingSource({ get: () => late.promise }, memoryStore(), { networkTimeoutMs: 10 });
@@ -312,7 +347,7 @@ describe("cachingChain: network first, with a short timeout, within the stalenes
     const db = memoryStore();
     await db.put("anchors", { key, record, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
     let answer: () => Promise<AnchorRecord | null> = () => Promise.reject(new RpcUnreachableError());
-    const chain = cachingChain(reader(() => answer()), db, { stalenessMs: 2 * 3_600_000, now, networkTimeoutMs: 300, slowNetworkTimeoutMs: 10 });
+    const chain = cachingChain(reader(() => answer()), db, { stalenessMs: 2 * 3_600_000, now, networkTimeoutMs: 300, slowNetworkTimeoutMs: 10, chainSlowFloorMs: 10 });
     expect(await chain.readAnchor(query)).toEqual(record); // down: the cached read
     const later = { ...record, blockNumber: 99 };
     answer = () => new Promise((r) => setTimeout(() => r(later), 100));
@@ -323,23 +358,38 @@ describe("cachingChain: network first, with a short timeout, within the stalenes
 
   it("shared by a verification's files and chain reads: a slow host gives its chain reads twice the short timeout", async () => {
     const memory = networkMemory({ networkTimeoutMs: 3000, slowNetworkTimeoutMs: 500 });
-    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([3000, 3000]);
-    memory.note("example.com", "slow");
-    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([500, 1000]);
-    memory.note("31337", "down");
-    expect(memory.timeoutMs("31337")).toBe(500);
-    memory.note("example.com", "in time");
-    memory.note("31337", "in time");
-    expect([memory.timeoutMs("example.com"), memory.timeoutMs("31337")]).toEqual([3000, 3000]);
+    expect([memory.timeoutMs("host:example.com"), memory.timeoutMs("chain:31337", 1500)]).toEqual([3000, 3000]);
+    memory.note("host:example.com", "slow");
+    expect([memory.timeoutMs("host:example.com"), memory.timeoutMs("host:other.example"), memory.timeoutMs("chain:31337", 1500)]).toEqual([500, 1000, 1500]);
+    memory.note("chain:31337", "down");
+    expect([memory.timeoutMs("chain:31337", 1500), memory.timeoutMs("chain:31337")]).toEqual([1500, 500]);
+    memory.note("host:example.com", "in time");
+    memory.note("chain:31337", "in time");
+    expect([memory.timeoutMs("host:example.com"), memory.timeoutMs("chain:31337", 1500)]).toEqual([3000, 3000]);
     // Wired through: a file read found slow shortens the chain reader's wait.
     const db = memoryStore();
     await db.put("files", { key: `${DID}|did.jsonl`, text: "cached", readTime: "2026-12-01T11:00:00.000Z" });
     await db.put("anchors", { key, record, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
     const network = networkMemory({ networkTimeoutMs: 300, slowNetworkTimeoutMs: 20 });
     const files = cachingSource({ get: () => new Promise(() => undefined) }, db, { stalenessMs: 3_600_000, now, network });
-    const chain = cachingChain(reader(() => new Promise((r) => setTimeout(() => r(null), 100))), db, { stalenessMs: 3_600_000, now, network });
+    const chain = cachingChain(reader(() => new Promise((r) => setTimeout(() => r(null), 100))), db, { stalenessMs: 3_600_000, now, network, chainSlowFloorMs: 0 });
     expect(await files.get(DID, "did.jsonl")).toBe("cached");
     expect(await chain.readAnchor(query)).toEqual(record); // 100 ms > 2 x 20 ms
+  });
+
+  it("a cached \"not anchored\" never answers (the root may be anchored since): slow, the endpoint is waited for; down, its error", async () => {
+    const db = memoryStore();
+    await db.put("anchors", { key, record: null, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
+    const late = deferred<AnchorRecord | null>();
+    const slow = cachingChain(reader(() => late.promise), db, { stalenessMs: 2 * 3_600_000, now, networkTimeoutMs: 10 });
+    const answer = slow.readAnchor(query);
+    await new Promise((r) => setTimeout(r, 40));
+    late.resolve(record);
+    expect(await answer).toEqual(record);
+    expect(slow.usedCache).toBe(false);
+    await db.put("anchors", { key, record: null, readTime: "2026-12-01T11:00:00.000Z", blockNumber: 8 });
+    const down = cachingChain(reader(async () => Promise.reject(new RpcUnreachableError())), db, { stalenessMs: 2 * 3_600_000, now });
+    await expect(down.readAnchor(query)).rejects.toMatchObject({ name: "RpcUnreachableError" });
   });
 
   it("a slow endpoint with only a stale cached read is waited for: live, not offline", async () => {

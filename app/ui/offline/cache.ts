@@ -7,9 +7,11 @@
  *   cache has a usable copy, and the late answer still refreshes the cache; with no usable copy the
  *   network is waited for, up to its own timeout. Once a host (or a chain's endpoint) has been too slow or
  *   unreachable in a verification, its next reads in that verification have `slowNetworkTimeoutMs` (0.5 s)
- *   before a usable copy answers, and the other hosts and chains twice that, until it answers in time
- *   again (networkMemory): a window with its glass and frame waits for one full timeout, not one per
- *   passport and kind of read;
+ *   before a usable copy answers, and the other hosts twice that (chain reads at least
+ *   CHAIN_SLOW_FLOOR_MS, 1.5 s), until it answers in time again (networkMemory): a window with its glass
+ *   and frame waits for one full timeout, not one per passport and kind of read. A DID's files are not
+ *   mixed the wrong way (a live log with a cached witness or anchors file), and a cached "not anchored"
+ *   never answers;
  * - files: served from the cache only when the host is unreachable or too slow (never to hide a 404, an
  *   HTML page or any other answer the host did give), and only when read less than the staleness limit
  *   ago, as chain data: older -> StaleCachedFileError (unverifiable). A cached log may lack entries
@@ -259,9 +261,13 @@ function within<T>(request: Promise<T>, ms: number): Promise<T | typeof SLOW> {
 
 /**
  * Network first, for files and chain reads alike: the live answer when it comes within `timeoutMs`
- * (stored); after that, a cached copy that `usable` accepts (the late live answer still stored), else
- * the live answer whenever it comes; when the network fails with one of `offlineErrors`, the cached copy
- * (`answer` may still refuse it), else that failure.
+ * (stored); after that, a cached copy that `usable` accepts (the late live answer still stored; a late
+ * answer that is a failure other than an offline one, an HTML page say, drops the copy: it must not
+ * answer again), else the live answer whenever it comes; when the network fails with one of
+ * `offlineErrors`, the cached copy (`answer` may still refuse it), else that failure. A copy that
+ * `canAnswer` refuses (a chain's "not anchored", which may have changed since) or that `mayUseCache`
+ * forbids now (a DID whose log came live) never answers: the network is waited for, and its failure is
+ * the answer.
  */
 async function networkFirst<T, C>(
   live: Promise<T>,
@@ -274,8 +280,17 @@ async function networkFirst<T, C>(
     store(value: T): void;
     /** How the network did: answered within the timeout, too slow, or failed as offline. */
     network?(how: "in time" | "slow" | "down"): void;
+    canAnswer?(c: C): boolean;
+    mayUseCache?(): Promise<boolean>;
+    /** Drops the cached copy. */
+    forget?(): void;
   },
 ): Promise<T> {
+  const fromCache = async (): Promise<C | undefined> => {
+    const cached = await o.cached();
+    if (!cached || (o.canAnswer && !o.canAnswer(cached))) return undefined;
+    return o.mayUseCache && !(await o.mayUseCache()) ? undefined : cached;
+  };
   try {
     const first = await within(live, o.timeoutMs);
     if (first !== SLOW) {
@@ -284,9 +299,11 @@ async function networkFirst<T, C>(
       return first;
     }
     o.network?.("slow");
-    const cached = await o.cached();
+    const cached = await fromCache();
     if (cached && o.usable(cached)) {
-      void live.then(o.store, () => undefined);
+      void live.then(o.store, (e: unknown) => {
+        if (!o.offlineErrors.has(errorName(e))) o.forget?.();
+      });
       return o.answer(cached);
     }
     const value = await live;
@@ -295,7 +312,7 @@ async function networkFirst<T, C>(
   } catch (e) {
     if (!o.offlineErrors.has(errorName(e))) throw e;
     o.network?.("down");
-    const cached = await o.cached();
+    const cached = await fromCache();
     if (!cached) throw e;
     return o.answer(cached, e as VerifierError);
   }
@@ -312,6 +329,8 @@ export interface CachingOptions {
   networkTimeoutMs?: number;
   /** See DEFAULT_SLOW_NETWORK_TIMEOUT_MS. */
   slowNetworkTimeoutMs?: number;
+  /** See CHAIN_SLOW_FLOOR_MS. */
+  chainSlowFloorMs?: number;
   /** Shared by the files and the chain reads of one verification (networkMemory); one of its own by default. */
   network?: NetworkMemory;
 }
@@ -320,27 +339,34 @@ export interface CachingOptions {
  * What was too slow or unreachable in one verification (hosts, chains), and so how long a read has before
  * a usable cached copy answers: the full timeout while nothing was slow; DEFAULT_SLOW_NETWORK_TIMEOUT_MS
  * for a host or chain found slow; twice that for the others once anything was (the device's own network
- * may be the slow part, but a host's outage says little of a chain's endpoint). Share one between the
- * files and the chain reads of a verification.
+ * may be the slow part, but a host's outage says little of a chain's endpoint); never less than `floorMs`
+ * (a chain read's: CHAIN_SLOW_FLOOR_MS). Share one between the files and the chain reads of a verification.
+ * Keys: `host:<host>`, `chain:<id>`.
  */
 export interface NetworkMemory {
-  timeoutMs(key: string): number;
+  timeoutMs(key: string, floorMs?: number): number;
   note(key: string, how: "in time" | "slow" | "down"): void;
 }
+
+/**
+ * The least a chain read found slow is given: the RPC client asks the next endpoint only after its hedge
+ * delay (500 ms, anchors/registry.ts), and that one needs a round trip or two (its chain id, the call).
+ */
+export const CHAIN_SLOW_FLOOR_MS = 1500;
 
 export function networkMemory(options: Pick<CachingOptions, "networkTimeoutMs" | "slowNetworkTimeoutMs"> = {}): NetworkMemory {
   const full = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
   const short = Math.min(full, options.slowNetworkTimeoutMs ?? DEFAULT_SLOW_NETWORK_TIMEOUT_MS);
   const slow = new Set<string>();
   return {
-    timeoutMs: (key) => (slow.has(key) ? short : slow.size > 0 ? Math.min(full, 2 * short) : full),
+    timeoutMs: (key, floorMs = 0) => Math.min(full, Math.max(floorMs, slow.has(key) ? short : slow.size > 0 ? 2 * short : full)),
     note: (key, how) => void (how === "in time" ? slow.delete(key) : slow.add(key)),
   };
 }
 
-/** The host a DID's files are read from (its domain and port), for the network memory. */
-function hostOf(did: string): string {
-  return did.split(":")[3] ?? "";
+/** The network memory's key of the host a DID's files are read from (its domain and port). */
+function hostKey(did: string): string {
+  return `host:${(did.split(":")[3] ?? "").toLowerCase()}`;
 }
 
 export interface CachingSource extends FileSource {
@@ -353,6 +379,13 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   const age = (cached: CachedFile) => now().getTime() - Date.parse(cached.readTime);
   /** Per DID: the oldest cached file used (its read time). */
   const used = new Map<string, string>();
+  /**
+   * Per DID: where its log came from. A log read live may hold entries that a cached did-witness.json or
+   * did-anchors.json lacks (a witnessed entry would then fail its threshold: Invalid, where the host's
+   * files are in order): its other files come live too, or not at all (unverifiable). A cached log's
+   * other files may be newer than it (proofs of entries it lacks are not read).
+   */
+  const logFrom = new Map<string, Promise<"live" | "cache">>();
   const schedule = options.schedule ?? now_;
   const network = options.network ?? networkMemory(options);
   const maxFileBytes = options.maxFileBytes ?? MAX_CACHED_FILE_BYTES;
@@ -391,18 +424,27 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
   return {
     get(did: string, file: DidFileName, read?: FileReadOptions) {
       const key = `${did}|${file}`;
-      const host = hostOf(did);
+      const host = hostKey(did);
+      const isLog = file === "did.jsonl";
+      let cachedLog = false;
       // `read` (a product's download budget) goes to the source that downloads; cached copies cost none.
-      return networkFirst(inner.get(did, file, read), {
+      const answer = networkFirst(inner.get(did, file, read), {
         timeoutMs: network.timeoutMs(host),
         network: (how) => network.note(host, how),
         offlineErrors: OFFLINE_FILE_ERRORS,
         cached: () => db.get("files", key).catch(() => undefined),
         // A slow host gives way only to a copy within the staleness limit; a stale one waits for it.
         usable: (cached) => age(cached) <= options.stalenessMs,
-        answer: (cached, cause) => fromCache(did, file, cached, cause),
+        ...(isLog ? {} : { mayUseCache: async () => (await (logFrom.get(did) ?? "cache")) === "cache" }),
+        answer: (cached, cause) => {
+          cachedLog = isLog;
+          return fromCache(did, file, cached, cause);
+        },
         store: (text) => store(key, text),
+        forget: () => schedule(() => db.delete("files", key).catch(() => undefined)),
       });
+      if (isLog) logFrom.set(did, answer.then(() => (cachedLog ? "cache" : "live"), () => "live"));
+      return answer;
     },
     filesReadAt: (did) => used.get(did),
   };
@@ -472,12 +514,14 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
     },
     readAnchor(query: AnchorQuery) {
       const key = `${query.chainId}|${query.registry.toLowerCase()}|${query.anchorer.toLowerCase()}|${query.root.toLowerCase()}`;
-      const chain = String(query.chainId);
+      const chain = `chain:${query.chainId}`;
       return networkFirst(inner.readAnchor(query), {
-        timeoutMs: network.timeoutMs(chain),
+        timeoutMs: network.timeoutMs(chain, options.chainSlowFloorMs ?? CHAIN_SLOW_FLOOR_MS),
         network: (how) => network.note(chain, how),
         offlineErrors: OFFLINE_CHAIN_ERRORS,
         cached: () => db.get("anchors", key).catch(() => undefined),
+        // An anchor, once on chain, stays; "not anchored" may have changed since (Invalid if believed).
+        canAnswer: (cached) => cached.record !== null,
         // A slow endpoint gives way only to a read within the staleness limit; a stale one waits for it.
         usable: (cached) => now().getTime() - Date.parse(cached.readTime) <= options.stalenessMs,
         answer: (cached, cause) => fromCache(query, cached, cause),
