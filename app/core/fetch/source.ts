@@ -27,6 +27,12 @@ export interface FileSource {
    * reach the source that downloads.
    */
   get(did: string, file: DidFileName, options?: FileReadOptions): Promise<string | null>;
+  /**
+   * Whether a file of `did` it gave was an older copy from a cache (an offline one), which may lack what
+   * the host has published since: a check across DIDs (a component naming its parent) that then fails
+   * could not be made, rather than failed. Sources that only read the host need not have it.
+   */
+  fromCache?(did: string): boolean;
 }
 
 /**

@@ -9,6 +9,17 @@ export class LogNotFoundError extends UnverifiableError {
   }
 }
 
+/**
+ * A passport names a component whose document does not name it back, but one of the two was read from an
+ * offline cache (an older copy): its current files could not be read, so the link could not be checked.
+ */
+export class ComponentLinkUncheckedError extends UnverifiableError {
+  override readonly name = "ComponentLinkUncheckedError";
+  constructor(options: VerifierErrorOptions = {}) {
+    super("The component's link to this passport could not be checked: a cached copy of one of their logs was all there was", options);
+  }
+}
+
 /** A passport names a component whose document does not name it back as its parent (or is not a DID). */
 export class ComponentLinkError extends InvalidError {
   override readonly name = "ComponentLinkError";

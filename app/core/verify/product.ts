@@ -26,7 +26,7 @@ import type { FileSource } from "../fetch/source.ts";
 import { DEFAULT_PRODUCT_MAX_BYTES, DownloadBudget } from "../fetch/budget.ts";
 import { VERDICT_SEVERITY, worstVerdict } from "../types.ts";
 import type { VerifierError } from "../errors.ts";
-import { ComponentCycleError, ComponentLinkError, ProductTooLargeError } from "./errors.ts";
+import { ComponentCycleError, ComponentLinkError, ComponentLinkUncheckedError, ProductTooLargeError } from "./errors.ts";
 import { componentLinks, parentLinks } from "./document.ts";
 import { verifyDid, type VerifyDidOptions } from "./verifyDid.ts";
 
@@ -127,7 +127,10 @@ export async function verifyProduct(did: string, deps: VerifyDidOptions, limits:
   async function visit(d: string, parent: string | undefined, ancestors: readonly string[]): Promise<ProductNode> {
     let result = await verifyOnce(d);
     if (parent !== undefined && result.document && !parentLinks(result.document).includes(parent)) {
-      result = withFailure(result, new ComponentLinkError({ details: `${d} does not name ${parent} as its parent` }));
+      const details = `${d} does not name ${parent} as its parent`;
+      // An older cached copy of either log may predate the link: not checked, rather than broken.
+      const cached = deps.source.fromCache?.(d) || deps.source.fromCache?.(parent);
+      result = withFailure(result, cached ? new ComponentLinkUncheckedError({ details: `${details} (in a cached copy)` }) : new ComponentLinkError({ details }));
     }
     // A component named twice (or more) is one child, verified once: a tree never holds one DID twice
     // under one parent (a view keyed by DID would not render it), and naming it again proves nothing more.

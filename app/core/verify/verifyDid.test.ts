@@ -229,6 +229,15 @@ describe("verifyProduct", () => {
     expect(tree.children[0]!.result.error).toMatchObject({ name: "ComponentLinkError" });
   });
 
+  it("the same with either log from an offline cache (an older copy may predate the link): unverifiable, not invalid", async () => {
+    for (const cachedDid of [host.dids.window2, undefined]) {
+      const source = { get: deps.source.get.bind(deps.source), fromCache: (d: string) => cachedDid === undefined || d === cachedDid };
+      const tree = await verifyProduct(host.dids.window2, { ...deps, source });
+      expect(tree.verdict).toBe("unverifiable");
+      expect(tree.children[0]!.result.error).toMatchObject({ name: "ComponentLinkUncheckedError", verdict: "unverifiable" });
+    }
+  });
+
   it("hints give components a head start, never a place in the tree", async () => {
     // The window's log is held back until released: with hints, the glass's log is asked for meanwhile;
     // without, only once the window's log has been read and verified.

@@ -447,6 +447,7 @@ export function cachingSource(inner: FileSource, db: CacheStore, options: Cachin
       return answer;
     },
     filesReadAt: (did) => used.get(did),
+    fromCache: (did) => used.has(did),
   };
 }
 
