@@ -93,3 +93,51 @@ test("a cache written by version 1 is sized when this version opens it", async (
   expect(old).toMatchObject({ size: "did:webvh:QmOld:example.com|did.jsonl".length + 6, used: "2026-01-01T00:00:00.000Z" });
   expect(rows.map((r) => r.key)).not.toContain("did:webvh:QmBig:example.com|did.jsonl");
 });
+
+test("cached registry reads are kept to 50,000, the oldest read first out", async ({ page }) => {
+  test.setTimeout(60_000);
+  const w = world();
+  const window = w.manifest.verifiedWindows[0]!;
+  await page.goto(`${w.appUrl}/manifest.webmanifest`); // this origin, without the app (nothing opens the cache)
+  // A cache holding one read more than the limit, all read long ago (a bulk audit of a hostile host).
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        indexedDB.deleteDatabase("verifier-cache");
+        const open = indexedDB.open("verifier-cache", 1);
+        open.onupgradeneeded = () => {
+          open.result.createObjectStore("files", { keyPath: "key" });
+          open.result.createObjectStore("anchors", { keyPath: "key" });
+        };
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction("anchors", "readwrite");
+          for (let i = 0; i <= 50_000; i++) tx.objectStore("anchors").put({ key: `junk|${i}`, record: null, readTime: "2020-01-01T00:00:00.000Z", blockNumber: 1 });
+          tx.oncomplete = () => (open.result.close(), resolve());
+        };
+      }),
+  );
+  await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
+  await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
+  const anchors = () =>
+    page.evaluate(
+      () =>
+        new Promise<{ count: number; junk: number }>((resolve, reject) => {
+          const open = indexedDB.open("verifier-cache");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const store = open.result.transaction("anchors").objectStore("anchors");
+            const all = store.getAllKeys();
+            all.onsuccess = () => {
+              const keys = all.result as string[];
+              resolve({ count: keys.length, junk: keys.filter((k) => k.startsWith("junk|")).length });
+              open.result.close();
+            };
+          };
+        }),
+    );
+  // This visit's reads are kept; as many of the oldest as it wrote went.
+  await expect.poll(anchors, { timeout: 20_000 }).toMatchObject({ count: 50_000 });
+  const { junk } = await anchors();
+  expect(junk).toBeLessThan(50_000);
+});

@@ -15,6 +15,7 @@ import {
   cachingChain,
   cachingSource as cachingSourceOf,
   duration,
+  evictAnchors,
   evictFiles,
   fileBudget,
   MAX_CACHED_FILE_BYTES,
@@ -46,6 +47,9 @@ function memoryStore(): CacheStore & { rows: Map<string, Record<string, unknown>
         .filter(([k, v]) => k.startsWith("files/") && typeof v.used === "string" && typeof v.size === "number")
         .map(([, v]) => ({ key: v.key as string, size: v.size as number, used: v.used as string }))
         .sort((a, b) => (a.used < b.used ? -1 : a.used > b.used ? 1 : 0)),
+    anchorCount: async () => [...rows.keys()].filter((k) => k.startsWith("anchors/")).length,
+    anchorUsage: async () =>
+      [...rows.entries()].filter(([k]) => k.startsWith("anchors/")).map(([, v]) => ({ key: v.key as string, readTime: v.readTime as string })),
   };
 }
 
@@ -321,6 +325,28 @@ describe("the cache's size: a budget, least recently used out first, no oversize
     budget.wrote(30);
     await budget.running;
     expect(checks).toBe(2);
+  });
+});
+
+describe("cached registry reads: at most maxAnchors, the oldest read first out", () => {
+  it("a chain reader with the worker's budget keeps the newest reads; the count is checked at the first write, then every checkEveryAnchors", async () => {
+    const db = memoryStore();
+    let counts = 0;
+    const counted: CacheStore = { ...db, anchorCount: async () => (counts++, db.anchorCount()) };
+    const budget = fileBudget(counted, { maxAnchors: 3, checkEveryAnchors: 2 });
+    let minute = 0;
+    const clock = () => new Date(Date.UTC(2026, 11, 1, 12, minute++));
+    const reader: ChainReader = { readAnchor: async () => null, readAt: () => undefined };
+    const chain = cachingChain(reader, counted, { stalenessMs: 3_600_000, now: clock, budget });
+    for (const root of ["0x01", "0x02", "0x03", "0x04", "0x05"] as const) {
+      await chain.readAnchor({ chainId: 1, registry: "0xAA", anchorer: "0xBB", root });
+      await settle();
+      await budget.running;
+    }
+    // Writes 1 (first), 3 and 5 were checked: 5 rows were cut to the 3 read last.
+    expect(counts).toBe(3);
+    expect((await db.anchorUsage()).map((u) => u.key.split("|")[3]).sort()).toEqual(["0x03", "0x04", "0x05"]);
+    expect(await evictAnchors(db, 3)).toBe(0);
   });
 });
 

@@ -27,7 +27,8 @@
  * CACHE_BUDGET_BYTES (64 MiB) by evicting the least recently used (written or served) first. A genuine
  * passport's log and proofs weigh kilobytes, so 64 MiB keeps well over a thousand passports offline (a
  * whole host's audit, or every product an auditor opened for months), while a bulk audit of a hostile
- * host (16 MiB junk files) could otherwise fill a phone's storage: it stored about 1 GiB.
+ * host (16 MiB junk files) could otherwise fill a phone's storage: it stored about 1 GiB. The registry
+ * reads are kept to MAX_CACHED_ANCHORS (50,000, about 15 MB), the oldest read first out.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { AnchorQuery, ChainReadAt, ChainReader } from "../../core/anchors/registry.ts";
@@ -74,6 +75,11 @@ export const DB_NAME = "verifier-cache";
 export const MAX_CACHED_FILE_BYTES = 4 * 1024 * 1024;
 /** The most the cached files may weigh together (bytes); least recently used evicted first. */
 export const CACHE_BUDGET_BYTES = 64 * 1024 * 1024;
+/**
+ * The most registry reads kept (a few hundred bytes each: about 15 MB), oldest read first out. A genuine
+ * passport costs a few; a bulk audit of a hostile host listing a million DIDs would otherwise keep them all.
+ */
+export const MAX_CACHED_ANCHORS = 50_000;
 
 /** UTF-8 bytes of a string (what the host served), without copying it. */
 export function utf8Bytes(text: string): number {
@@ -134,6 +140,10 @@ export type CacheStore = Pick<CacheDb, "get" | "put"> & {
   delete(store: "files" | "anchors", key: string): Promise<void>;
   /** Every cached file's size and last use, least recently used first, without reading the texts. */
   fileUsage(): Promise<FileUsage[]>;
+  /** How many registry reads are cached. */
+  anchorCount(): Promise<number>;
+  /** Every cached registry read's key and read time, in no particular order. */
+  anchorUsage(): Promise<{ key: string; readTime: string }[]>;
 };
 
 /** The database as the caching wrappers use it. */
@@ -148,6 +158,14 @@ export function storeOf(db: CacheDb): CacheStore {
       for (let cursor = await index.openKeyCursor(); cursor; cursor = await cursor.continue()) {
         const [used, size] = cursor.key;
         usage.push({ key: cursor.primaryKey, size, used });
+      }
+      return usage;
+    },
+    anchorCount: () => db.count("anchors"),
+    async anchorUsage() {
+      const usage: { key: string; readTime: string }[] = [];
+      for (let cursor = await db.transaction("anchors").store.openCursor(); cursor; cursor = await cursor.continue()) {
+        usage.push({ key: cursor.value.key, readTime: cursor.value.readTime });
       }
       return usage;
     },
@@ -177,7 +195,24 @@ export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
       const opened = await open;
       return opened ? storeOf(opened).fileUsage() : [];
     },
+    anchorCount: async () => {
+      const opened = await open;
+      return opened ? storeOf(opened).anchorCount() : 0;
+    },
+    anchorUsage: async () => {
+      const opened = await open;
+      return opened ? storeOf(opened).anchorUsage() : [];
+    },
   };
+}
+
+/** Deletes the registry reads read longest ago until at most `maxRows` are left. Returns how many it deleted. */
+export async function evictAnchors(db: CacheStore, maxRows = MAX_CACHED_ANCHORS): Promise<number> {
+  if ((await db.anchorCount()) <= maxRows) return 0;
+  const usage = (await db.anchorUsage()).sort((a, b) => (a.readTime < b.readTime ? -1 : a.readTime > b.readTime ? 1 : 0));
+  const excess = usage.slice(0, Math.max(0, usage.length - maxRows));
+  for (const u of excess) await db.delete("anchors", u.key);
+  return excess.length;
 }
 
 /**
@@ -197,9 +232,13 @@ export async function evictFiles(db: CacheStore, maxBytes = CACHE_BUDGET_BYTES):
   return deleted;
 }
 
-/** Keeps the cached files within a budget: told of every byte written, it evicts now and then. */
+/**
+ * Keeps the cached files within a budget: told of every byte written, it evicts now and then; and the
+ * cached registry reads within MAX_CACHED_ANCHORS, told of every one written.
+ */
 export interface FileBudget {
   wrote(bytes: number): void;
+  wroteAnchor(): void;
   /** The eviction under way, if any (tests wait for it). */
   readonly running: Promise<unknown> | null;
 }
@@ -209,12 +248,25 @@ export interface FileBudget {
  * (default 1/16 of the budget), one at a time; so the cache may pass its budget by about that much
  * between two checks, never by more than that per worker.
  */
-export function fileBudget(db: CacheStore, o: { maxBytes?: number; checkEveryBytes?: number } = {}): FileBudget {
+export function fileBudget(db: CacheStore, o: { maxBytes?: number; checkEveryBytes?: number; maxAnchors?: number; checkEveryAnchors?: number } = {}): FileBudget {
   const maxBytes = o.maxBytes ?? CACHE_BUDGET_BYTES;
   const every = o.checkEveryBytes ?? maxBytes / 16;
   let pending = every;
   let running: Promise<unknown> | null = null;
+  // Registry reads: counted (cheap) at the first write, then every 1/16 of the limit written.
+  const maxAnchors = o.maxAnchors ?? MAX_CACHED_ANCHORS;
+  const everyAnchors = o.checkEveryAnchors ?? Math.max(1, Math.floor(maxAnchors / 16));
+  let pendingAnchors = everyAnchors;
+  let runningAnchors: Promise<unknown> | null = null;
   return {
+    wroteAnchor() {
+      pendingAnchors++;
+      if (runningAnchors || pendingAnchors < everyAnchors) return;
+      pendingAnchors = 0;
+      runningAnchors = evictAnchors(db, maxAnchors)
+        .catch(() => undefined)
+        .finally(() => (runningAnchors = null));
+    },
     wrote(bytes) {
       pending += bytes;
       if (running || pending < every) return;
@@ -224,7 +276,7 @@ export function fileBudget(db: CacheStore, o: { maxBytes?: number; checkEveryByt
         .finally(() => (running = null));
     },
     get running() {
-      return running;
+      return running ?? runningAnchors;
     },
   };
 }
@@ -488,7 +540,12 @@ export function cachingChain(inner: ChainReader, db: CacheStore, options: Cachin
   const store = (key: string, query: AnchorQuery, record: AnchorRecord | null) => {
     const at = inner.readAt(query.chainId);
     const entry = { key, record, readTime: now().toISOString(), blockNumber: at?.blockNumber ?? record?.blockNumber ?? 0 };
-    (options.schedule ?? now_)(() => db.put("anchors", entry).catch(() => undefined));
+    (options.schedule ?? now_)(() =>
+      db
+        .put("anchors", entry)
+        .then(() => options.budget?.wroteAnchor())
+        .catch(() => undefined),
+    );
   };
   /** A cached read within the staleness limit (recorded as used), else the reason there is none. */
   const fromCache = (query: AnchorQuery, cached: CachedAnchor, cause?: VerifierError): AnchorRecord | null => {

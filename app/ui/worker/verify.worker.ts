@@ -99,7 +99,7 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     const network = networkMemory();
     const source = cachingSource(live, db, { stalenessMs: msg.config.stalenessMs, schedule, budget, network });
     // A fresh wrapper per request: whether this verdict rests on cached chain data is per request.
-    const chain = cachingChain(liveChain, db, { stalenessMs: msg.config.stalenessMs, schedule, network });
+    const chain = cachingChain(liveChain, db, { stalenessMs: msg.config.stalenessMs, schedule, budget, network });
     if (msg.type === "did") {
       const r = await verifyDid(msg.did, { source, chain, now: new Date(), ...trusted(msg.config) });
       if (cancelled.delete(msg.id)) return;
