@@ -38,6 +38,32 @@ function cachedRows(page: Page): Promise<{ version: number; indexes: string[]; r
   );
 }
 
+/**
+ * A cache as version 1 of the app wrote it (no sizes, no index), made anew in the page: `files` rows, and
+ * `oldAnchors` registry reads (keys `junk|<n>`) read long ago.
+ */
+function versionOneCache(page: Page, fill: { files?: { key: string; text: string; readTime: string }[]; oldAnchors?: number }): Promise<void> {
+  return page.evaluate(
+    ({ files, oldAnchors }) =>
+      new Promise<void>((resolve, reject) => {
+        indexedDB.deleteDatabase("verifier-cache");
+        const open = indexedDB.open("verifier-cache", 1);
+        open.onupgradeneeded = () => {
+          open.result.createObjectStore("files", { keyPath: "key" });
+          open.result.createObjectStore("anchors", { keyPath: "key" });
+        };
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(["files", "anchors"], "readwrite");
+          for (const row of files) tx.objectStore("files").put(row);
+          for (let i = 0; i < oldAnchors; i++) tx.objectStore("anchors").put({ key: `junk|${i}`, record: null, readTime: "2020-01-01T00:00:00.000Z", blockNumber: 1 });
+          tx.oncomplete = () => (open.result.close(), resolve());
+        };
+      }),
+    { files: fill.files ?? [], oldAnchors: fill.oldAnchors ?? 0 },
+  );
+}
+
 test("cached files are sized and dated for the budget; a file over 4 MiB is not cached", async ({ page }) => {
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;
@@ -67,24 +93,12 @@ test("a cache written by version 1 is sized when this version opens it", async (
   const w = world();
   const window = w.manifest.verifiedWindows[0]!;
   await page.goto(`${w.appUrl}/manifest.webmanifest`); // this origin, without the app (nothing opens the cache)
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        indexedDB.deleteDatabase("verifier-cache");
-        const open = indexedDB.open("verifier-cache", 1);
-        open.onupgradeneeded = () => {
-          open.result.createObjectStore("files", { keyPath: "key" });
-          open.result.createObjectStore("anchors", { keyPath: "key" });
-        };
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction("files", "readwrite");
-          tx.objectStore("files").put({ key: "did:webvh:QmOld:example.com|did.jsonl", text: "héllo", readTime: "2026-01-01T00:00:00.000Z" });
-          tx.objectStore("files").put({ key: "did:webvh:QmBig:example.com|did.jsonl", text: "x".repeat(4 * 1024 * 1024 + 1), readTime: "2026-01-01T00:00:00.000Z" });
-          tx.oncomplete = () => (open.result.close(), resolve());
-        };
-      }),
-  );
+  await versionOneCache(page, {
+    files: [
+      { key: "did:webvh:QmOld:example.com|did.jsonl", text: "héllo", readTime: "2026-01-01T00:00:00.000Z" },
+      { key: "did:webvh:QmBig:example.com|did.jsonl", text: "x".repeat(4 * 1024 * 1024 + 1), readTime: "2026-01-01T00:00:00.000Z" },
+    ],
+  });
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
   await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   await expect.poll(async () => (await cachedRows(page)).version, { timeout: 10_000 }).toBe(2);
@@ -100,23 +114,7 @@ test("cached registry reads are kept to 50,000, the oldest read first out", asyn
   const window = w.manifest.verifiedWindows[0]!;
   await page.goto(`${w.appUrl}/manifest.webmanifest`); // this origin, without the app (nothing opens the cache)
   // A cache holding one read more than the limit, all read long ago (a bulk audit of a hostile host).
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        indexedDB.deleteDatabase("verifier-cache");
-        const open = indexedDB.open("verifier-cache", 1);
-        open.onupgradeneeded = () => {
-          open.result.createObjectStore("files", { keyPath: "key" });
-          open.result.createObjectStore("anchors", { keyPath: "key" });
-        };
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction("anchors", "readwrite");
-          for (let i = 0; i <= 50_000; i++) tx.objectStore("anchors").put({ key: `junk|${i}`, record: null, readTime: "2020-01-01T00:00:00.000Z", blockNumber: 1 });
-          tx.oncomplete = () => (open.result.close(), resolve());
-        };
-      }),
-  );
+  await versionOneCache(page, { oldAnchors: 50_001 });
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
   await expect(page.getByTestId("product-verdict")).toHaveAttribute("data-verdict", "verified", { timeout: 20_000 });
   const anchors = () =>

@@ -4,13 +4,11 @@
  * transaction. Run as a user runs them (`tsx app/cli/main.ts create|anchor` in a child process) against a
  * real local chain (ports 8676-8677); the chain is only ever reached through the real node.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWalletClient, http as httpTransport, parseEther, toFunctionSelector, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -20,25 +18,16 @@ import { connectChain, type ChainConnection } from "./chain.ts";
 import { deployRegistry } from "./deploy.ts";
 import { Keystore } from "./keystore.ts";
 import { startChainInRange } from "./provision/testChain.ts";
+import { runCli, TEST_KEYSTORE_PASSWORD } from "../cli/lib/testing/cli.ts";
 
-const PASSWORD = "correct horse battery staple";
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PASSWORD = TEST_KEYSTORE_PASSWORD;
 const ANCHOR = toFunctionSelector("anchor(bytes32)");
 let chain: LocalChain;
 let dir: string;
 let conn: ChainConnection;
 let registry: Hex;
 
-function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app/cli/main.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: PASSWORD }, timeout: 90_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args, { timeoutMs: 90_000 });
 
 /** A keystore whose anchoring key is new (cheap to open), its account, and a folder for its host. */
 async function publisher(name: string, eth?: string) {

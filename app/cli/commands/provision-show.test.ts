@@ -5,11 +5,9 @@
  * pending, 1 invalid or unverifiable, 2 bad usage; the DID verified with the pins given
  * (--trusted-anchorer, --trusted-registry).
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -32,9 +30,9 @@ import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "..
 import { createProvisionDid, deployAnchorRegistry, publishLog, registerProvision, sendControllerAction } from "../../publisher/provision/provision.ts";
 import { HostStore } from "../../publisher/store.ts";
 import { registerMismatchedProvision, startChainInRange } from "../../publisher/provision/testChain.ts";
+import { runCli, TEST_KEYSTORE_PASSWORD } from "../lib/testing/cli.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const PASSWORD = "correct horse battery staple";
+const PASSWORD = TEST_KEYSTORE_PASSWORD;
 const HOST = "show.localhost";
 
 let chain: LocalChain;
@@ -48,16 +46,7 @@ let anchorRegistry: Hex;
 /** The demo's anchoring account (Hardhat's account #0, which anchored the demo's DIDs). */
 const ANCHORER = privateKeyToAccount(HARDHAT_DEV_KEY).address;
 
-function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app/cli/main.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: PASSWORD }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 interface Shown {
   provision: { controller: string; did: string };
@@ -87,12 +76,7 @@ beforeAll(async () => {
   keysDir = await mkdtemp(path.join(os.tmpdir(), "provision-show-keys-"));
   anchorRegistry = await deployAnchorRegistry(await connectChain(chain.url));
   seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir: cdn, host: HOST, anchorRegistry });
-  contracts = {
-    chainId: seeded.manifest.chainId,
-    provisionRegistry: seeded.manifest.provisionRegistry,
-    walletLinks: seeded.manifest.walletLinks,
-    fromBlock: BigInt(seeded.manifest.fromBlock ?? 0),
-  };
+  contracts = seeded.contracts;
   controller = await connectChain(chain.url, DEMO_CONTROLLER_KEY);
 }, 120_000);
 

@@ -2,13 +2,11 @@
  * The provider's command line end to end, as a user runs it (`tsx app/cli/main.ts ...` in a child
  * process), against a real local chain on 127.0.0.1:8653 and a temporary host folder.
  */
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { parseEther } from "viem";
@@ -31,22 +29,13 @@ import {
 } from "../../publisher/provision/provision.ts";
 import { startChainInRange } from "../../publisher/provision/testChain.ts";
 import { HostStore } from "../../publisher/store.ts";
+import { runCli, TEST_KEYSTORE_PASSWORD } from "../lib/testing/cli.ts";
 
-const PASSWORD = "correct horse battery staple";
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const PASSWORD = TEST_KEYSTORE_PASSWORD;
 let chain: LocalChain;
 let dir: string;
 
-function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app/cli/main.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: PASSWORD }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
 

@@ -2,13 +2,11 @@
  * `wallet link` / `wallet unlink` as a user runs them (`tsx app/cli/main.ts ...` in a child process), against
  * a real local chain (ports 8674-8675): each failure is told apart by its error's name on stderr.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -18,25 +16,16 @@ import { connectChain, type ChainConnection } from "../../publisher/chain.ts";
 import { Keystore } from "../../publisher/keystore.ts";
 import { deployProvisionContracts } from "../../publisher/provision/provision.ts";
 import { startChainInRange } from "../../publisher/provision/testChain.ts";
+import { runCli, TEST_KEYSTORE_PASSWORD } from "../lib/testing/cli.ts";
 
-const PASSWORD = "correct horse battery staple";
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const PASSWORD = TEST_KEYSTORE_PASSWORD;
 const DID = "did:webvh:QmExample:example.com:wallet-test";
 let chain: LocalChain;
 let dir: string;
 let conn: ChainConnection;
 let contractFlags: string[];
 
-function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "app/cli/main.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, PUBLISHER_KEYSTORE_PASSWORD: PASSWORD }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 /** A keystore holding a new EVM key (cheap to open), and its account. */
 async function keystore(name: string) {

@@ -10,7 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak256, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signerFromSecretKey } from "../../core/didwebvh/signer.ts";
-import { readProvision } from "../../core/provisions/read.ts";
+import { readProvision, type ProvisionContracts } from "../../core/provisions/read.ts";
 import type { ProvisionInfo } from "../../core/provisions/metadata.ts";
 import type { ProvisionState } from "../../core/provisions/state.ts";
 import type { Hex } from "../../core/types.ts";
@@ -64,6 +64,8 @@ export interface SeedDemoOptions {
 
 export interface SeedDemoResult {
   manifest: ProvisionsManifest;
+  /** The provision contracts the manifest names, as the chain readers take them. */
+  contracts: ProvisionContracts & { fromBlock: bigint };
   provisions: { provisionId: string; machine: Hex; did: string; state: ProvisionState }[];
 }
 
@@ -129,5 +131,5 @@ export async function seedDemoProvisions(options: SeedDemoOptions): Promise<Seed
     fromBlock: Number(contracts.fromBlock),
     machines: out.map((p) => p.machine),
   });
-  return { manifest, provisions: out };
+  return { manifest, contracts, provisions: out };
 }

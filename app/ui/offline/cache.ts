@@ -184,6 +184,11 @@ export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
     if (!opened) throw new Error("no offline cache here");
     return storeOf(opened);
   };
+  /** A read of the cache, or `none` where there is none. */
+  const orElse = async <T,>(read: (d: CacheStore) => Promise<T>, none: T): Promise<T> => {
+    const opened = await open;
+    return opened ? read(storeOf(opened)) : none;
+  };
   return {
     get: (async (store: "files" | "anchors", key: string) => {
       const opened = await open;
@@ -191,18 +196,9 @@ export function lazyCache(open: Promise<CacheDb | null>): CacheStore {
     }) as CacheDb["get"],
     put: (async (store: "files" | "anchors", value: never) => (await db()).put(store, value)) as CacheDb["put"],
     delete: async (store, key) => (await db()).delete(store, key),
-    fileUsage: async () => {
-      const opened = await open;
-      return opened ? storeOf(opened).fileUsage() : [];
-    },
-    anchorCount: async () => {
-      const opened = await open;
-      return opened ? storeOf(opened).anchorCount() : 0;
-    },
-    anchorUsage: async () => {
-      const opened = await open;
-      return opened ? storeOf(opened).anchorUsage() : [];
-    },
+    fileUsage: () => orElse((d) => d.fileUsage(), []),
+    anchorCount: () => orElse((d) => d.anchorCount(), 0),
+    anchorUsage: () => orElse((d) => d.anchorUsage(), []),
   };
 }
 

@@ -16,7 +16,6 @@ import { DEMO_CONTROLLER_KEY, seedDemoProvisions, type SeedDemoResult } from "..
 import { deployAnchorRegistry, sendControllerAction } from "../../publisher/provision/provision.ts";
 import { registerMismatchedProvision, startChainInRange } from "../../publisher/provision/testChain.ts";
 import { asControllerNotNamed, asControllerTransferred } from "../../core/provisions/check.ts";
-import type { ProvisionContracts } from "../../core/provisions/read.ts";
 import type { ProvisionsEnv } from "./env.ts";
 
 /** The host folder of each DID host (set once they are seeded). */
@@ -52,15 +51,8 @@ let controller: ChainConnection;
 let anchored: SeedDemoResult;
 let pending: SeedDemoResult;
 
-const contractsOf = (seeded: SeedDemoResult): ProvisionContracts => ({
-  chainId: seeded.manifest.chainId,
-  provisionRegistry: seeded.manifest.provisionRegistry,
-  walletLinks: seeded.manifest.walletLinks,
-  fromBlock: BigInt(seeded.manifest.fromBlock ?? 0),
-});
-
 function pageFor(seeded: SeedDemoResult) {
-  const env = { chain: client.chain!, client, contracts: contractsOf(seeded), machines: [] } as ProvisionsEnv;
+  const env = { chain: client.chain!, client, contracts: seeded.contracts, machines: [] } as ProvisionsEnv;
   return new ProvisionPageState(env, () => ({ rpc: { [chain.chainId]: [chain.url] }, stalenessMs: 24 * 3600_000 }));
 }
 
@@ -103,7 +95,7 @@ describe("a provision checked against its DID", () => {
 
   it("is invalid, not pending, when the DID's document names a wallet that is not the registry's controller", async () => {
     // A provision registered by the demo controller whose (valid, not yet anchored) DID names another wallet.
-    const { machine, stranger } = await registerMismatchedProvision({ host: PENDING_HOST, dir: pendingDir, conn: controller, contracts: contractsOf(pending), chainId: chain.chainId, provisionId: "mismatch-1" });
+    const { machine, stranger } = await registerMismatchedProvision({ host: PENDING_HOST, dir: pendingDir, conn: controller, contracts: pending.contracts, chainId: chain.chainId, provisionId: "mismatch-1" });
 
     const page = pageFor(pending);
     await page.load(machine.address);
@@ -117,7 +109,7 @@ describe("a provision checked against its DID", () => {
 
   it("after control passed on, says when and to whom, and that the DID document was not updated", async () => {
     const p = anchored.provisions[0]!;
-    const contracts = contractsOf(anchored);
+    const contracts = anchored.contracts;
     const successor = await connectChain(chain.url, generatePrivateKey());
     // Fund the successor so it can accept.
     const fund = await controller.walletClient.sendTransaction({ account: controller.account, chain: controller.walletClient.chain, to: successor.account.address, value: 10n ** 18n });

@@ -98,12 +98,7 @@ beforeAll(async () => {
   const anchorRegistry = await deployAnchorRegistry(await connectChain(chain.url));
   // Anchored: the demo's DIDs are verified.
   seeded = await seedDemoProvisions({ rpcUrl: chain.url, cdnDir: host.dir, host: HOST, anchorRegistry });
-  contracts = {
-    chainId: seeded.manifest.chainId,
-    provisionRegistry: seeded.manifest.provisionRegistry,
-    walletLinks: seeded.manifest.walletLinks,
-    fromBlock: BigInt(seeded.manifest.fromBlock ?? 0),
-  };
+  contracts = seeded.contracts;
   controller = await connectChain(chain.url, DEMO_CONTROLLER_KEY);
 }, 120_000);
 
