@@ -1,7 +1,8 @@
 /**
  * The auditor's quality bar, measured in the real browser (Debian's Chromium) against the production build:
  * a window passport (3 DIDs) opened cold shows its verdict within 1 s including app load; opened again
- * (service worker and caches warm) within 200 ms. Real chain, real files over HTTP (ports 8690-8691).
+ * (service worker and caches warm) within 200 ms. Real chain, real files over HTTP (ports 8690-8691), the
+ * app's server in a process of its own as `npm start` runs it (lib/serverProcess.ts).
  *
  * Time is read in the page: performance.now() at the first frame after the product verdict is in the
  * document, i.e. since the navigation started (app load, its worker, the files and the chain included).
@@ -18,7 +19,7 @@ import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../playwright.config.ts";
 import { loadManifest } from "../e2e/world.ts";
 import { startLocalChain } from "../scripts/chain.ts";
-import { startServer } from "../scripts/serve.ts";
+import { startServerProcess } from "./lib/serverProcess.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PORTS = { app: 8690, chain: 8691 } as const;
@@ -82,7 +83,7 @@ export default async function (): Promise<void> {
     const manifest = await loadManifest(hostDir);
     const window = manifest.verifiedWindows[0];
     if (!window) throw new Error("the fixtures have no verified window");
-    const app = await startServer({ port: PORTS.app, appDir: distDir, cdnDir: hostDir, rpcOrigins: [chain.url] });
+    const app = await startServerProcess({ port: PORTS.app, appDir: distDir, cdnDir: hostDir, rpcOrigins: [chain.url] });
     stops.push(() => app.stop());
     const url = `${app.url.replace(/\/$/, "")}/01/${window.gtin}/21/${window.serial}`;
 
