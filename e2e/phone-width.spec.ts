@@ -11,12 +11,18 @@ test.use({ viewport: { width: 390, height: 844 } });
 
 const productVerdict = (page: Page) => page.getByTestId("product-verdict");
 
+/** The cards' "Show entries and anchors" buttons, once the tree is shown (the frame after the verdict's banner). */
+async function detailsButtons(page: Page) {
+  await expect(page.locator("ul.tree")).toBeVisible();
+  return page.getByRole("button", { name: /^Show entries and anchors/ });
+}
+
 /** Opens a passport and every "entries and anchors" list of its cards. */
 async function openPassportWithDetails(page: Page, did: string, verdict: string) {
   const w = world();
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(did)}`);
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", verdict, { timeout: 20_000 });
-  const buttons = page.getByRole("button", { name: /^Show entries and anchors/ });
+  const buttons = await detailsButtons(page);
   const n = await buttons.count();
   expect(n).toBeGreaterThan(0);
   for (let i = 0; i < n; i++) await buttons.first().click(); // each click turns one into "Hide ..."
@@ -55,7 +61,7 @@ test("an invalid passport (one byte changed) with its entries and anchors open",
   await presetSettings(page, { hostOrigin: w.tamperedUrl });
   await page.goto(`${w.tamperedUrl}/#/p/${encodeURIComponent(w.tamperedDid)}`);
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", "invalid", { timeout: 20_000 });
-  const buttons = page.getByRole("button", { name: /^Show entries and anchors/ });
+  const buttons = await detailsButtons(page);
   for (let n = await buttons.count(); n > 0; n--) await buttons.first().click();
   await expectNoSidewaysScroll(page, "invalid passport, details open");
 });
@@ -66,7 +72,7 @@ test("an unverifiable passport (its chain endpoint unreachable) with its details
   await presetSettings(page, { stage: "local", rpcUrls: { local: [`${w.deadRpcUrl}/${"rpc-path-".repeat(12)}`] } });
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
-  const buttons = page.getByRole("button", { name: /^Show entries and anchors/ });
+  const buttons = await detailsButtons(page);
   for (let n = await buttons.count(); n > 0; n--) await buttons.first().click();
   await expectNoSidewaysScroll(page, "unverifiable (dead RPC)");
 

@@ -154,6 +154,7 @@ test("the chain endpoint unreachable: unverifiable, never verified or invalid", 
   const window = w.manifest.verifiedWindows[0]!;
   await page.goto(`${w.appUrl}/#/p/${encodeURIComponent(window.did)}`);
   await expect(productVerdict(page)).toHaveAttribute("data-verdict", "unverifiable", { timeout: 30_000 });
+  await expect(page.locator("ul.tree")).toBeVisible(); // the cards: the frame after the verdict's banner
   const verdicts = await page.locator("[data-verdict]").evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
   expect(verdicts).not.toContain("verified");
   expect(verdicts).not.toContain("invalid");
