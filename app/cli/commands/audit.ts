@@ -26,7 +26,7 @@ import { dirSource, listFolder, type DirSource } from "../lib/dirSource.ts";
 import type { AuditItem, Row } from "../lib/auditItem.ts";
 import { runAudit, type SourceSpec } from "../lib/auditPool.ts";
 import { nodeRpcFetch } from "../lib/rpcHttp.ts";
-import { ed25519Thread } from "../lib/ed25519Thread.ts";
+import { takeEd25519Thread } from "../lib/ed25519Thread.ts";
 import { checkTrustFlags, TRUST_FLAGS, trustPins } from "../lib/trustPins.ts";
 import { UsageError } from "../../publisher/cliSupport.ts";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
@@ -184,9 +184,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const started = performance.now();
-  // The signatures' own thread loads while the host is listed (ed25519Thread.ts); it is closed in every
-  // case, and never holds the process open.
-  const signatures = ed25519Thread();
+  // The signatures' own thread (ed25519Thread.ts), started by main.ts while this module loaded, or now (it
+  // then loads while the host is listed); it is closed in every case, and never holds the process open.
+  const signatures = takeEd25519Thread();
   try {
     // Checked above: --cdn and --rpc are there.
     const options: AuditOptions = { ...values, cdn: values.cdn!, rpc: values.rpc! };

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ed25519Thread } from "./ed25519Thread.ts";
+import { ed25519Thread, startEd25519ThreadEarly, takeEd25519Thread } from "./ed25519Thread.ts";
 import { ED25519_SPKI_PREFIX_HEX } from "../../core/didwebvh/nodeVerify.node.ts";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
 
@@ -96,6 +96,20 @@ describe("ed25519Thread", () => {
     const answers = Promise.all(messages.map((m, i) => thread.verify(i % 2 ? signed(m) : signed(m, b), m, a.raw, "a")));
     await thread.close();
     expect(await answers).toEqual(messages.map((_, i) => i % 2 === 1));
+  });
+
+  it("started early, is handed over once; the next taker gets a thread of its own", async () => {
+    startEd25519ThreadEarly();
+    const first = takeEd25519Thread();
+    const second = takeEd25519Thread();
+    try {
+      expect(second).not.toBe(first);
+      const m = new Uint8Array([7, 7]);
+      expect(await first.verify(signed(m), m, a.raw, "a")).toBe(true);
+      expect(await second.verify(signed(m, b), m, a.raw, "a")).toBe(false);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 
   it("never keeps a process alive (a script that only starts it exits at once)", async () => {

@@ -70,6 +70,23 @@ export interface Ed25519Thread {
   close(): Promise<void>;
 }
 
+let early: Ed25519Thread | null = null;
+
+/**
+ * Starts a thread now for a command about to be loaded (main.ts, for `audit`: the thread then loads while
+ * the command's modules do, and is up when its work starts); `takeEd25519Thread` hands it over.
+ */
+export function startEd25519ThreadEarly(): void {
+  early ??= ed25519Thread();
+}
+
+/** The thread started early, or else a new one. */
+export function takeEd25519Thread(): Ed25519Thread {
+  const thread = early ?? ed25519Thread();
+  early = null;
+  return thread;
+}
+
 /** Starts the thread at once (so that it loads while the caller does other work). */
 export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync): Ed25519Thread {
   let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false });
