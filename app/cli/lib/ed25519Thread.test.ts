@@ -98,6 +98,26 @@ describe("ed25519Thread", () => {
     expect(await answers).toEqual(messages.map((_, i) => i % 2 === 1));
   });
 
+  it("checks batches on the calling thread while the thread is behind, with the same answers", async () => {
+    const used = { fallback: 0 };
+    const thread = ed25519Thread((s, m, k) => (used.fallback++, nodeVerify(null, m, { key: Buffer.concat([Buffer.from(ED25519_SPKI_PREFIX_HEX, "hex"), k]), format: "der", type: "spki" }, s)));
+    try {
+      await upAndRunning(thread.verify, used);
+      const before = thread.counts();
+      const messages = Array.from({ length: 1000 }, (_, i) => new Uint8Array([i & 255, i >> 8]));
+      const signatures = messages.map((m, i) => (i % 3 ? signed(m) : signed(m, b)));
+      // All at once: the thread gets three batches behind, then this thread checks batches too.
+      const answers = await Promise.all(messages.map((m, i) => thread.verify(signatures[i]!, m, a.raw, "a")));
+      expect(answers).toEqual(messages.map((_, i) => i % 3 !== 0));
+      const after = thread.counts();
+      expect(after.here - before.here).toBeGreaterThan(0);
+      expect(after.thread - before.thread).toBeGreaterThan(0);
+      expect(after.here - before.here + after.thread - before.thread).toBe(messages.length);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it("started early, is handed over once; the next taker gets a thread of its own", async () => {
     startEd25519ThreadEarly();
     const first = takeEd25519Thread();

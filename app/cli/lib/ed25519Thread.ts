@@ -9,6 +9,11 @@
  * the turn); it checks them with node:crypto's synchronous `verify`, keys imported once, and answers
  * with one byte each.
  *
+ * When the thread falls behind (STEAL_FROM signatures sent and not yet answered, read from a counter it
+ * shares), the calling thread checks the next batch itself, synchronously: on two cores the thread was
+ * the audit's last to finish, with the main thread idle at the end (600 logs, 15 interleaved runs: 13
+ * faster, median 77 ms; from 24 or 64 on was slower than from 48).
+ *
  * The worker is plain JavaScript evaluated from a string (no TypeScript loader, no module graph), so it
  * is up in a few tens of milliseconds; until it is, and if it ever fails, signatures go to the libuv
  * pool instead (`fallback`): the answers are the same either way (the core's RFC 8032 input checks run
@@ -16,11 +21,12 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Ed25519Verify } from "../../core/didwebvh/keys.ts";
-import { ED25519_SPKI_PREFIX_HEX, nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
+import { ED25519_SPKI_PREFIX_HEX, nodeEd25519Verify, nodeEd25519VerifyAsync } from "../../core/didwebvh/nodeVerify.node.ts";
 
 /** The worker: one message of packed jobs in, one byte per job out (1 valid, 0 not). */
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+const answered = new Int32Array(workerData.answered);
 const { createPublicKey, verify } = require("node:crypto");
 const SPKI_PREFIX = Buffer.from("${ED25519_SPKI_PREFIX_HEX}", "hex");
 const keys = new Map();
@@ -48,6 +54,7 @@ parentPort.on("message", ({ id, buffer, count, cacheKeys }) => {
       results[i] = 0;
     }
   }
+  Atomics.add(answered, 0, count);
   parentPort.postMessage({ id, results }, [results.buffer]);
 });
 parentPort.postMessage({ ready: true });
@@ -55,6 +62,8 @@ parentPort.postMessage({ ready: true });
 
 /** Signatures sent together (about three logs' worth): big enough to spread the message's cost. */
 const BATCH = 16;
+/** Unanswered signatures from which the calling thread checks batches itself (three batches). */
+const STEAL_FROM = 48;
 
 interface Job {
   signature: Uint8Array;
@@ -66,6 +75,8 @@ interface Job {
 
 export interface Ed25519Thread {
   verify: Ed25519Verify;
+  /** How many signatures the thread checked, and how many the calling thread checked itself (STEAL_FROM). */
+  counts(): { thread: number; here: number };
   /** Stops the thread; later signatures go to the fallback. */
   close(): Promise<void>;
 }
@@ -89,7 +100,11 @@ export function takeEd25519Thread(): Ed25519Thread {
 
 /** Starts the thread at once (so that it loads while the caller does other work). */
 export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync): Ed25519Thread {
-  let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false });
+  const answeredBuffer = new SharedArrayBuffer(4);
+  const answered = new Int32Array(answeredBuffer);
+  let sent = 0;
+  let here = 0;
+  let worker: Worker | null = new Worker(WORKER_SOURCE, { eval: true, workerData: { answered: answeredBuffer }, execArgv: [], env: {}, stdout: false, stderr: false });
   let ready = false;
   let queue: Job[] = [];
   let scheduled = false;
@@ -131,6 +146,20 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
     queue = [];
     if (jobs.length === 0) return;
     if (!worker) return toFallback(jobs);
+    if (sent - Atomics.load(answered, 0) >= STEAL_FROM) {
+      here += jobs.length;
+      for (const j of jobs) {
+        let ok = false;
+        try {
+          ok = nodeEd25519Verify(j.signature, j.message, j.publicKey, j.cacheKey) as boolean;
+        } catch {
+          ok = false;
+        }
+        j.resolve(ok);
+      }
+      return;
+    }
+    sent += jobs.length;
     let size = 0;
     for (const j of jobs) size += 100 + j.message.length;
     const buffer = new ArrayBuffer(size);
@@ -169,6 +198,7 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
 
   return {
     verify,
+    counts: () => ({ thread: Atomics.load(answered, 0), here }),
     close: async () => {
       const w = retire();
       if (w) await w.terminate();
