@@ -41,6 +41,36 @@ describe("dirSource", () => {
     expect(await source.get(did("example.com:nothing"), "did.jsonl")).toBeNull();
   });
 
+  it("reads text as the HTTP source does: UTF-8 only, a leading byte order mark dropped", async () => {
+    const host = path.join(base, "encodings"); // a host of its own: the other tests list theirs
+    const folder = path.join(host, "enc");
+    await mkdir(folder, { recursive: true });
+    const cases: [string, Uint8Array][] = [
+      ["bom", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é中😀"}\n')])],
+      ["plain", Buffer.from('{"a":"é中😀"}\n')],
+      ["latin1", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d])], // {"a":"é"} in ISO-8859-1
+      ["surrogate", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])], // an encoded lone surrogate
+      ["overlong", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d])],
+    ];
+    const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+    for (const [name, bytes] of cases) {
+      await mkdir(path.join(folder, name), { recursive: true });
+      await writeFile(path.join(folder, name, "did.jsonl"), bytes);
+      let expected: string | null;
+      try {
+        expected = fatal.decode(bytes);
+      } catch {
+        expected = null;
+      }
+      for (const source of [dirSource(host), dirSource(host, { listing: listFolder(host) })]) {
+        const read = source.getFile(`enc/${name}/did.jsonl`, "did.jsonl");
+        if (expected === null) await expect(read, name).rejects.toMatchObject({ name: "UnexpectedContentError" });
+        else expect(await read, name).toBe(expected);
+      }
+    }
+    expect(await dirSource(host).getFile("enc/bom/did.jsonl", "did.jsonl")).toBe('{"a":"é中😀"}\n');
+  });
+
   it("maps every DID to the path of its URL, percent-decoded (random segments, ports, files)", () => {
     // The URL parser's view of didToUrl's URL is the definition; didRelativePath builds the same path
     // from the parsed DID without it.
