@@ -48,6 +48,7 @@ describe("dirSource", () => {
     const cases: [string, Uint8Array][] = [
       ["bom", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é中😀"}\n')])],
       ["plain", Buffer.from('{"a":"é中😀"}\n')],
+      ["replacement", Buffer.from('{"a":"\ufffd"}\n')], // U+FFFD itself, as UTF-8: a character like any other
       ["latin1", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d])], // {"a":"é"} in ISO-8859-1
       ["surrogate", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])], // an encoded lone surrogate
       ["overlong", Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d])],

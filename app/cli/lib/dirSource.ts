@@ -4,7 +4,7 @@
  * to a URL path. Refuses anything that would leave the folder, through `..` or a symbolic link.
  * The same limits and content checks as the HTTP source, with the same typed errors.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { parseDid } from "../../core/didwebvh/url.ts";
@@ -74,14 +74,8 @@ export function dirSource(dir: string, options: { maxBytes?: number; listing?: F
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES[file];
     if (listing && listing.folders.has(segments.slice(0, -1).join("/"))) {
       if (listing.regular.has(rel)) {
-        let fd: number;
-        try {
-          fd = openSync(path.join(dir, ...segments), constants.O_RDONLY | constants.O_NOFOLLOW);
-        } catch {
-          // Changed since the walk (removed, or replaced by a link): the full check decides.
-          return readChecked(await rootP, rel, segments, maxBytes, file);
-        }
-        return decode(rel, readOpened(fd, rel, maxBytes), file);
+        // Changed since the walk (removed, replaced by a link), or not plainly UTF-8: the full check decides.
+        return readListed(path.join(dir, ...segments), rel, maxBytes, file) ?? readChecked(await rootP, rel, segments, maxBytes, file);
       }
       // A name the walk saw as something else (a link, a folder) takes the full check; an unseen one is missing.
       if (listing.other.has(rel) || !DID_FILES.has(segments[segments.length - 1]!)) return readChecked(await rootP, rel, segments, maxBytes, file);
@@ -90,6 +84,40 @@ export function dirSource(dir: string, options: { maxBytes?: number; listing?: F
     return readChecked(await rootP, rel, segments, maxBytes, file);
   };
   return { getFile, get: async (did, file) => getFile(didRelativePath(did, file), file) };
+}
+
+/**
+ * A file the walk saw as a regular one: its size checked first, then read and converted by Node in one
+ * call (two system-call wrappers instead of four, and no decoder: the 600 logs of the audit bench read in
+ * a fresh process in 18-25 ms against 29-51 ms, four runs each; the whole audit's time moves within its
+ * noise). undefined where the full check must decide: the file is no longer a
+ * regular one, cannot be read, or its text has a U+FFFD, which Node's conversion also puts in place of
+ * bytes that are not UTF-8 (the strict decoder then tells). Otherwise the same text and errors as `decode`.
+ */
+function readListed(full: string, rel: string, maxBytes: number, file: DidFileName): string | undefined {
+  let size: number;
+  try {
+    const info = lstatSync(full);
+    if (!info.isFile()) return undefined;
+    size = info.size;
+  } catch {
+    return undefined;
+  }
+  if (size > maxBytes) throw new FileTooLargeError({ details: `${rel}: ${size} bytes, limit ${maxBytes}` });
+  let text: string;
+  try {
+    // Flags may be open(2)'s number (Node's documentation); its types only say strings.
+    text = readFileSync(full, { encoding: "utf8", flag: (constants.O_RDONLY | constants.O_NOFOLLOW) as unknown as string });
+  } catch {
+    return undefined;
+  }
+  if (text.includes("\ufffd")) return undefined;
+  // Grown since it was measured.
+  if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
+  // As the decoder does (and the HTTP source's): one leading byte order mark is not part of the text.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (!looksLikeJsonFile(text, file)) throw new UnexpectedContentError({ details: `${rel} does not start with ${expectedStart(file)}` });
+  return text;
 }
 
 /** Reads an opened file (closing it) within the size limit. */
