@@ -113,11 +113,9 @@ function readListed(full: string, rel: string, maxBytes: number, file: DidFileNa
   }
   if (text.includes("\ufffd")) return undefined;
   // Grown since it was measured.
-  if (text.length > maxBytes || Buffer.byteLength(text) > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
+  if (Buffer.byteLength(text) > maxBytes) throw new FileTooLargeError({ details: `${rel}: more than ${maxBytes} bytes` });
   // As the decoder does (and the HTTP source's): one leading byte order mark is not part of the text.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (!looksLikeJsonFile(text, file)) throw new UnexpectedContentError({ details: `${rel} does not start with ${expectedStart(file)}` });
-  return text;
+  return jsonText(rel, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
 }
 
 /** Reads an opened file (closing it) within the size limit. */
@@ -141,6 +139,11 @@ function decode(rel: string, bytes: Buffer, file: DidFileName): string {
   } catch (error) {
     throw new UnexpectedContentError({ details: `${rel} is not UTF-8 text`, cause: error });
   }
+  return jsonText(rel, text, file);
+}
+
+/** `text`, unless it does not start as `file` must (the HTTP source's check). */
+function jsonText(rel: string, text: string, file: DidFileName): string {
   if (!looksLikeJsonFile(text, file)) throw new UnexpectedContentError({ details: `${rel} does not start with ${expectedStart(file)}` });
   return text;
 }

@@ -149,11 +149,11 @@ export function ed25519Thread(fallback: Ed25519Verify = nodeEd25519VerifyAsync):
     if (sent - Atomics.load(answered, 0) >= STEAL_FROM) {
       here += jobs.length;
       for (const j of jobs) {
-        let ok = false;
+        let ok: boolean;
         try {
           ok = nodeEd25519Verify(j.signature, j.message, j.publicKey, j.cacheKey) as boolean;
         } catch {
-          ok = false;
+          ok = false; // as the thread answers a key or signature node:crypto refuses
         }
         j.resolve(ok);
       }
