@@ -35,20 +35,24 @@ export interface Sha256Provider {
   create(): TextHasher;
 }
 
-function nobleHasher(h: ReturnType<typeof sha256.create>): TextHasher {
-  return {
-    update(text) {
-      updateUtf8(h, text);
-      return this;
-    },
-    clone: () => nobleHasher(h.clone()),
-    digest: () => h.digest(),
-  };
+/** @noble/hashes' incremental SHA-256 as a TextHasher (a class: see NodeTextHasher in nodeVerify.node.ts). */
+class NobleTextHasher implements TextHasher {
+  constructor(private readonly h: ReturnType<typeof sha256.create>) {}
+  update(text: string): this {
+    updateUtf8(this.h, text);
+    return this;
+  }
+  clone(): TextHasher {
+    return new NobleTextHasher(this.h.clone());
+  }
+  digest(): Uint8Array {
+    return this.h.digest();
+  }
 }
 
 export const nobleSha256: Sha256Provider = {
   text: (text) => sha256(utf8(text)),
-  create: () => nobleHasher(sha256.create()),
+  create: () => new NobleTextHasher(sha256.create()),
 };
 
 let provider: Sha256Provider = nobleSha256;

@@ -48,6 +48,11 @@ export function protoKeyProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+// Module-level, not a closure made per call: see NodeTextHasher in nodeVerify.node.ts.
+function isObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 /**
  * Why `value` is not a did:webvh log entry in form (exactly versionId, versionTime, parameters, state,
  * proof, with the right JSON types), or undefined.
@@ -60,7 +65,6 @@ export function entryShapeProblem(value: unknown): string | undefined {
   }
   if (typeof entry.versionId !== "string") return "versionId is missing or not a string";
   if (typeof entry.versionTime !== "string") return "versionTime is missing or not a string";
-  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(entry.parameters)) return "parameters is missing or not an object";
   if (!isObject(entry.state)) return "state is missing or not an object";
   if (!Array.isArray(entry.proof) || entry.proof.length === 0) return "proof is missing or not a non-empty array";

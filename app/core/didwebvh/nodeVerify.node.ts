@@ -53,18 +53,26 @@ export const nodeEd25519VerifyAsync: Ed25519Verify = (signature, message, public
  */
 export const nodeSha256: Sha256Provider = {
   text: (text) => hash("sha256", text, "buffer"),
-  create: () => nodeHasher(""),
+  create: () => new NodeTextHasher(""),
 };
 
-function nodeHasher(text: string): TextHasher {
-  return {
-    update(more) {
-      text += more;
-      return this;
-    },
-    clone: () => nodeHasher(text),
-    digest: () => hash("sha256", text, "buffer"),
-  };
+/**
+ * The gathered text, hashed once when digested. A class, not an object of arrow functions: the command
+ * line runs under tsx, whose esbuild keeps function names by redefining `name` on every closure created,
+ * a cost per entry (two hashers an entry) that methods on a prototype do not pay.
+ */
+class NodeTextHasher implements TextHasher {
+  constructor(private text: string) {}
+  update(more: string): this {
+    this.text += more;
+    return this;
+  }
+  clone(): TextHasher {
+    return new NodeTextHasher(this.text);
+  }
+  digest(): Uint8Array {
+    return hash("sha256", this.text, "buffer");
+  }
 }
 
 /** A Node process verifying did:webvh: node:crypto's SHA-256 for every hash (call once, at start). */

@@ -104,7 +104,6 @@ export function applyParameters(
       throw new ParameterError("Unknown parameter", { ...where, details: JSON.stringify(key).slice(0, 80) });
     }
   }
-  const has = (key: string) => Object.hasOwn(p, key);
   const first = previous === undefined;
   const next: ActiveParameters = first
     ? {
@@ -121,7 +120,7 @@ export function applyParameters(
     : { ...previous };
 
   // method: MUST appear in the first entry; later, equal or higher; only versions we implement.
-  if (has("method")) {
+  if (Object.hasOwn(p, "method")) {
     const method = p.method;
     if (typeof method !== "string" || !SUPPORTED_METHODS.includes(method)) {
       throw new MethodVersionError("Unsupported did:webvh method version", { ...where, details: String(method).slice(0, 80) });
@@ -138,23 +137,23 @@ export function applyParameters(
   if (first) {
     if (typeof p.scid !== "string") throw new ParameterError("The first entry must have the scid parameter", where);
     next.scid = p.scid;
-  } else if (has("scid")) {
+  } else if (Object.hasOwn(p, "scid")) {
     throw new ParameterError("The scid parameter must not appear after the first entry", where);
   }
 
   // updateKeys: MUST appear in the first entry.
-  if (has("updateKeys")) {
+  if (Object.hasOwn(p, "updateKeys")) {
     next.updateKeys = p.updateKeys === null ? [] : stringArray(p.updateKeys, "updateKeys", where);
   } else if (first) {
     throw new ParameterError("The first entry must have the updateKeys parameter", where);
   }
 
-  if (has("nextKeyHashes")) {
+  if (Object.hasOwn(p, "nextKeyHashes")) {
     next.nextKeyHashes = p.nextKeyHashes === null ? [] : stringArray(p.nextKeyHashes, "nextKeyHashes", where);
   }
 
   // portable: only set to true in the first entry; once false, never true again.
-  if (has("portable")) {
+  if (Object.hasOwn(p, "portable")) {
     if (typeof p.portable !== "boolean") throw new ParameterError("Parameter portable must be a boolean", where);
     if (p.portable && !first && !previous.portable) {
       throw new ParameterError("portable can only be set to true in the first entry", where);
@@ -162,11 +161,11 @@ export function applyParameters(
     next.portable = p.portable;
   }
 
-  if (has("witness")) next.witness = witnessParameter(p.witness, where);
+  if (Object.hasOwn(p, "witness")) next.witness = witnessParameter(p.witness, where);
 
-  if (has("watchers")) next.watchers = p.watchers === null ? [] : stringArray(p.watchers, "watchers", where);
+  if (Object.hasOwn(p, "watchers")) next.watchers = p.watchers === null ? [] : stringArray(p.watchers, "watchers", where);
 
-  if (has("deactivated")) {
+  if (Object.hasOwn(p, "deactivated")) {
     if (typeof p.deactivated !== "boolean") throw new ParameterError("Parameter deactivated must be a boolean", where);
     if (!p.deactivated && !first && previous.deactivated) {
       throw new ParameterError("A deactivated DID cannot be reactivated", where);
@@ -174,7 +173,7 @@ export function applyParameters(
     next.deactivated = p.deactivated;
   }
 
-  if (has("ttl")) {
+  if (Object.hasOwn(p, "ttl")) {
     if (p.ttl === null) next.ttl = DEFAULT_TTL;
     else if (typeof p.ttl !== "number" || !Number.isInteger(p.ttl) || p.ttl < 0 || p.ttl > 2 ** 31) {
       throw new ParameterError("Parameter ttl must be an integer from 0 to 2^31", where);

@@ -164,6 +164,14 @@ interface SignatureCheck {
   result: Promise<string | undefined>;
 }
 
+/**
+ * The canonical entry's end after `"versionId":`. A module-level function, not a closure made per entry:
+ * see NodeTextHasher in nodeVerify.node.ts.
+ */
+function entryTail(versionId: string, versionTime: string): string {
+  return `${canonicalize(versionId)},"versionTime":${canonicalize(versionTime)}}`;
+}
+
 /** Verify a did:webvh log. Never throws for bad data. */
 export async function verifyLog(entries: readonly LogEntry[], options: VerifyLogOptions = {}): Promise<VerifyLogResult> {
   const now = nowMs(options.now) + (options.clockSkewMs ?? 0);
@@ -236,8 +244,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
       // The entry hash input and the signed document differ only in versionId, which JCS puts after
       // parameters and state: hash that common prefix once and finish it twice.
       const prefix = sha256Hasher().update(`{"parameters":${p},"state":${s},"versionId":`);
-      const tail = (versionId: string) => `${canonicalize(versionId)},"versionTime":${canonicalize(entry.versionTime)}}`;
-      const computed = multihashOfDigest(prefix.clone().update(tail(first ? next.scid : previousVersionId)).digest());
+      const computed = multihashOfDigest(prefix.clone().update(entryTail(first ? next.scid : previousVersionId, entry.versionTime)).digest());
       if (computed !== hash) throw new HashChainError("entryHash does not match the entry", { ...where, details: `computed ${computed}` });
 
       // Authorised keys: the entry's own updateKeys for the first entry and under pre-rotation,
@@ -262,7 +269,7 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         authorised = next.updateKeys;
       } else authorised = before!.updateKeys;
 
-      const documentHash = { sha256: prefix.update(tail(entry.versionId)).digest() };
+      const documentHash = { sha256: prefix.update(entryTail(entry.versionId, entry.versionTime)).digest() };
       for (const proof of entry.proof) {
         const form = proofFormProblem(proof);
         if (form) throw new SignatureError("Malformed proof", { ...where, details: form });
