@@ -37,7 +37,10 @@ export interface Sha256Provider {
 
 /** @noble/hashes' incremental SHA-256 as a TextHasher (a class: see NodeTextHasher in nodeVerify.node.ts). */
 class NobleTextHasher implements TextHasher {
-  constructor(private readonly h: ReturnType<typeof sha256.create>) {}
+  private readonly h: ReturnType<typeof sha256.create>;
+  constructor(h: ReturnType<typeof sha256.create>) {
+    this.h = h;
+  }
   update(text: string): this {
     updateUtf8(this.h, text);
     return this;

@@ -62,7 +62,12 @@ export const nodeSha256: Sha256Provider = {
  * a cost per entry (two hashers an entry) that methods on a prototype do not pay.
  */
 class NodeTextHasher implements TextHasher {
-  constructor(private text: string) {}
+  // A field, not a parameter property: worker threads load the core with Node's type stripping, which
+  // takes erasable syntax only.
+  private text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
   update(more: string): this {
     this.text += more;
     return this;
