@@ -119,6 +119,7 @@ export function applyParameters(
       }
     : { ...previous };
 
+  // Object.hasOwn written out, not a helper closure made per entry (see NodeTextHasher in nodeVerify.node.ts).
   // method: MUST appear in the first entry; later, equal or higher; only versions we implement.
   if (Object.hasOwn(p, "method")) {
     const method = p.method;
