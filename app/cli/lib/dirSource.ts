@@ -90,9 +90,9 @@ export function dirSource(dir: string, options: { maxBytes?: number; listing?: F
  * A file the walk saw as a regular one: its size checked first, then read and converted by Node in one
  * call (two system-call wrappers instead of four, and no decoder: the 600 logs of the audit bench read in
  * a fresh process in 18-25 ms against 29-51 ms, four runs each; the whole audit's time moves within its
- * noise). undefined where the full check must decide: the file is no longer a
- * regular one, cannot be read, or its text has a U+FFFD, which Node's conversion also puts in place of
- * bytes that are not UTF-8 (the strict decoder then tells). Otherwise the same text and errors as `decode`.
+ * noise). undefined where the full check must decide: the file is no longer a regular one, cannot be
+ * read, or its text has a U+FFFD, which Node's conversion also puts in place of bytes that are not UTF-8
+ * (the strict decoder then tells). Otherwise the same text and errors as `decode`.
  */
 function readListed(full: string, rel: string, maxBytes: number, file: DidFileName): string | undefined {
   let size: number;

@@ -100,7 +100,20 @@ function versionNumberOf(versionId: string, where: Where, expected: number): { n
 
 /** JCS of an entry without its proof, given the canonical parameters and state (keys in JCS order). */
 function canonicalEntry(p: string, s: string, versionId: string, versionTime: string): string {
-  return `{"parameters":${p},"state":${s},"versionId":${canonicalize(versionId)},"versionTime":${canonicalize(versionTime)}}`;
+  return entryHead(p, s) + entryTail(versionId, versionTime);
+}
+
+/**
+ * The canonical entry (without proof) in two parts, split at versionId: JCS puts it after parameters and
+ * state, so an entry's hash input and its signed document share the head (verifyLog hashes it once).
+ * Module-level functions, not closures made per entry: see NodeTextHasher in nodeVerify.node.ts.
+ */
+function entryHead(p: string, s: string): string {
+  return `{"parameters":${p},"state":${s},"versionId":`;
+}
+
+function entryTail(versionId: string, versionTime: string): string {
+  return `${canonicalize(versionId)},"versionTime":${canonicalize(versionTime)}}`;
 }
 
 /** The entryHash an entry must carry, given its predecessor's versionId (the SCID for the first). */
@@ -162,14 +175,6 @@ interface SignatureCheck {
   index: number;
   where: Where;
   result: Promise<string | undefined>;
-}
-
-/**
- * The canonical entry's end after `"versionId":`. A module-level function, not a closure made per entry:
- * see NodeTextHasher in nodeVerify.node.ts.
- */
-function entryTail(versionId: string, versionTime: string): string {
-  return `${canonicalize(versionId)},"versionTime":${canonicalize(versionTime)}}`;
 }
 
 /** Verify a did:webvh log. Never throws for bad data. */
@@ -241,9 +246,8 @@ export async function verifyLog(entries: readonly LogEntry[], options: VerifyLog
         }
       }
 
-      // The entry hash input and the signed document differ only in versionId, which JCS puts after
-      // parameters and state: hash that common prefix once and finish it twice.
-      const prefix = sha256Hasher().update(`{"parameters":${p},"state":${s},"versionId":`);
+      // The entry hash input and the signed document differ only in versionId: the head once, two tails.
+      const prefix = sha256Hasher().update(entryHead(p, s));
       const computed = multihashOfDigest(prefix.clone().update(entryTail(first ? next.scid : previousVersionId, entry.versionTime)).digest());
       if (computed !== hash) throw new HashChainError("entryHash does not match the entry", { ...where, details: `computed ${computed}` });
 
