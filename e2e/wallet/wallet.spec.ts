@@ -169,6 +169,19 @@ async function connect(page: Page, key: `0x${string}` = DEMO_CONTROLLER_KEY) {
 }
 
 const provision = (page: Page, machine: string) => page.locator(`[data-testid="provision"][data-machine="${machine}"]`);
+
+/**
+ * Opens one of the dashboard's folded forms as a user does: once the page has read the wallet's provisions
+ * (until then the sections above it still grow and shrink), then checks that it opened. A CI run once saw a
+ * form stay closed after a click made while the page was still filling in; 100 local runs never did.
+ */
+async function openSection(page: Page, summary: string) {
+  await expect(page.getByRole("heading", { name: "Your provisions" })).toBeVisible();
+  await expect(page.getByTestId("provisions-reading")).toHaveCount(0);
+  await expect(page.getByTestId("provisions-unknown")).toHaveCount(0);
+  await page.getByText(summary).click();
+  await expect(page.locator("details", { hasText: summary })).toHaveAttribute("open", "");
+}
 const machineOf = (id: string) => seeded.provisions.find((p) => p.provisionId === id)!;
 
 test("connect: the wallet is discovered (EIP-6963), its panel and its provisions appear", async ({ browser }) => {
@@ -217,7 +230,7 @@ test("link: linked only once both the chain and the DID document agree; unlink",
 test("register: a machine's consent is checked against its DID and registered from the wallet", async ({ browser }) => {
   const { context, page } = await openWithWallet(browser, "#/wallet");
   await connect(page);
-  await page.getByText("Register a provision").click();
+  await openSection(page, "Register a provision");
   await page.getByLabel(/Registration request/).fill(JSON.stringify(registrationRequest));
   await page.getByRole("button", { name: "Register", exact: true }).click();
   // A refusal is a notice: fail with its text rather than wait for a transaction that will not come.
@@ -280,7 +293,9 @@ test("sign for a relayer (EIP-712, declined once), then anyone relays it and the
   const relayerKey = HARDHAT_KEYS[4];
   const other = await openWithWallet(browser, "#/wallet", { privateKey: relayerKey });
   await connect(other.page, relayerKey);
-  await other.page.getByText("Relay a signed state change").click();
+  // The relayer controls nothing, and relays all the same.
+  await expect(other.page.getByText("This wallet controls no provision.")).toBeVisible();
+  await openSection(other.page, "Relay a signed state change");
   await other.page.getByLabel(/Signed state change/).fill(signed!);
   await other.page.getByRole("button", { name: "Relay", exact: true }).click();
   await expect(other.page.getByTestId("tx").first()).toHaveAttribute("data-status", "confirmed");
@@ -409,7 +424,7 @@ test("the controller revokes a leaked machine key and offers control to another 
   const other = await openWithWallet(browser, "#/wallet", { privateKey: successorKey });
   await connect(other.page, successorKey);
   await expect(provision(other.page, p.machine)).toHaveCount(0);
-  await other.page.getByText("Accept control of a provision").click();
+  await openSection(other.page, "Accept control of a provision");
   await other.page.getByLabel("Machine address of a provision").fill(p.machine);
   await other.page.getByRole("button", { name: "Accept control" }).click();
   await expect(provision(other.page, p.machine)).toBeVisible({ timeout: 20_000 });
@@ -542,7 +557,7 @@ test("leaving the Wallet tab and coming back keeps a signed change, what was typ
   await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "rejected");
   await row.getByRole("button", { name: "Sign stop for a relayer" }).click();
   const signed = await page.getByTestId("signed-change").textContent();
-  await page.getByText("Register a provision").click();
+  await openSection(page, "Register a provision");
   await page.getByLabel(/Registration request/).fill("half-typed request");
   await page.getByLabel("DID to link this wallet to").fill("did:webvh:half");
 
@@ -553,7 +568,7 @@ test("leaving the Wallet tab and coming back keeps a signed change, what was typ
   await expect(page.getByTestId("tx")).toHaveCount(1);
   await expect(page.getByTestId("tx").first()).toHaveAttribute("data-status", "rejected");
   await expect(page.getByLabel("DID to link this wallet to")).toHaveValue("did:webvh:half");
-  await page.getByText("Register a provision").click();
+  await openSection(page, "Register a provision");
   await expect(page.getByLabel(/Registration request/)).toHaveValue("half-typed request");
   await context.close();
 });
