@@ -16,7 +16,11 @@ test("no tab violates the Content-Security-Policy", async ({ page }) => {
   });
   const response = await page.goto(`${w.appUrl}/`);
   expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
-  const tabs = await page.locator("nav a").evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
+  // The navigation is the app's, mounted after the page's load event (its entry imports the UI): wait for
+  // it, since evaluateAll does not (a CI run once read no tab at all).
+  const links = page.locator("nav a");
+  await expect(links.first()).toBeVisible();
+  const tabs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
   expect(tabs.length).toBeGreaterThanOrEqual(4);
   for (const href of tabs) {
     await page.goto(`${w.appUrl}/${href}`);
