@@ -173,7 +173,7 @@ const provision = (page: Page, machine: string) => page.locator(`[data-testid="p
 /**
  * Opens one of the dashboard's folded forms as a user does: once the page has read the wallet's provisions
  * (until then the sections above it still grow and shrink), then checks that it opened. A CI run once saw a
- * form stay closed after a click made while the page was still filling in; 100 local runs never did.
+ * form stay closed after a click made while the page was still filling in; 32 local runs of that test did not.
  */
 async function openSection(page: Page, summary: string) {
   await expect(page.getByRole("heading", { name: "Your provisions" })).toBeVisible();
